@@ -1,0 +1,139 @@
+"""The check protocol: how a scorer plugs into a run.
+
+A check reads the aligned per-item frame (one row per item of the frozen set) and returns, for
+every row, its values, a :class:`~genjudge.records.Status` and a reason. It also declares the
+metrics the aggregation layer computes from those columns. It never aggregates itself, never
+stores its last result on itself, and never turns a failure into a score: a row whose status is
+not ``ok`` has NaN values and is counted apart from the denominator.
+
+The frame (``pandas.DataFrame``, index ``0..n-1``) has these columns:
+
+- ``id``, ``input``, ``reference`` (None where absent) and one column per slice;
+- ``teacher`` and ``student``: the outputs (``str`` for text and labels, ``dict``/``list`` for
+  extraction where the file held JSON, ``None`` where the output file had no row for the id);
+- ``teacher_probs`` and ``student_probs``: ``dict[label, prob]`` or None;
+- ``teacher_latency_ms``, ``student_latency_ms``, ``*_input_tokens``, ``*_output_tokens``,
+  ``*_cost``: floats, NaN where not given.
+
+Adding a check is one file under ``genjudge/checks/`` with a class decorated by
+:func:`~genjudge.checks.register` plus its import in ``genjudge/checks/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from genjudge.records import Family, Status, TaskKind
+
+
+class CheckOptions(BaseModel):
+    """Base for a check's options (from the run config). Unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class MeanMetric:
+    """A metric that is the mean of a per-item column over the rows whose status is ok.
+
+    The bootstrap resamples items of the slice; the denominator is the number of ok rows.
+    """
+
+    name: str
+    family: Family
+    subject: str
+    column: str
+    judge_based: bool = False
+    """True when the value comes from an LLM judge (marked validated / unvalidated)."""
+
+
+@dataclass(frozen=True)
+class ConfusionMetrics:
+    """Accuracy and precision / recall / F1 (macro and per class) of ``y_pred`` against ``y_true``.
+
+    Computed from the confusion matrix of the rows where both columns hold a label (None marks a
+    row that does not count: a missing output or reference). The bootstrap resamples items, which is
+    the same as drawing the confusion cells from a multinomial (exact, and independent of n).
+    """
+
+    family: Family
+    subject: str
+    y_true: str
+    y_pred: str
+    with_accuracy: bool = False
+    """Also emit ``accuracy_score`` (off where another spec already reports it)."""
+
+
+MetricSpec = MeanMetric | ConfusionMetrics
+
+
+@dataclass
+class CheckResult:
+    """Per-item output of one check, aligned with the frame's rows."""
+
+    columns: dict[str, np.ndarray]
+    """Per-item columns, named ``<check>.<what>``: float values (NaN where not ok) or objects."""
+    status: np.ndarray
+    """``Status`` value (the string) per row."""
+    reason: np.ndarray
+    """Reason per row: None when ok, a short sentence otherwise."""
+    sections: dict[str, Any] = field(default_factory=dict)
+    """Extra JSON-able report content (tables such as the label-flip matrix or failure counts)."""
+    notes: list[str] = field(default_factory=list)
+    """Sentences the report must state (e.g. how long texts were truncated)."""
+
+
+@dataclass
+class RunContext:
+    """What a check may use besides the frame. Built once per run by the runner."""
+
+    task: TaskKind
+    seed: int
+    workdir: Path
+    """Folder for caches (embeddings, judge calls) unless a check's options name another."""
+    services: dict[str, Any] = field(default_factory=dict)
+    """Shared, lazily built heavy objects (judge client, encoder), keyed by name."""
+
+
+@runtime_checkable
+class Check(Protocol):
+    """A scorer. Instances are built from options and hold no per-run state."""
+
+    name: ClassVar[str]
+    tasks: ClassVar[frozenset[TaskKind]]
+    Options: ClassVar[type[CheckOptions]]
+
+    def __init__(self, task: TaskKind, options: CheckOptions) -> None:
+        """The runner builds every check as ``cls(task, cls.Options(**config_options))``."""
+
+    def metrics(self) -> list[MetricSpec]:
+        """The metrics aggregated from this check's columns."""
+
+    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Score every row of ``frame``."""
+
+
+def status_array(n: int, status: Status = Status.OK) -> np.ndarray:
+    """A per-row status column filled with one value."""
+    return np.full(n, status.value, dtype=object)
+
+
+def missing_outputs(frame: pd.DataFrame, *sides: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose output on any of ``sides`` is absent, and the reason to record for each.
+
+    Returns (mask, reasons); reasons are None where the row has every output.
+    """
+    mask = np.zeros(len(frame), dtype=bool)
+    reasons = np.full(len(frame), None, dtype=object)
+    for side in sides:
+        absent = frame[side].isna().to_numpy() if side in frame else np.ones(len(frame), bool)
+        new = absent & ~mask
+        reasons[new] = f"missing {side}" if side == "reference" else f"missing {side} output"
+        mask |= absent
+    return mask, reasons

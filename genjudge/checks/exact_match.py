@@ -1,0 +1,96 @@
+"""Exact agreement: student against teacher (fidelity) and each model against the reference.
+
+What "the same" means depends on the task: the label for classification, the normalised text
+(NFKC, case-folded, whitespace collapsed) for generation, canonical JSON for extraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from genjudge.checks import register
+from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext, missing_outputs
+from genjudge.checks.normalize import NotJSON, canonical_output, normalize_label, normalize_text
+from genjudge.records import Family, Status, TaskKind
+
+_NORMALISERS: dict[TaskKind, Callable[[Any], str]] = {
+    TaskKind.CLASSIFICATION: normalize_label,
+    TaskKind.GENERATION: normalize_text,
+    TaskKind.EXTRACTION: canonical_output,
+}
+
+
+@register
+class ExactMatch:
+    """Agreement rate with the teacher; match rate (accuracy for labels) against the reference."""
+
+    name: ClassVar[str] = "exact_match"
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset(TaskKind)
+    Options: ClassVar[type[CheckOptions]] = CheckOptions
+
+    def __init__(self, task: TaskKind, options: CheckOptions | None = None) -> None:
+        self.task = task
+        self.options = options or CheckOptions()
+
+    def metrics(self) -> list[MetricSpec]:
+        quality = "accuracy_score" if self.task is TaskKind.CLASSIFICATION else "reference_match_rate"
+        return [
+            MeanMetric("agreement_rate", Family.FIDELITY, "student_vs_teacher", "exact_match.agree"),
+            MeanMetric(quality, Family.QUALITY, "student", "exact_match.student_correct"),
+            MeanMetric(quality, Family.QUALITY, "teacher", "exact_match.teacher_correct"),
+        ]
+
+    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        normalise = _NORMALISERS[self.task]
+        n = len(frame)
+        keys: dict[str, np.ndarray] = {}
+        invalid: dict[str, np.ndarray] = {}
+        for side in ("teacher", "student", "reference"):
+            keys[side], invalid[side] = _normalise_column(frame[side], normalise, side)
+        agree = _equal(keys["student"], keys["teacher"])
+        student_ok = _equal(keys["student"], keys["reference"])
+        teacher_ok = _equal(keys["teacher"], keys["reference"])
+
+        missing, reasons = missing_outputs(frame, "student", "teacher")
+        status = np.where(missing, Status.UNSCORED.value, Status.OK.value).astype(object)
+        for side in ("student", "teacher"):
+            bad = (invalid[side] != None) & ~missing  # noqa: E711 (elementwise on object arrays)
+            status[bad] = Status.UNSCORED.value
+            reasons[bad] = invalid[side][bad]
+            missing |= bad
+        return CheckResult(
+            columns={
+                "exact_match.agree": agree,
+                "exact_match.student_correct": student_ok,
+                "exact_match.teacher_correct": teacher_ok,
+            },
+            status=status,
+            reason=reasons,
+            sections={"n_without_reference": int(frame["reference"].isna().sum())} if n else {},
+        )
+
+
+def _normalise_column(column: pd.Series, normalise: Callable[[Any], str], side: str) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised keys (None where absent or invalid) and the reason for each invalid value."""
+    keys = np.full(len(column), None, dtype=object)
+    invalid = np.full(len(column), None, dtype=object)
+    for i, value in enumerate(column.to_numpy()):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            keys[i] = normalise(value)
+        except NotJSON as exc:
+            invalid[i] = f"{side} output {exc}"
+    return keys, invalid
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1.0 where equal, 0.0 where different, NaN where either side is absent."""
+    present = (a != None) & (b != None)  # noqa: E711
+    out = np.full(len(a), np.nan)
+    out[present] = (a[present] == b[present]).astype(float)
+    return out

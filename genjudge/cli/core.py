@@ -1,0 +1,96 @@
+"""Commands of the evaluation core: freeze, run, runs list / show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from genjudge.cli.common import fail_cleanly
+
+runs_app = typer.Typer(help="Read the history of runs from the store.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to ``app``."""
+    app.command()(freeze)
+    app.command("run")(run_command)
+    app.add_typer(runs_app, name="runs")
+
+
+@fail_cleanly
+def freeze(
+    set_path: Annotated[Path, typer.Argument(metavar="SET", help="Evaluation set: .jsonl, .csv or .parquet.")],
+    slice_: Annotated[Optional[list[str]], typer.Option("--slice", "-s", help="A slice column (repeat for several).")] = None,
+) -> None:
+    """Fingerprint an evaluation set and write SET.manifest.json beside it."""
+    from genjudge.io.evalset import freeze as do_freeze
+    from genjudge.io.evalset import manifest_path
+
+    manifest = do_freeze(set_path, slice_ or [])
+    typer.echo(f"froze {set_path}: {manifest.rows} rows, fingerprint {manifest.fingerprint}")
+    typer.echo(f"slices: {', '.join(manifest.slices) or 'none'}; manifest: {manifest_path(set_path)}")
+
+
+@fail_cleanly
+def run_command(
+    config_path: Annotated[Path, typer.Argument(metavar="CONFIG", help="Run config (.yaml, .yml or .toml).")],
+    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path (default .genjudge/genjudge.db, or $GENJUDGE_STORE).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<run id> beside the config).")] = None,
+    resamples: Annotated[Optional[int], typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Bootstrap seed (overrides the config).")] = None,
+) -> None:
+    """Score the student against the teacher and the reference; write the report and store the run."""
+    from genjudge.cli.summary import print_summary
+    from genjudge.config import load_config
+    from genjudge.runner import run
+
+    overrides: dict = {}
+    if out is not None:
+        overrides["report_dir"] = str(out.resolve())
+    config = load_config(config_path, overrides)
+    if resamples is not None or seed is not None:
+        bootstrap = config.bootstrap.model_copy(update={k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None})
+        config = config.model_copy(update={"bootstrap": bootstrap})
+    result = run(config, config_dir=config_path.resolve().parent, store=store)
+    print_summary(result.report, result.report_dir)
+
+
+@runs_app.command("list")
+@fail_cleanly
+def runs_list(
+    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path.")] = None,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+) -> None:
+    """List stored runs, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from genjudge.store import RunStore, resolve_url
+
+    rows = RunStore(resolve_url(store)).list(limit)
+    table = Table("run id", "created", "name", "task", "items", "set", "headline")
+    for r in rows:
+        head = ", ".join(f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None)
+        table.add_row(r["run_id"], r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12], head)
+    Console().print(table if rows else "no runs stored yet")
+
+
+@runs_app.command("show")
+@fail_cleanly
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON.")] = False,
+) -> None:
+    """Show one stored run: its summary, or with --json its whole report."""
+    from genjudge.cli.summary import print_summary
+    from genjudge.store import RunStore, resolve_url
+
+    _, report = RunStore(resolve_url(store)).get(run_id)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        print_summary(report, None)

@@ -1,0 +1,34 @@
+"""The terminal summary of a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from genjudge.report.view import fmt
+
+
+def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
+    console = Console()
+    run, counts = report["run"], report["counts"]
+    console.print(f"[bold]run {run['run_id']}[/] task {run['task']}, {counts['items']} items: "
+                  f"{counts['ok']} scored, {counts['unscored']} unscored, {counts['error']} errored")
+    if run.get("same_inputs_as"):
+        console.print(f"same inputs as run {run['same_inputs_as']}")
+    table = Table("metric", "subject", "value", "95% CI", "n")
+    for m in report["metrics"]:
+        if m["slice_column"] is None and m.get("label") is None:
+            ci = "—" if m["ci_low"] is None else f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
+            table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]))
+    console.print(table)
+    for f in report["findings"]:
+        console.print(f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"
+                      f"{f['severity']}[/]: {f['message']}")
+    for side, ids in report["missing_outputs"].items():
+        if ids:
+            console.print(f"missing {side} outputs: {len(ids)} ({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''})")
+    if report_dir is not None:
+        console.print(f"report: {report_dir}/report.html (also report.md, report.json, examples.parquet, examples.csv)")

@@ -1,0 +1,128 @@
+"""The run configuration: a YAML or TOML file (or the same keys from flags).
+
+Relative paths in a config file are relative to the file's folder. Unknown keys are an error, and
+every error names the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from genjudge.errors import ConfigError
+from genjudge.records import TaskKind
+
+DEFAULT_CHECKS: dict[TaskKind, list[str]] = {
+    TaskKind.CLASSIFICATION: ["exact_match", "label_metrics"],
+    TaskKind.EXTRACTION: ["exact_match"],
+    TaskKind.GENERATION: ["exact_match"],
+}
+"""Checks a run uses when the config names none."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BootstrapSettings(_Section):
+    """Bootstrap confidence intervals."""
+
+    resamples: int = Field(1000, ge=100, le=100_000)
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    seed: int = 0
+
+
+class FindingThresholds(_Section):
+    """Where the report's sentences about the fidelity / quality gap start to apply."""
+
+    high_agreement: float = 0.9
+    """Agreement with the teacher at or above this is "high"."""
+    low_quality: float = 0.8
+    """Task quality below this is "low"."""
+    material_gap: float = 0.05
+    """A difference of this much (absolute) is worth a sentence."""
+
+
+class RunConfig(_Section):
+    """What ``genjudge run`` reads."""
+
+    task: TaskKind
+    set: Path
+    """The frozen evaluation set (its manifest must sit beside it)."""
+    teacher: Path
+    student: Path
+    name: str | None = None
+    """A label for the run in listings."""
+    slices: list[str] | None = None
+    """Slice columns; defaults to the manifest's."""
+    min_support: int = Field(30, ge=1)
+    """Slices with fewer scored items are flagged as too small to trust."""
+    rare_class_share: float = Field(0.05, ge=0.0, lt=1.0)
+    """Classes under this share of the set get a ``rare_class`` slice each (classification)."""
+    bootstrap: BootstrapSettings = BootstrapSettings()
+    findings: FindingThresholds = FindingThresholds()
+    checks: dict[str, dict[str, Any]] | None = None
+    """Checks by name with their options; defaults by task (see DEFAULT_CHECKS)."""
+    judge: dict[str, Any] | None = None
+    """The LLM judge's settings, for checks that use one."""
+    store: str | None = None
+    """SQLAlchemy URL or SQLite file path of the results store."""
+    report_dir: Path | None = None
+    """Where reports go; defaults to ``reports/<run id>`` beside the config."""
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks_as_mapping(cls, value: Any) -> Any:
+        # A bare list of names is the common case; options default.
+        if isinstance(value, list):
+            return {str(name): {} for name in value}
+        if isinstance(value, dict):
+            return {k: (v or {}) for k, v in value.items()}
+        return value
+
+    def check_specs(self) -> dict[str, dict[str, Any]]:
+        """The checks to run, with options."""
+        if self.checks is not None:
+            return dict(self.checks)
+        return {name: {} for name in DEFAULT_CHECKS[self.task]}
+
+
+def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config; paths resolve against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # the parsers' own messages carry the line
+        raise ConfigError(f"{path}: cannot parse: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    data.update(overrides or {})
+    return config_from_dict(data, base=path.parent, source=str(path))
+
+
+def config_from_dict(data: dict[str, Any], *, base: Path, source: str = "config") -> RunConfig:
+    """Validate settings; relative paths are taken against ``base``."""
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in err['loc']) or '(top)'!r}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}") from None
+    resolved = {
+        name: (base / value if not value.is_absolute() else value)
+        for name in ("set", "teacher", "student", "report_dir")
+        if (value := getattr(config, name)) is not None
+    }
+    return config.model_copy(update=resolved)

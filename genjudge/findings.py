@@ -1,0 +1,128 @@
+"""The report's sentences: what the numbers mean, in words.
+
+Each rule reads the aggregated metrics and returns zero or more findings. Rules compare point
+estimates and intervals; a finding always quotes the numbers and their denominators it rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from genjudge.config import FindingThresholds
+from genjudge.records import Family, MetricValue
+
+
+class Finding(BaseModel):
+    """One sentence of diagnosis."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    """Stable identifier of the pattern (e.g. ``teacher_ceiling``)."""
+    severity: str
+    """``info``, ``warning`` or ``critical``."""
+    message: str
+
+
+QUALITY_METRICS = ("accuracy_score", "reference_match_rate")
+
+
+def _overall(metrics: list[MetricValue], name: str, subject: str) -> MetricValue | None:
+    for m in metrics:
+        if m.metric == name and m.subject == subject and m.slice_column is None and m.label is None:
+            return m if m.value is not None else None
+    return None
+
+
+def _quality(metrics: list[MetricValue], subject: str) -> MetricValue | None:
+    for name in QUALITY_METRICS:
+        if (found := _overall(metrics, name, subject)) is not None:
+            return found
+    return None
+
+
+def _fmt(m: MetricValue) -> str:
+    ci = f", 95% CI {m.ci_low:.3f}-{m.ci_high:.3f}" if m.ci_low is not None else ""
+    return f"{m.value:.3f} (n={m.n}{ci})"
+
+
+def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """The gap between agreement with the teacher and quality against the reference."""
+    agree = _overall(metrics, "agreement_rate", "student_vs_teacher")
+    student, teacher = _quality(metrics, "student"), _quality(metrics, "teacher")
+    if agree is None or student is None:
+        return
+    name = student.metric
+    if agree.value >= t.high_agreement and student.value < t.low_quality:
+        ceiling = f" and the teacher's own {name} is {_fmt(teacher)}" if teacher else ""
+        yield Finding(
+            code="teacher_ceiling", severity="warning",
+            message=(f"High agreement with the teacher {_fmt(agree)}, low {name} {_fmt(student)}{ceiling}: "
+                     "the teacher is the ceiling, not the distillation. Improve the teacher or the labels, "
+                     "not the student."),
+        )
+    elif agree.value < t.high_agreement and teacher is not None and abs(student.value - teacher.value) < t.material_gap:
+        yield Finding(
+            code="same_quality_different_answers", severity="info",
+            message=(f"The student matches the teacher's {name} ({_fmt(student)} against {_fmt(teacher)}) "
+                     f"but agrees with it on only {_fmt(agree)}: it reaches similar quality with different errors."),
+        )
+    if teacher is not None and teacher.value - student.value >= t.material_gap:
+        yield Finding(
+            code="distillation_gap", severity="warning",
+            message=(f"The student's {name} {_fmt(student)} is {teacher.value - student.value:.3f} below the "
+                     f"teacher's {_fmt(teacher)}: the distillation lost quality."),
+        )
+    elif teacher is not None and student.value - teacher.value >= t.material_gap:
+        yield Finding(
+            code="student_beats_teacher", severity="info",
+            message=f"The student's {name} {_fmt(student)} exceeds the teacher's {_fmt(teacher)}.",
+        )
+
+
+def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """Slices (large enough to trust) whose interval lies wholly below the overall value."""
+    for m in metrics:
+        if m.slice_column is None or m.label is not None or m.too_small or m.value is None or m.ci_high is None:
+            continue
+        if m.family not in (Family.QUALITY, Family.FIDELITY) or m.subject == "teacher":
+            continue
+        # Macro averages run over the classes a slice contains, so a slice that holds only some
+        # classes is not comparable with the whole set; per-item rates are.
+        if m.metric.startswith("macro_"):
+            continue
+        overall = _overall(metrics, m.metric, m.subject)
+        if overall is None or overall.value - m.value < t.material_gap or m.ci_high >= overall.value:
+            continue
+        yield Finding(
+            code="weak_slice", severity="critical" if m.metric in QUALITY_METRICS else "warning",
+            message=(f"High aggregate, low on a slice: {m.metric} ({m.subject}) is {_fmt(m)} on "
+                     f"{m.slice_column}={m.slice_value} against {_fmt(overall)} overall: a coverage gap "
+                     "in the training inputs of that slice."),
+        )
+
+
+def small_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """Name the slices too small to trust, once each."""
+    seen: dict[tuple[str, str], int] = {}
+    for m in metrics:
+        if m.slice_column is not None and m.too_small and m.label is None:
+            seen.setdefault((m.slice_column, m.slice_value or ""), m.n)
+    if seen:
+        names = ", ".join(f"{c}={v} (n={n})" for (c, v), n in sorted(seen.items()))
+        yield Finding(code="small_slices", severity="info",
+                      message=f"Too small to trust (under the minimum support), shown but not to be relied on: {names}.")
+
+
+RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]] = [
+    fidelity_quality_gap,
+    weak_slices,
+    small_slices,
+]
+
+
+def findings(metrics: list[MetricValue], thresholds: FindingThresholds) -> list[Finding]:
+    """All findings of all rules, in rule order."""
+    return [f for rule in RULES for f in rule(metrics, thresholds)]

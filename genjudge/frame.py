@@ -1,0 +1,54 @@
+"""The aligned per-item frame every check reads (see :mod:`genjudge.checks.base`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from genjudge.io.evalset import EvalSet
+from genjudge.io.outputs import NUMERIC, ModelOutputs
+from genjudge.records import TaskKind
+
+MISSING_SLICE = "(missing)"
+"""Slice value of an item whose slice column is empty: a slice of its own, never dropped."""
+RARE_CLASS = "rare_class"
+
+
+def build_frame(evalset: EvalSet, slices: list[str], teacher: ModelOutputs, student: ModelOutputs) -> pd.DataFrame:
+    """One row per item of the set, in set order, with both models' outputs aligned by id."""
+    ids = evalset.ids
+    data: dict[str, object] = {
+        "id": ids,
+        "input": [r["input"] for r in evalset.rows],
+        "reference": [r.get("reference") for r in evalset.rows],
+    }
+    for column in slices:
+        data[column] = [MISSING_SLICE if r.get(column) is None else str(r[column]) for r in evalset.rows]
+    for side, outputs in (("teacher", teacher), ("student", student)):
+        data[side] = [outputs.outputs.get(i) for i in ids]
+        data[f"{side}_probs"] = [outputs.probs.get(i) for i in ids]
+        for name in NUMERIC:
+            values = outputs.numbers.get(name, {})
+            data[f"{side}_{name}"] = np.array([values.get(i, np.nan) for i in ids], dtype=float)
+    frame = pd.DataFrame(data)
+    for side in ("teacher", "student"):
+        # Rows the output file lacked are None; keep explicit None rather than NaN in object columns.
+        frame[side] = frame[side].astype(object).where(frame[side].notna(), None)
+    return frame
+
+
+def add_rare_class_slice(frame: pd.DataFrame, task: TaskKind, share: float) -> list[str]:
+    """For classification, give each class under ``share`` of the set a slice of its own.
+
+    The class of an item is its reference label, or the teacher's where the reference is absent.
+    Returns the rare classes (sorted); the ``rare_class`` column is None for other items.
+    """
+    if task is not TaskKind.CLASSIFICATION or share <= 0:
+        return []
+    label = frame["reference"].where(frame["reference"].notna(), frame["teacher"])
+    label = label.map(lambda v: None if v is None else str(v).strip())
+    shares = label.value_counts(dropna=True) / len(frame)
+    rare = sorted(str(c) for c in shares[shares < share].index)
+    if rare:
+        frame[RARE_CLASS] = label.where(label.isin(rare), None)
+    return rare

@@ -1,0 +1,1 @@
+"""Reading evaluation sets and model outputs, freezing sets."""

@@ -1,0 +1,31 @@
+"""Canonical JSON and content hashes.
+
+Canonical JSON: keys sorted, no insignificant whitespace, UTF-8 kept as is, NaN refused. It is
+the one serialisation used for fingerprints, cache keys and "same inputs" checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON text of ``value`` (sorted keys, compact separators, NaN refused)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

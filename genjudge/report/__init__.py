@@ -1,0 +1,1 @@
+"""Reports: numbers first (:mod:`build`), rendering apart (:mod:`markdown`, :mod:`html`, :mod:`write`)."""

@@ -1,0 +1,155 @@
+"""Turn the report dictionary into tables of display strings, shared by Markdown and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str | None = None
+    bars: list[tuple[float | None, float | None, float | None]] = field(default_factory=list)
+    """Per row (value, ci_low, ci_high) for an interval plot, where the row is a rate in [0, 1]."""
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def ci(m: dict[str, Any]) -> str:
+    if m.get("ci_low") is None:
+        return "—"
+    return f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
+
+
+def _flag(m: dict[str, Any]) -> str:
+    flags = []
+    if m.get("too_small"):
+        flags.append("too small")
+    if m.get("validated") is False:
+        flags.append("judge unvalidated")
+    elif m.get("validated") is True:
+        flags.append("judge validated")
+    return ", ".join(flags)
+
+
+def _label(m: dict[str, Any]) -> str:
+    return f"{m['metric']}" + (f" [{m['label']}]" if m.get("label") else "")
+
+
+def overall_table(report: dict[str, Any]) -> Table:
+    rows, bars = [], []
+    for m in report["metrics"]:
+        if m["slice_column"] is None:
+            rows.append([m["family"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
+                         str(m["n_unscored"]), _flag(m)])
+            bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
+    return Table("All items", ["family", "metric", "subject", "value", "95% CI", "n", "not scored", "flags"], rows,
+                 note="n is the denominator: items scored for that metric; 'not scored' items are counted apart, never averaged in.",
+                 bars=bars)
+
+
+def slice_tables(report: dict[str, Any]) -> list[Table]:
+    tables = []
+    for column in report["set"]["slices"]:
+        rows, bars = [], []
+        for m in report["metrics"]:
+            if m["slice_column"] == column and m.get("label") is None:
+                rows.append([m["slice_value"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
+                             str(m["n_unscored"]), _flag(m)])
+                bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
+        if rows:
+            tables.append(Table(f"By {column}", [column, "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
+                                rows, bars=bars))
+    return tables
+
+
+def per_class_table(report: dict[str, Any]) -> Table | None:
+    rows = [
+        [m["label"], m["subject"], m["metric"], fmt(m["value"]), ci(m), str(m.get("support"))]
+        for m in report["metrics"]
+        if m["slice_column"] is None and m.get("label") is not None
+    ]
+    if not rows:
+        return None
+    return Table("Per class (all items)", ["class", "subject", "metric", "value", "95% CI", "support"], rows)
+
+
+def flip_table(report: dict[str, Any]) -> Table | None:
+    flip = report.get("sections", {}).get("label_metrics", {}).get("flip_matrix")
+    if not flip or not flip["labels"]:
+        return None
+    rows = [[f"teacher: {label}"] + [str(c) for c in counts] for label, counts in zip(flip["labels"], flip["counts"])]
+    return Table("Label flips (rows: teacher, columns: student)", [""] + [f"student: {x}" for x in flip["labels"]], rows,
+                 note=f"{flip['flips']} of {flip['n']} items flipped.")
+
+
+def counts_table(report: dict[str, Any]) -> Table:
+    c = report["counts"]
+    rows = [["all checks", str(c["items"]), str(c["ok"]), str(c["unscored"]), str(c["error"])]]
+    for name, bc in c["by_check"].items():
+        rows.append([name, str(c["items"]), str(bc["ok"]), str(bc["unscored"]), str(bc["error"])])
+    reasons = "; ".join(f"{r}: {k}" for r, k in c["reasons"].items()) or "none"
+    return Table("Items", ["check", "items", "ok", "unscored", "error"], rows, note=f"Reasons: {reasons}.")
+
+
+def operations_table(report: dict[str, Any]) -> Table | None:
+    ops = report.get("operations")
+    if not ops:
+        return None
+    rows = []
+    for key, label in (("latency_ms", "latency ms (p50 / p95 / p99)"), ("cost_per_1k_calls_usd", "cost per 1,000 calls, USD"),
+                       ("input_tokens", "input tokens per call"), ("output_tokens", "output tokens per call")):
+        cells = []
+        for side in ("teacher", "student"):
+            d = ops[side].get(key)
+            if d is None:
+                cells.append("—")
+            elif key == "latency_ms":
+                cells.append(f"{d['p50']:.0f} / {d['p95']:.0f} / {d['p99']:.0f} (n={d['n']})")
+            else:
+                cells.append(f"{d['mean']:.4g} (n={d['n']})")
+        rows.append([label, *cells])
+    saved = ", ".join(f"{k} {v:.1f}%" for k, v in ops.get("saved_pct", {}).items()) or "—"
+    return Table("Operations", ["", "teacher", "student"], rows, note=f"Saved by the student: {saved}.")
+
+
+def all_tables(report: dict[str, Any]) -> list[Table]:
+    tables = [counts_table(report), overall_table(report)]
+    tables += [t for t in (per_class_table(report), flip_table(report)) if t]
+    tables += slice_tables(report)
+    if (ops := operations_table(report)) is not None:
+        tables.append(ops)
+    return tables
+
+
+_RENDERED_ELSEWHERE = {("label_metrics", "flip_matrix"), ("exact_match", "n_without_reference")}
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict) and {"title", "header", "rows"} <= value.keys()
+
+
+def section_tables(report: dict[str, Any]) -> list[Table]:
+    """Sections a check shaped as tables: ``{"title": ..., "header": [...], "rows": [[...]], "note": ...}``."""
+    tables = []
+    for check, section in report.get("sections", {}).items():
+        for key, value in section.items():
+            if _is_table(value):
+                rows = [[str(c) for c in row] for row in value["rows"]]
+                tables.append(Table(f"{value['title']} ({check})", [str(h) for h in value["header"]], rows, note=value.get("note")))
+    return tables
+
+
+def other_sections(report: dict[str, Any]) -> dict[str, Any]:
+    """Section content that is neither a table nor shown elsewhere, by check."""
+    out = {}
+    for check, section in report.get("sections", {}).items():
+        rest = {k: v for k, v in section.items() if not _is_table(v) and (check, k) not in _RENDERED_ELSEWHERE}
+        if rest:
+            out[check] = rest
+    return out

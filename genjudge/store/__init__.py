@@ -1,0 +1,39 @@
+"""The results store: every run, its report numbers and its per-example rows.
+
+An embedded SQLite file by default; any SQLAlchemy URL (e.g. PostgreSQL) for a team. Other
+components (judge validation decisions, caches) keep their own tables on the same URL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from genjudge.store.runs import RunStore
+
+__all__ = ["DEFAULT_URL", "RunStore", "resolve_url"]
+
+DEFAULT_URL = "sqlite:///.genjudge/genjudge.db"
+"""Used when neither the config, the ``--store`` flag nor ``GENJUDGE_STORE`` names a store."""
+
+
+def resolve_url(setting: str | None = None, base: Path | None = None) -> str:
+    """A SQLAlchemy URL from a setting: a URL as is, a file path as SQLite (relative to ``base``).
+
+    Precedence: the setting, then the ``GENJUDGE_STORE`` environment variable, then DEFAULT_URL
+    (relative to the current folder).
+    """
+    setting = setting or os.environ.get("GENJUDGE_STORE") or DEFAULT_URL
+    if "://" in setting:
+        if setting.startswith("sqlite:///") and not setting.startswith("sqlite:////"):
+            path = Path(setting[len("sqlite:///") :])
+            if base is not None and not path.is_absolute() and setting is not DEFAULT_URL:
+                path = base / path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{path}"
+        return setting
+    path = Path(setting)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
