@@ -175,7 +175,8 @@ def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
 def _confusion_metrics(table: pd.DataFrame, spec: ConfusionMetrics, cut: Slicing, settings: Settings) -> list[MetricValue]:
     y_true, y_pred = table[spec.y_true].to_numpy(dtype=object), table[spec.y_pred].to_numpy(dtype=object)
     both = pd.notna(y_true) & pd.notna(y_pred)
-    labels, inverse = np.unique(np.concatenate([y_true[both], y_pred[both]]).astype(str), return_inverse=True)
+    # Hash-based factorising is much faster than sorting strings with np.unique on large sets.
+    inverse, labels = pd.factorize(pd.Series(np.concatenate([y_true[both], y_pred[both]])).astype(str), sort=True)
     c, g = len(labels), len(cut.values)
     nb = int(both.sum())
     t_idx, p_idx = inverse[:nb], inverse[nb:]

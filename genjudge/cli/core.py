@@ -71,10 +71,11 @@ def runs_list(
     from genjudge.store import RunStore, resolve_url
 
     rows = RunStore(resolve_url(store)).list(limit)
-    table = Table("run id", "created", "name", "task", "items", "set", "headline")
+    table = Table("created", "name", "task", "items", "set", "headline")
+    table.add_column("run id", no_wrap=True)
     for r in rows:
         head = ", ".join(f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None)
-        table.add_row(r["run_id"], r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12], head)
+        table.add_row(r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12], head, r["run_id"])
     Console().print(table if rows else "no runs stored yet")
 
 

@@ -50,7 +50,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
                 raise InputError(path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
             if not isinstance(row, dict):
