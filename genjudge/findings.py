@@ -116,9 +116,26 @@ def small_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
                       message=f"Too small to trust (under the minimum support), shown but not to be relied on: {names}.")
 
 
+def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """Classes whose F1 the student loses against the teacher, on all items (rare ones matter most)."""
+    teacher = {m.label: m for m in metrics
+               if m.metric == "f1_score" and m.subject == "teacher" and m.slice_column is None and m.label is not None}
+    for m in metrics:
+        if m.metric != "f1_score" or m.subject != "student" or m.slice_column is not None or m.label not in teacher:
+            continue
+        other = teacher[m.label]
+        if m.value is not None and other.value is not None and other.value - m.value >= 2 * t.material_gap:
+            yield Finding(
+                code="lost_class", severity="critical",
+                message=(f"The student loses class {m.label!r} (support {m.support}): F1 {_fmt(m)} against the "
+                         f"teacher's {_fmt(other)}."),
+            )
+
+
 RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]] = [
     fidelity_quality_gap,
     weak_slices,
+    lost_classes,
     small_slices,
 ]
 

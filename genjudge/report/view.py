@@ -44,7 +44,7 @@ def _label(m: dict[str, Any]) -> str:
 def overall_table(report: dict[str, Any]) -> Table:
     rows, bars = [], []
     for m in report["metrics"]:
-        if m["slice_column"] is None:
+        if m["slice_column"] is None and m.get("label") is None:
             rows.append([m["family"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
                          str(m["n_unscored"]), _flag(m)])
             bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
