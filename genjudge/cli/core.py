@@ -36,7 +36,13 @@ def freeze(
 
 @fail_cleanly
 def run_command(
-    config_path: Annotated[Path, typer.Argument(metavar="CONFIG", help="Run config (.yaml, .yml or .toml).")],
+    config_path: Annotated[Optional[Path], typer.Argument(metavar="[CONFIG]", help="Run config (.yaml, .yml or .toml); or give the flags below.")] = None,
+    task: Annotated[Optional[str], typer.Option(help="Without CONFIG: classification, extraction or generation.")] = None,
+    set_path: Annotated[Optional[Path], typer.Option("--set", help="Without CONFIG: the frozen evaluation set.")] = None,
+    teacher: Annotated[Optional[Path], typer.Option(help="Without CONFIG: the teacher's outputs.")] = None,
+    student: Annotated[Optional[Path], typer.Option(help="Without CONFIG: the student's outputs.")] = None,
+    slice_: Annotated[Optional[list[str]], typer.Option("--slice", "-s", help="Slice column (repeatable; overrides the manifest's).")] = None,
+    min_support: Annotated[Optional[int], typer.Option(help="Minimum slice size to trust (default 30).")] = None,
     store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path (default .genjudge/genjudge.db, or $GENJUDGE_STORE).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<run id> beside the config).")] = None,
     resamples: Annotated[Optional[int], typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
@@ -44,17 +50,29 @@ def run_command(
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
     from genjudge.cli.summary import print_summary
-    from genjudge.config import load_config
+    from genjudge.config import config_from_dict, load_config
+    from genjudge.errors import ConfigError
     from genjudge.runner import run
 
-    overrides: dict = {}
+    flags = {"task": task, "set": set_path, "teacher": teacher, "student": student}
+    overrides: dict = {k: v for k, v in {"slices": slice_, "min_support": min_support}.items() if v is not None}
     if out is not None:
         overrides["report_dir"] = str(out.resolve())
-    config = load_config(config_path, overrides)
+    if config_path is not None:
+        if any(v is not None for v in flags.values()):
+            raise ConfigError("give either CONFIG or --task/--set/--teacher/--student, not both")
+        config = load_config(config_path, overrides)
+        config_dir = config_path.resolve().parent
+    else:
+        absent = [f"--{k}" for k, v in flags.items() if v is None]
+        if absent:
+            raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
+        config_dir = Path.cwd()
+        config = config_from_dict({**{k: str(v) for k, v in flags.items()}, **overrides}, base=config_dir, source="flags")
     if resamples is not None or seed is not None:
         bootstrap = config.bootstrap.model_copy(update={k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None})
         config = config.model_copy(update={"bootstrap": bootstrap})
-    result = run(config, config_dir=config_path.resolve().parent, store=store)
+    result = run(config, config_dir=config_dir, store=store)
     print_summary(result.report, result.report_dir)
 
 

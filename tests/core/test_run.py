@@ -133,3 +133,23 @@ def test_freeze_command(tmp_path):
     assert result.exit_code == 0 and "1 rows" in result.output
     manifest = json.loads((tmp_path / "s.jsonl.manifest.json").read_text())
     assert manifest["slices"] == ["tier"] and manifest["rows"] == 1 and manifest["row_hashes"].keys() == {"1"}
+
+
+def test_run_from_flags_and_from_toml_give_the_same_numbers(example, tmp_path):
+    store = str(tmp_path / "s.db")
+    toml = example / "genjudge.toml"
+    toml.write_text('task = "classification"\nset = "set.jsonl"\nteacher = "teacher.jsonl"\nstudent = "student.jsonl"\n'
+                    "[bootstrap]\nresamples = 500\n", encoding="utf-8")
+    a = invoke("run", str(toml), "--store", store, "--out", str(tmp_path / "a"))
+    b = invoke("run", "--task", "classification", "--set", str(example / "set.jsonl"), "--teacher", str(example / "teacher.jsonl"),
+               "--student", str(example / "student.jsonl"), "--resamples", "500", "--store", store, "--out", str(tmp_path / "b"))
+    assert a.exit_code == b.exit_code == 0, a.output + b.output
+    ra, rb = (json.loads((tmp_path / x / "report.json").read_text()) for x in ("a", "b"))
+    assert ra["metrics"] == rb["metrics"]
+    assert rb["run"]["same_inputs_as"] == ra["run"]["run_id"]
+
+
+def test_run_without_config_names_the_missing_flags(tmp_path):
+    result = CliRunner().invoke(app, ["run", "--task", "generation", "--store", str(tmp_path / "s.db")])
+    assert result.exit_code == 2
+    assert "without CONFIG, --set, --teacher, --student must be given" in result.output
