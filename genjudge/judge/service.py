@@ -1,0 +1,62 @@
+"""The run's shared judge: built once from the run config's ``judge:`` mapping, shared by checks."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from genjudge.errors import ConfigError
+from genjudge.judge.judge import Judge
+from genjudge.judge.settings import JudgeSettings
+from genjudge.judge.verdict import Verdict
+
+__all__ = ["as_text", "run_judge", "verdict_summary"]
+
+SERVICE_KEY = "judge"
+
+
+def run_judge(ctx: Any) -> Judge:
+    """The Judge in ``ctx.services['judge']``, built from ``ctx.services['judge_settings']`` once.
+
+    Without settings the judge is the embedded local model. The cache defaults to
+    ``<workdir>/judge_cache.sqlite`` so that a re-run costs nothing and an interrupted run resumes.
+    The runner closes it (``aclose``) at the end of the run.
+    """
+    judge = ctx.services.get(SERVICE_KEY)
+    if judge is None:
+        raw = dict(ctx.services.get("judge_settings") or {})
+        raw.setdefault("cache_path", str(Path(ctx.workdir) / "judge_cache.sqlite"))
+        try:
+            settings = JudgeSettings.model_validate(raw)
+        except ValueError as exc:
+            raise ConfigError(f"judge: invalid settings: {exc}") from None
+        judge = ctx.services.setdefault(SERVICE_KEY, Judge(settings))
+    return judge
+
+
+def as_text(value: Any) -> str | None:
+    """A cell as judge text: None for absent, canonical JSON for dicts and lists."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
+    """Counts and judge cost over one check's verdicts, for ``CheckResult.sections``."""
+    reasons = Counter((v.reason or "").split(":")[0] for v in verdicts if v.status.value != "ok")
+    answered = [v for v in verdicts if v.attempts and v.status.value != "error"]
+    return {
+        "verdicts": len(verdicts),
+        "by_status": dict(Counter(v.status.value for v in verdicts)),
+        "not_ok_reasons": dict(reasons),
+        "cached": sum(v.cached for v in verdicts),
+        "attempts": sum(v.attempts for v in verdicts),
+        "input_tokens": sum(v.input_tokens or 0 for v in verdicts),
+        "output_tokens": sum(v.output_tokens or 0 for v in verdicts),
+        "cost_usd": None if any(v.cost_usd is None for v in answered)
+        else round(sum(v.cost_usd or 0.0 for v in answered), 8),
+    }

@@ -1,0 +1,79 @@
+"""Judge settings: the ``judge:`` mapping of a run config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["JudgeSettings"]
+
+_DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+class JudgeSettings(BaseModel):
+    """How to reach the judge and how hard to push it. Unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: Literal["local", "openai", "anthropic"] = "local"
+    model: str | None = None
+    """Model name; for ``local`` a label (default: the bundled Qwen2.5-Coder-1.5B-Instruct Q4_K_M)."""
+    base_url: str | None = None
+    """An OpenAI-compatible server (vLLM, llama.cpp, Ollama...) or an Anthropic-compatible proxy."""
+    api_key_env: str | None = None
+    """Environment variable holding the key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)."""
+    concurrency: int = Field(16, ge=1)
+    """Calls in flight at once (the local provider always runs one at a time)."""
+    rpm: float | None = Field(None, gt=0)
+    """Requests-per-minute budget (each attempt counts)."""
+    tpm: float | None = Field(None, gt=0)
+    """Tokens-per-minute budget (estimated as prompt chars / 4 + max_tokens)."""
+    timeout_s: float | None = Field(None, gt=0)
+    """Per-attempt timeout; None = 60 s for a remote provider, 600 s for local (a CPU verdict can
+    take tens of seconds on a busy machine, and a timed-out local call cannot be interrupted)."""
+    max_attempts: int = Field(6, ge=1)
+    """Attempts per call, the first included."""
+    temperature: float = Field(0.0, ge=0)
+    max_tokens: int = Field(256, ge=16)
+    cache_path: Path | None = None
+    """SQLite file of cached judge answers; None disables the cache."""
+    threads: int = Field(2, ge=1)
+    """Local provider: CPU threads for llama.cpp (set explicitly; the default is 2)."""
+    model_path: Path | None = None
+    """Local provider: a GGUF file to use instead of the bundled model."""
+    n_ctx: int = Field(4096, ge=512)
+    """Local provider: context length."""
+    logprob_weighting: bool = False
+    """Score = probability-weighted mean of the scale where the provider returns log-probs."""
+    structured_output: bool = True
+    """Send the verdict schema as structured output (response_format / forced tool)."""
+    prices_path: Path | None = None
+    """A JSON price table that extends genjudge/data/prices.json."""
+    backoff_initial_s: float = Field(0.5, gt=0)
+    backoff_max_s: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> JudgeSettings:
+        if self.provider != "local" and not self.model:
+            raise ValueError(f"provider {self.provider!r} needs a model name")
+        return self
+
+    @property
+    def model_name(self) -> str:
+        from genjudge.llm.local_model import DEFAULT_MODEL_NAME
+
+        if self.model:
+            return self.model
+        return self.model_path.stem if self.model_path else DEFAULT_MODEL_NAME
+
+    @property
+    def attempt_timeout_s(self) -> float:
+        if self.timeout_s is not None:
+            return self.timeout_s
+        return 600.0 if self.provider == "local" else 60.0
+
+    @property
+    def key_env(self) -> str | None:
+        return self.api_key_env or _DEFAULT_KEY_ENV.get(self.provider)

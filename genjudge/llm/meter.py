@@ -1,0 +1,84 @@
+"""Per-call metering: latency, tokens, cost, cache hits, retries; totals and latency quantiles.
+
+The judge's meter is its own: the report shows it apart from the models under test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["CallMeter", "Meter", "MeterTotals"]
+
+
+@dataclass(frozen=True)
+class CallMeter:
+    """What one logical call (all its attempts) cost."""
+
+    latency_ms: float
+    """Wall time from the first attempt to the answer (0 for a cache hit)."""
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    """None when the price of the model is unknown."""
+    cached: bool
+    attempts: int
+    """Provider attempts made (0 for a cache hit)."""
+    ok: bool
+    """False when the call ended in an error after its retries."""
+
+
+class MeterTotals(BaseModel):
+    """Totals over every logical call the judge made in a run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: int
+    """Logical calls asked for (cache hits included)."""
+    calls: int
+    """Provider attempts sent over the wire (retries included)."""
+    cached: int
+    """Logical calls answered from the cache."""
+    retries: int
+    """Attempts beyond the first."""
+    errors: int
+    """Logical calls that failed after their retries."""
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    """None when any answered call had an unknown price."""
+    latency_ms_p50: float | None
+    latency_ms_p95: float | None
+    latency_ms_p99: float | None
+
+
+class Meter:
+    """Accumulates :class:`CallMeter` records (cheap: one append per call)."""
+
+    def __init__(self) -> None:
+        self.records: list[CallMeter] = []
+
+    def add(self, record: CallMeter) -> None:
+        self.records.append(record)
+
+    def totals(self) -> MeterTotals:
+        recs = self.records
+        live = [r.latency_ms for r in recs if not r.cached and r.ok]
+        q = np.percentile(live, [50, 95, 99]).tolist() if live else [None, None, None]
+        answered = [r for r in recs if r.ok and not r.cached]
+        unknown = any(r.cost_usd is None for r in answered)
+        return MeterTotals(
+            requests=len(recs),
+            calls=sum(r.attempts for r in recs),
+            cached=sum(r.cached for r in recs),
+            retries=sum(max(0, r.attempts - 1) for r in recs),
+            errors=sum(not r.ok for r in recs),
+            input_tokens=sum(r.input_tokens or 0 for r in answered),
+            output_tokens=sum(r.output_tokens or 0 for r in answered),
+            cost_usd=None if unknown else round(sum(r.cost_usd or 0.0 for r in answered), 8),
+            latency_ms_p50=q[0],
+            latency_ms_p95=q[1],
+            latency_ms_p99=q[2],
+        )

@@ -1,0 +1,128 @@
+"""OpenAI chat completions through the ``openai`` SDK, and any OpenAI-compatible server.
+
+vLLM, llama.cpp's server and Ollama speak the same protocol: set ``base_url``. The verdict schema
+goes out as ``response_format`` (``json_schema``); log-probabilities are asked for when requested.
+The request goes through the SDK's generic ``post`` (its auth, headers, error mapping and HTTP
+client) with a plain JSON body, and the answer is read from the raw HTTP body: the SDK's recursive
+transform of typed params and its typed parse of the answer cost more CPU than the rest of a
+call (measured with scripts/bench_judge.py), and the judge needs a handful of fields.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from genjudge.llm.errors import RequestError, ServerError, classify_status
+from genjudge.llm.providers._http import sdk_http_client
+from genjudge.llm.types import ChatRequest, ChatResponse, TokenLogprob
+
+__all__ = ["OpenAIProvider"]
+
+
+class OpenAIProvider:
+    """One ``AsyncOpenAI`` client per run, its own retries off."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        concurrency: int = 16,
+        timeout_s: float = 60.0,
+        structured_output: bool = True,
+    ) -> None:
+        import openai
+
+        self.model = model
+        self.structured_output = structured_output
+        self._openai = openai
+        http_client = sdk_http_client(openai.DefaultAsyncHttpxClient, concurrency=concurrency, timeout_s=timeout_s)
+        self._response_cls = type(http_client).__mro__[1].__module__.split(".")[0]
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            timeout=timeout_s,
+            http_client=http_client,
+        )
+        import importlib
+
+        self._response_cls = importlib.import_module(self._response_cls).Response
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.user},
+            ],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        if request.json_schema is not None and self.structured_output:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.json_schema, "strict": True},
+            }
+        if request.logprobs:
+            params["logprobs"] = True
+            params["top_logprobs"] = 10
+        return params
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        oa = self._openai
+        try:
+            raw = await self._client.post(
+                "/chat/completions", cast_to=self._response_cls, body=self._params(request)
+            )
+            body = json.loads(raw.content)
+        except oa.APIStatusError as exc:
+            raise classify_status(exc.status_code, str(exc.message), exc.response.headers) from None
+        except oa.APITimeoutError:
+            raise ServerError("the HTTP request timed out") from None
+        except oa.APIConnectionError as exc:
+            raise ServerError(f"connection failed: {exc}") from None
+        except ValueError as exc:
+            raise ServerError(f"the response body is not JSON: {exc}") from None
+        return parse_chat_completion(body)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def parse_chat_completion(body: Any) -> ChatResponse:
+    """A :class:`ChatResponse` from a chat.completion JSON body (also the local provider's)."""
+    try:
+        choice = body["choices"][0]
+        message = choice.get("message") or {}
+    except (KeyError, IndexError, TypeError):
+        if isinstance(body, dict) and "error" in body:
+            raise RequestError(f"the server answered an error: {body['error']}") from None
+        raise ServerError("the response has no choices") from None
+    usage = body.get("usage") or {}
+    logprobs = None
+    content_lp = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    if content_lp:
+        logprobs = [
+            TokenLogprob(
+                token=t.get("token", ""),
+                logprob=float(t.get("logprob", 0.0)),
+                top={a["token"]: float(a["logprob"]) for a in t.get("top_logprobs") or []},
+            )
+            for t in content_lp
+        ]
+    text = message.get("content")
+    return ChatResponse(
+        text=text if isinstance(text, str) else "",
+        finish_reason=choice.get("finish_reason"),
+        refusal=message.get("refusal") or None,
+        input_tokens=usage.get("prompt_tokens"),
+        output_tokens=usage.get("completion_tokens"),
+        logprobs=logprobs,
+    )
+
+
