@@ -1,0 +1,97 @@
+"""Declared format rules (regex must / must not match, length bounds, required fields / sections).
+
+Per item and model side: one 0/1 column per rule (``format_rules.<side>.<rule name>``) and
+``format_rules.<side>.all_pass`` (1 when every rule passes). The rules are described in
+:mod:`genjudge.structure.rules`; an invalid rule raises ConfigError when the check is built.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from genjudge.checks import register
+from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.records import Family, Status, TaskKind
+
+__all__ = ["FormatRules"]
+
+
+class FormatRulesOptions(CheckOptions):
+    rules: list[dict[str, Any]] = Field(min_length=1)
+    """The rules; see genjudge.structure.rules for their keys."""
+    sides: tuple[Literal["student", "teacher"], ...] = ("student", "teacher")
+
+
+@register
+class FormatRules:
+    """Does each output follow the declared format rules?"""
+
+    name: ClassVar[str] = "format_rules"
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.EXTRACTION, TaskKind.GENERATION})
+    Options: ClassVar[type[CheckOptions]] = FormatRulesOptions
+
+    def __init__(self, task: TaskKind, options: FormatRulesOptions | None = None) -> None:
+        from genjudge.errors import ConfigError
+        from genjudge.structure import compile_rules
+
+        if options is None:
+            raise ConfigError("check 'format_rules' needs options: rules")
+        self.task = task
+        self.options = options
+        self.rules = compile_rules(options.rules)
+
+    def metrics(self) -> list[MetricSpec]:
+        specs: list[MetricSpec] = []
+        for side in self.options.sides:
+            specs.append(MeanMetric("format_rules_pass_rate", Family.STRUCTURE, side, f"{self.name}.{side}.all_pass"))
+            for rule in self.rules:
+                specs.append(
+                    MeanMetric(f"format_rule_{rule.name}_pass_rate", Family.STRUCTURE, side, f"{self.name}.{side}.{rule.name}")
+                )
+        return specs
+
+    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        n = len(frame)
+        columns: dict[str, np.ndarray] = {}
+        present = np.zeros(n, dtype=bool)
+        failures: list[dict[str, Any]] = []
+        for side in self.options.sides:
+            outputs = frame[side].tolist() if side in frame else [None] * n
+            all_pass = np.full(n, np.nan)
+            per_rule = {r.name: np.full(n, np.nan) for r in self.rules}
+            counts: Counter[str] = Counter()
+            example: dict[str, str] = {}
+            for i, output in enumerate(outputs):
+                if output is None or (isinstance(output, float) and np.isnan(output)):
+                    continue
+                present[i] = True
+                ok = True
+                for rule in self.rules:
+                    outcome = rule.apply(output)
+                    per_rule[rule.name][i] = float(outcome.passed)
+                    if not outcome.passed:
+                        ok = False
+                        counts[rule.name] += 1
+                        example.setdefault(rule.name, f"{frame['id'].iloc[i]}: {outcome.reason}")
+                all_pass[i] = float(ok)
+            columns[f"{self.name}.{side}.all_pass"] = all_pass
+            for rule_name, values in per_rule.items():
+                columns[f"{self.name}.{side}.{rule_name}"] = values
+            scored = int(np.isfinite(all_pass).sum())
+            failures += [
+                {"side": side, "rule": r.name, "failed": counts[r.name], "scored": scored, "example": example.get(r.name)}
+                for r in self.rules
+            ]
+        status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
+        reason = np.where(present, None, "no output on any side").astype(object)
+        table = {
+            "title": "Format rule failures",
+            "header": ["side", "rule", "failed", "scored", "first failure"],
+            "rows": [[f["side"], f["rule"], f["failed"], f["scored"], f["example"] or "—"] for f in failures],
+        }
+        return CheckResult(columns=columns, status=status, reason=reason, sections={"rule_failures": table})

@@ -1,0 +1,145 @@
+"""JSON structure: strict parse, lenient parse and JSON Schema conformance, per model.
+
+Per item and model side (``student``, ``teacher``):
+
+- ``strict_parse``: 1 when the output is exactly one JSON value (what ``json.loads`` accepts);
+- ``lenient_parse``: 1 when a JSON value can be extracted (code fence, surrounding text);
+- ``schema_valid``: 1 when the leniently parsed value conforms to the schema (0 when nothing
+  parses), so content structure is measured apart from the wrapping;
+- ``strict_schema_valid``: strict parse and schema valid: what a downstream parser can use as is;
+- ``failures``: the list of ``"<instance path> <keyword>"`` for the item.
+
+Rates are means of the 0/1 columns (adherence rate = mean of ``schema_valid``). The most common
+failures (path with array indices generalised to ``*``, × keyword) go to
+``sections['schema_failures']``. An invalid schema raises ConfigError when the check is built.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from genjudge.checks import register
+from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.records import Family, Status, TaskKind
+
+__all__ = ["JsonStructure"]
+
+Side = Literal["student", "teacher"]
+
+
+class JsonStructureOptions(CheckOptions):
+    schema_: dict[str, Any] | bool | str | None = Field(None, alias="schema")
+    """The JSON Schema, inline or as a path to a JSON file; None = parse checks only."""
+    sides: tuple[Side, ...] = ("student", "teacher")
+    default_draft: Literal["2020-12", "7", "4"] = "2020-12"
+    """Draft for a schema without ``$schema``."""
+    top_failures: int = Field(20, ge=1)
+
+
+@register
+class JsonStructure:
+    """Does the output parse (strictly, leniently), and does it conform to the schema?"""
+
+    name: ClassVar[str] = "json_structure"
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.EXTRACTION, TaskKind.GENERATION})
+    Options: ClassVar[type[CheckOptions]] = JsonStructureOptions
+
+    def __init__(self, task: TaskKind = TaskKind.EXTRACTION, options: JsonStructureOptions | None = None) -> None:
+        from genjudge.structure import SchemaValidator
+
+        self.task = task
+        self.options = options or JsonStructureOptions()
+        o = self.options
+        # Built here so an invalid schema is a ConfigError before any item is scored.
+        self.validator = None if o.schema_ is None else SchemaValidator(o.schema_, default_draft=o.default_draft)
+
+    def metrics(self) -> list[MetricSpec]:
+        specs: list[MetricSpec] = []
+        for side in self.options.sides:
+            stem = f"{self.name}.{side}"
+            specs += [
+                MeanMetric("strict_parse_rate", Family.STRUCTURE, side, f"{stem}.strict_parse"),
+                MeanMetric("lenient_parse_rate", Family.STRUCTURE, side, f"{stem}.lenient_parse"),
+            ]
+            if self.validator is not None:
+                specs += [
+                    MeanMetric("schema_adherence_rate", Family.STRUCTURE, side, f"{stem}.schema_valid"),
+                    MeanMetric("strict_schema_adherence_rate", Family.STRUCTURE, side, f"{stem}.strict_schema_valid"),
+                ]
+        return specs
+
+    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        from genjudge.structure import generalise_path, parse_lenient, parse_strict
+
+        n = len(frame)
+        columns: dict[str, np.ndarray] = {}
+        present = np.zeros(n, dtype=bool)
+        failure_counts: Counter[tuple[str, str, str]] = Counter()
+        found_by: dict[str, Counter[str]] = {}
+        for side in self.options.sides:
+            outputs = frame[side].tolist() if side in frame else [None] * n
+            cols = {k: np.full(n, np.nan) for k in ("strict_parse", "lenient_parse", "schema_valid", "strict_schema_valid")}
+            fails = np.full(n, None, dtype=object)
+            found_by[side] = Counter()
+            for i, output in enumerate(outputs):
+                if _absent(output):
+                    continue
+                present[i] = True
+                strict, lenient = parse_strict(output), parse_lenient(output)
+                cols["strict_parse"][i] = float(strict.ok)
+                cols["lenient_parse"][i] = float(lenient.ok)
+                found_by[side][lenient.how or "not found"] += 1
+                if self.validator is None:
+                    continue
+                if lenient.ok:
+                    failures = self.validator.failures(lenient.value)
+                    fails[i] = [f"{f.path or '/'} {f.keyword}" for f in failures]
+                    for key in {(side, generalise_path(f.path) or "/", f.keyword) for f in failures}:
+                        failure_counts[key] += 1
+                    cols["schema_valid"][i] = float(not failures)
+                else:
+                    fails[i] = ["/ parse"]
+                    cols["schema_valid"][i] = 0.0
+                cols["strict_schema_valid"][i] = float(strict.ok and cols["schema_valid"][i] == 1.0)
+            keep = ["strict_parse", "lenient_parse"] + (["schema_valid", "strict_schema_valid"] if self.validator else [])
+            for key in keep:
+                columns[f"{self.name}.{side}.{key}"] = cols[key]
+            if self.validator is not None:
+                columns[f"{self.name}.{side}.failures"] = fails
+        status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
+        reason = np.where(present, None, "no output on any side").astype(object)
+        scored = {side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum()) for side in self.options.sides}
+        table = [
+            {"side": side, "path": path, "keyword": keyword, "items": count,
+             "share_of_items": count / scored[side] if scored[side] else None}
+            for (side, path, keyword), count in sorted(failure_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ][: self.options.top_failures]
+        sections: dict[str, Any] = {"json_found_by": {s: dict(c) for s, c in found_by.items()}}
+        notes = [
+            "Strict parse = the output is exactly one JSON value (what a downstream json.loads sees); lenient "
+            "parse = a JSON value could be extracted from a code fence or surrounding text."
+        ]
+        if self.validator is not None:
+            sections["schema_failures"] = {
+                "title": "Most common schema failures (instance path x keyword)",
+                "header": ["side", "path", "keyword", "items", "share of items"],
+                "rows": [[r["side"], r["path"], r["keyword"], r["items"],
+                          "—" if r["share_of_items"] is None else f"{r['share_of_items']:.3f}"] for r in table],
+                "note": "Array indices in paths are shown as *; an item counts once per (path, keyword).",
+            }
+            sections["schema_draft"] = self.validator.draft
+            notes.append(
+                f"Schema checked with {self.validator.draft} and format assertion on; schema adherence is "
+                "measured on the leniently parsed value (0 where nothing parses)."
+            )
+            notes += self.validator.notes()
+        return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
