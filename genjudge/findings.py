@@ -82,8 +82,13 @@ def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> It
         )
 
 
+def higher_is_better(metric: str) -> bool:
+    """The naming contract: ``*_error`` / ``*_loss`` are lower-is-better, as is an inconsistency rate."""
+    return not (metric.endswith(("_error", "_loss")) or "inconsistency" in metric)
+
+
 def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
-    """Slices (large enough to trust) whose interval lies wholly below the overall value."""
+    """Slices (large enough to trust) whose interval lies wholly on the bad side of the overall value."""
     for m in metrics:
         if m.slice_column is None or m.label is not None or m.too_small or m.value is None or m.ci_high is None:
             continue
@@ -94,11 +99,17 @@ def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Fi
         if m.metric.startswith("macro_"):
             continue
         overall = _overall(metrics, m.metric, m.subject)
-        if overall is None or overall.value - m.value < t.material_gap or m.ci_high >= overall.value:
+        if overall is None:
             continue
+        sign = 1.0 if higher_is_better(m.metric) else -1.0
+        worse_by = sign * (overall.value - m.value)
+        interval_clear = m.ci_high < overall.value if sign > 0 else m.ci_low > overall.value
+        if worse_by < t.material_gap or not interval_clear:
+            continue
+        direction = "low" if sign > 0 else "high"
         yield Finding(
             code="weak_slice", severity="critical" if m.metric in QUALITY_METRICS else "warning",
-            message=(f"High aggregate, low on a slice: {m.metric} ({m.subject}) is {_fmt(m)} on "
+            message=(f"Good aggregate, {direction} on a slice: {m.metric} ({m.subject}) is {_fmt(m)} on "
                      f"{m.slice_column}={m.slice_value} against {_fmt(overall)} overall: a coverage gap "
                      "in the training inputs of that slice."),
         )

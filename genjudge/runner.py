@@ -50,15 +50,19 @@ def run(config: RunConfig, *, config_dir: Path, write_report: bool = True, store
     return asyncio.run(run_async(config, config_dir=config_dir, write_report=write_report, store=store))
 
 
-def build_checks(config: RunConfig) -> list[Any]:
-    """Instantiate the configured checks; any bad name or option is a ConfigError, before scoring."""
+def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
+    """Instantiate the configured checks; any bad name or option is a ConfigError, before scoring.
+
+    Options are validated with ``context={"base_dir": ...}`` so an option naming a file (a schema,
+    a rubric) can resolve a relative path against the config's folder.
+    """
     built = []
     for name, options in config.check_specs().items():
         cls = checks.get(name)
         if config.task not in cls.tasks:
             raise ConfigError(f"check {name!r} does not apply to task {config.task.value!r}")
         try:
-            opts = cls.Options(**options)
+            opts = cls.Options.model_validate(options, context={"base_dir": base_dir or Path.cwd()})
         except Exception as exc:  # pydantic's message names the field
             raise ConfigError(f"check {name!r}: invalid options: {exc}") from None
         built.append(cls(config.task, opts))
@@ -72,7 +76,7 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
     for column in slices:
         if column not in evalset.columns:
             raise ConfigError(f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})")
-    instances = build_checks(config)
+    instances = build_checks(config, config_dir)
     parse_json = config.task is TaskKind.EXTRACTION
     teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
     student = load_outputs(config.student, evalset.ids, parse_json=parse_json)

@@ -17,11 +17,12 @@ failures (path with array indices generalised to ``*``, × keyword) go to
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
@@ -39,6 +40,15 @@ class JsonStructureOptions(CheckOptions):
     default_draft: Literal["2020-12", "7", "4"] = "2020-12"
     """Draft for a schema without ``$schema``."""
     top_failures: int = Field(20, ge=1)
+
+    @field_validator("schema_", mode="before")
+    @classmethod
+    def _relative_to_config(cls, value: Any, info: ValidationInfo) -> Any:
+        # A schema file named relative to the run config is read from the config's folder.
+        base = (info.context or {}).get("base_dir")
+        if isinstance(value, str) and base is not None and not Path(value).is_absolute():
+            return str(Path(base) / value)
+        return value
 
 
 @register

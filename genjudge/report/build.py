@@ -79,7 +79,32 @@ def build_report(
         "metrics": [m.model_dump(mode="json") for m in metrics],
         "slices": slice_sizes,
         "findings": [f.model_dump() for f in findings(metrics, config.findings)],
-        "sections": {c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
+        "sections": {**{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
+                     **cross_check_sections(table)},
         "notes": [note for r in results for note in r.notes],
         "operations": operations_summary(frame),
     }
+
+
+def cross_check_sections(table: pd.DataFrame) -> dict[str, Any]:
+    """Tables that read two checks together: where the judge and embedding similarity disagree most."""
+    from genjudge.embed.disagreement import JUDGE_COLUMN, SIMILARITY_COLUMN, judge_similarity_disagreements
+
+    if SIMILARITY_COLUMN not in table or JUDGE_COLUMN not in table:
+        return {}
+    worst = judge_similarity_disagreements(table, k=10)
+    if worst.empty:
+        return {}
+    header = list(worst.columns)
+    rows = [[_cell(v) for v in row] for row in worst.itertuples(index=False)]
+    return {"judge_vs_similarity": {"disagreements": {
+        "title": "Where the judge and embedding similarity disagree most", "header": header, "rows": rows,
+        "note": ("similarity is ranked among scored items (0-1); disagreement = |judge - rank|. "
+                 "Similar but judged different is where a reused-words contradiction hides."),
+    }}}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
