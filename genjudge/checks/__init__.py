@@ -16,8 +16,14 @@ _REGISTRY: dict[str, type] = {}
 
 # One line per check module. Imported on first use so `genjudge --help` stays instant.
 _MODULES = [
+    "genjudge.checks.embedding_similarity",
+    "genjudge.checks.extraction_fields",
+    "genjudge.checks.format_rules",
+    "genjudge.checks.json_structure",
     "genjudge.checks.exact_match",
     "genjudge.checks.label_metrics",
+    "genjudge.checks.judge_equivalence",
+    "genjudge.checks.judge_rubric",
 ]
 
 

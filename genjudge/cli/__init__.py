@@ -21,6 +21,8 @@ app = typer.Typer(
 # (module, attribute): a module's `register(app)` adds its commands.
 _GROUPS = [
     "genjudge.cli.core",
+    "genjudge.cli.validate",
+    "genjudge.cli.judge",
 ]
 
 for _module in _GROUPS:

@@ -1,0 +1,128 @@
+"""The human-label format: a manifest that declares the rubric and the scales, plus the ratings.
+
+A rated sample is a folder (or any paths the manifest names) with:
+
+- ``sample.json``: :class:`SampleManifest`: name, the rubric the raters answered, one
+  :class:`Scale` per dimension (level of measurement declared, never guessed), where the ratings
+  are and in which layout, the item file and its slice / document / system columns;
+- the ratings, long (``item_id, rater, dimension, rating``: one row per rating) or wide
+  (``item_id`` plus one column per rater and dimension, e.g. ``expert1_coherence``);
+- optionally ``items.jsonl``: the content a judge needs to rate the same items (``id``,
+  ``source``, ``output``, ``reference``, slice columns...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from genjudge.errors import ConfigError
+
+MANIFEST_NAME = "sample.json"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RubricRef(_Strict):
+    """The rubric (instructions) the human raters answered."""
+
+    id: str
+    version: str
+    instructions: str | None = None
+    """The question put to the raters, verbatim where known."""
+
+
+class Scale(_Strict):
+    """A dimension's scale. ``level`` is Krippendorff's level of measurement."""
+
+    level: Literal["nominal", "ordinal", "interval", "ratio"]
+    values: list[Any] | None = None
+    """Allowed values, in order (required for nominal and ordinal). Numbers are used as is; other
+    values are coded by their position in this list."""
+    names: dict[str, str] = Field(default_factory=dict)
+    """Readable names of values, e.g. ``{"0": "tie"}``."""
+    higher_is_better: bool = True
+    """Ordered scales: a judge above the humans is then *too lenient*, below *too harsh*."""
+    positive: Any | None = None
+    """Binary nominal scales: the positive value, for true-positive / true-negative rates."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        if self.level in ("nominal", "ordinal") and not self.values:
+            raise ConfigError(f"a {self.level} scale must list its values")
+        if self.values is not None and len(set(map(repr, self.values))) != len(self.values):
+            raise ConfigError("scale values must be distinct")
+        if self.positive is not None and (self.values is None or self.positive not in self.values):
+            raise ConfigError(f"positive value {self.positive!r} is not among the scale values")
+        return self
+
+    @property
+    def numeric(self) -> bool:
+        return self.values is None or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values)
+
+    def code(self, raw: Any) -> float:
+        """The numeric code of a rating; raises ``ValueError`` for a value off the scale."""
+        if raw is None:
+            raise ValueError("missing")
+        if self.numeric:
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"{raw!r} is not a number") from None
+            if self.values is not None and value not in {float(v) for v in self.values}:
+                raise ValueError(f"{raw!r} is not one of {self.values}")
+            return value
+        text = [str(v) for v in self.values or []]
+        if str(raw) not in text:
+            raise ValueError(f"{raw!r} is not one of {self.values}")
+        return float(text.index(str(raw)))
+
+    def domain(self) -> list[float] | None:
+        """The coded value domain (``None`` for an open interval / ratio scale)."""
+        if self.values is None:
+            return None
+        return [self.code(v) for v in self.values]
+
+    def name_of(self, code: float) -> str:
+        """A readable name for a coded value."""
+        if self.numeric:
+            key = str(int(code)) if float(code).is_integer() else str(code)
+        else:
+            key = str((self.values or [])[int(code)])
+        return self.names.get(key, key)
+
+    @property
+    def positive_code(self) -> float | None:
+        return None if self.positive is None else self.code(self.positive)
+
+
+class RatingsSource(_Strict):
+    path: str
+    layout: Literal["long", "wide"] = "long"
+    pattern: str = "{rater}_{dimension}"
+    """Wide layout: how a column name is made of the rater and the dimension."""
+    id_column: str = "item_id"
+
+
+class SampleManifest(_Strict):
+    """``sample.json``: what a rated sample is."""
+
+    schema_version: int = 1
+    name: str
+    description: str | None = None
+    rubric: RubricRef
+    dimensions: dict[str, Scale]
+    ratings: RatingsSource
+    items: str | None = None
+    """Path (relative to the manifest) of the items a judge rates; id column ``id``."""
+    slices: list[str] = Field(default_factory=list)
+    """Item columns to break every statistic down by."""
+    document: str | None = None
+    """Item column naming the source document (summary-level correlation, grouped subsampling)."""
+    system: str | None = None
+    """Item column naming the system that produced the output (system-level correlation)."""
+    raters: dict[str, str] = Field(default_factory=dict)
+    """Optional description per rater id (e.g. ``expert``, ``crowd``)."""

@@ -1,0 +1,33 @@
+"""Validate an LLM judge against human ratings, decide under a stated policy, record the decision.
+
+See docs/validation.md. The runner uses :func:`lookup_decision` to mark judge-based metrics
+validated or unvalidated.
+"""
+
+from genjudge.validation.decision import decide, explain
+from genjudge.validation.policy import Policy
+from genjudge.validation.records import Decision, DimensionResult, SliceResult, StatValue, WorstItem
+from genjudge.validation.runs import judge_validated, rubrics_in_use, validated_rubrics
+from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
+from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
+
+__all__ = [
+    "Decision",
+    "DimensionResult",
+    "Policy",
+    "SliceResult",
+    "StatValue",
+    "WorstItem",
+    "decide",
+    "default_store_url",
+    "explain",
+    "imported_source",
+    "judge_validated",
+    "list_decisions",
+    "lookup_decision",
+    "read_verdicts",
+    "rubrics_in_use",
+    "save_decision",
+    "validated_rubrics",
+    "write_verdicts",
+]

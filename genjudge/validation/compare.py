@@ -1,0 +1,216 @@
+"""One dimension: align the judge's verdicts with the human ratings, compute the bundle overall
+and per slice, find the direction of disagreement and the worst items, and apply the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genjudge.errors import ConfigError
+from genjudge.labels import RatedSample, Scale
+from genjudge.records import Status
+from genjudge.stats import confusion_matrix
+from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
+from genjudge.validation.policy import Policy
+from genjudge.validation.records import DimensionResult, SliceResult, StatValue, WorstItem
+
+ACCEPTED = ("firm", "tentative", "at_ceiling")
+ORDER = ("insufficient", "rejected", "at_ceiling", "tentative", "firm")
+
+
+def validate_dimension(
+    sample: RatedSample, verdicts: pd.DataFrame, dimension: str, policy: Policy, *, item_ids: list[str] | None = None
+) -> DimensionResult:
+    """Measure the judge against the humans on ``dimension`` and apply ``policy``."""
+    scale = sample.scale(dimension)
+    v = verdicts[verdicts["dimension"] == dimension].set_index("item_id")
+    if v.empty:
+        raise ConfigError(f"the judge has no verdicts for dimension {dimension!r}")
+    ids, raters, h_all = sample.matrix(dimension, item_ids)
+    judged = v.reindex(ids)
+    j_all = judged["value"].to_numpy(dtype=float)
+    ok = (judged["status"] == Status.OK.value).to_numpy() & np.isfinite(j_all)
+    keep = ok & (~np.isnan(h_all)).any(axis=0)
+    n_unscored = int((~ok).sum())
+    pos = np.flatnonzero(keep)
+    h, j = h_all[:, pos], j_all[pos]
+    kept_ids = [ids[k] for k in pos]
+    rationale = judged["rationale"].to_numpy()[pos] if "rationale" in judged else np.full(pos.size, None)
+
+    fns = {**loo_functions(h, j, scale), **statistic_functions(h, j, scale)}
+    if scale.level != "nominal":
+        fns.update(_meta_functions(sample, kept_ids, h, j, scale))
+    stats = bootstrap_bundle(fns, pos.size, policy) if pos.size else {}
+    primary = stats.pop("judge_alpha", StatValue(name="judge_alpha", value=None, reason="no scored items"))
+    ceiling = stats.pop("human_ceiling_alpha", None)
+    cons = consensus(h, scale)
+    confusion = None
+    if scale.level == "nominal" and pos.size and (~np.isnan(cons)).any():
+        has = ~np.isnan(cons)
+        cm = confusion_matrix(cons[has], j[has], labels=scale.domain())
+        confusion = {"labels": [scale.name_of(c) for c in cm.labels], "counts": [list(r) for r in cm.counts]}
+    result = DimensionResult(
+        dimension=dimension,
+        level=scale.level,
+        n_items=int(pos.size),
+        n_unscored=n_unscored,
+        n_raters=len(raters),
+        primary=primary,
+        ceiling=ceiling,
+        stats=stats,
+        confusion=confusion,
+        slices=_slices(sample, kept_ids, h, j, scale, policy),
+        worst_items=_worst(sample, kept_ids, h, j, cons, scale, rationale, policy.worst_items),
+        direction=_direction(stats.get("bias"), scale),
+    )
+    outcome, reason = _outcome(result, policy)
+    return result.model_copy(update={"outcome": outcome, "reason": reason})
+
+
+def _meta_functions(sample: RatedSample, ids: list[str], h: np.ndarray, j: np.ndarray, scale: Scale) -> dict:
+    """Summarization meta-evaluation: Kendall tau-b of judge and human mean per document
+    (averaged) and over system means, where the sample declares document / system columns."""
+    from genjudge.stats import summary_level_correlation, system_level_correlation
+
+    cons = consensus(h, scale)
+    fns = {}
+    if sample.manifest.document:
+        docs = np.array([str(x) for x in sample.item_column(sample.manifest.document, ids)], dtype=object)
+        fns["summary_level_kendall"] = lambda i: summary_level_correlation(j[i], cons[i], documents=docs[i], method="kendall").value
+    if sample.manifest.system:
+        systems = np.array([str(x) for x in sample.item_column(sample.manifest.system, ids)], dtype=object)
+        fns["system_level_kendall"] = lambda i: system_level_correlation(j[i], cons[i], systems=systems[i], method="kendall").value
+    return fns
+
+
+def _slices(
+    sample: RatedSample, ids: list[str], h: np.ndarray, j: np.ndarray, scale: Scale, policy: Policy
+) -> list[SliceResult]:
+    out = []
+    # Slice intervals are reported, never gated on: fewer resamples keep them affordable.
+    resamples = min(policy.resamples, max(200, policy.resamples // 5))
+    for column in sample.manifest.slices:
+        values = np.array([str(x) for x in sample.item_column(column, ids)], dtype=object)
+        for value in sorted(set(values.tolist())):
+            pos = np.flatnonzero(values == value)
+            hs, js = h[:, pos], j[pos]
+            small = pos.size < policy.min_slice_items
+            # A slice too small to trust gets its point value only: no interval to misread.
+            stats = bootstrap_bundle(loo_functions(hs, js, scale), pos.size, policy, resamples=0 if small else resamples)
+            bias = None
+            if scale.level != "nominal":
+                bias = float(np.mean(js - consensus(hs, scale)))
+            out.append(
+                SliceResult(
+                    column=column,
+                    value=value,
+                    n=int(pos.size),
+                    judge=stats["judge_alpha"],
+                    ceiling=stats.get("human_ceiling_alpha"),
+                    bias=bias,
+                    too_small=small,
+                )
+            )
+    return out
+
+
+def _fmt(scale: Scale, x: float) -> str:
+    if np.isnan(x):
+        return "-"
+    if scale.level == "nominal" or float(x).is_integer():
+        return scale.name_of(x)
+    return f"{x:.2f}"
+
+
+def _worst(
+    sample: RatedSample,
+    ids: list[str],
+    h: np.ndarray,
+    j: np.ndarray,
+    cons: np.ndarray,
+    scale: Scale,
+    rationale: np.ndarray,
+    k: int,
+) -> list[WorstItem]:
+    if not ids or k == 0:
+        return []
+    if scale.level != "nominal":
+        gap = j - cons
+        order = [p for p in np.argsort(-np.abs(gap), kind="stable") if abs(gap[p]) > 0][:k]
+    else:
+        # Strongest disagreement first: the judge against a majority that most humans share.
+        share = np.array([np.mean(h[~np.isnan(h[:, p]), p] == cons[p]) if not np.isnan(cons[p]) else 0 for p in range(len(ids))])
+        wrong = np.flatnonzero((j != cons) & ~np.isnan(cons))
+        order = list(wrong[np.argsort(-share[wrong], kind="stable")][:k])
+        gap = np.full(len(ids), np.nan)
+    out = []
+    for p in order:
+        out.append(
+            WorstItem(
+                item_id=ids[p],
+                judge=_fmt(scale, j[p]),
+                humans=[_fmt(scale, x) for x in h[:, p] if not np.isnan(x)],
+                consensus=None if np.isnan(cons[p]) else _fmt(scale, cons[p]),
+                gap=None if np.isnan(gap[p]) else float(gap[p]),
+                rationale=rationale[p] if isinstance(rationale[p], str) else None,
+                slice={c: sample.items.get(ids[p], {}).get(c) for c in sample.manifest.slices},
+            )
+        )
+    return out
+
+
+def _direction(bias: StatValue | None, scale: Scale) -> str:
+    if bias is None or bias.value is None or bias.ci_low is None or bias.ci_high is None:
+        return "none"
+    if bias.ci_low > 0:
+        up = True
+    elif bias.ci_high < 0:
+        up = False
+    else:
+        return "none"
+    if scale.level == "nominal":
+        # Binary: the judge says "positive" (equally good, acceptable...) more often than humans.
+        return "too lenient" if up else "too harsh"
+    return "too lenient" if up == scale.higher_is_better else "too harsh"
+
+
+def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
+    total = r.n_items + r.n_unscored
+    if r.n_items < policy.min_items:
+        return "insufficient", f"{r.n_items} scored items, fewer than the policy's minimum {policy.min_items}"
+    rate = r.n_unscored / total if total else 0.0
+    if rate > policy.max_unscored_rate:
+        return "rejected", f"{r.n_unscored} of {total} items unscored ({rate:.0%} > {policy.max_unscored_rate:.0%})"
+    lo = r.primary.ci_low
+    if r.primary.value is None or lo is None:
+        return "rejected", f"the judge's agreement is undefined: {r.primary.reason}"
+    if lo >= policy.firm:
+        return "firm", f"lower bound {lo:.3f} >= firm bar {policy.firm}"
+    if lo >= policy.tentative:
+        return "tentative", f"lower bound {lo:.3f} >= tentative bar {policy.tentative} (< firm {policy.firm})"
+    ceil = r.ceiling.value if r.ceiling is not None else None
+    if policy.ceiling_margin is not None and ceil is not None:
+        bar = ceil - policy.ceiling_margin
+        if ceil >= policy.min_ceiling and lo >= bar:
+            return "at_ceiling", (
+                f"lower bound {lo:.3f} is under {policy.tentative} but within {policy.ceiling_margin} of the human "
+                f"ceiling {ceil:.3f} (>= {bar:.3f})"
+            )
+        if ceil < policy.min_ceiling:
+            return "rejected", (
+                f"lower bound {lo:.3f} < tentative bar {policy.tentative}; the humans' own agreement {ceil:.3f} is under "
+                f"{policy.min_ceiling}, so matching them is not evidence"
+            )
+        return "rejected", f"lower bound {lo:.3f} < tentative bar {policy.tentative} and < human ceiling {ceil:.3f} - {policy.ceiling_margin}"
+    return "rejected", f"lower bound {lo:.3f} < tentative bar {policy.tentative}"
+
+
+def weakest(outcomes: list[str]) -> str:
+    """The weakest outcome of several dimensions."""
+    return min(outcomes, key=ORDER.index) if outcomes else "insufficient"
+
+
+def describe(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}"

@@ -1,0 +1,111 @@
+"""The decision: validate every dimension, decide, explain in words."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from genjudge.labels import RatedSample
+from genjudge.validation.compare import ACCEPTED, describe, validate_dimension, weakest
+from genjudge.validation.policy import Policy
+from genjudge.validation.records import Decision, DimensionResult
+
+
+def decide(
+    sample: RatedSample,
+    verdicts: pd.DataFrame,
+    *,
+    judge_provider: str,
+    judge_model: str,
+    rubric_id: str,
+    rubric_version: str,
+    verdicts_source: str,
+    policy: Policy | None = None,
+    dimensions: list[str] | None = None,
+    judge_cost: dict[str, Any] | None = None,
+) -> Decision:
+    """Validate the judge's ``verdicts`` on ``sample`` and decide under ``policy``.
+
+    The decision is bound to the judge (provider, model), the rubric (id, version) and the sample
+    fingerprint of the items actually judged.
+    """
+    from genjudge import __version__
+
+    policy = policy or Policy()
+    dims = dimensions or sorted(set(verdicts["dimension"]) & set(sample.dimensions))
+    results = [validate_dimension(sample, verdicts, d, policy) for d in dims]
+    level = weakest([r.outcome for r in results])
+    return Decision(
+        decision_id=uuid.uuid4().hex,
+        created_at=datetime.now(timezone.utc),
+        judge_provider=judge_provider,
+        judge_model=judge_model,
+        rubric_id=rubric_id,
+        rubric_version=rubric_version,
+        sample_name=sample.manifest.name,
+        sample_fingerprint=sample.fingerprint,
+        verdicts_source=verdicts_source,
+        policy=policy,
+        accepted=bool(results) and all(r.outcome in ACCEPTED for r in results),
+        level=level,
+        dimensions=results,
+        explanation=explain(results, policy),
+        genjudge_version=__version__,
+        judge_cost=judge_cost or {},
+    )
+
+
+def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
+    """The verdict in words: per dimension, the decision, the direction, the worst slice and items."""
+    lines = []
+    for r in results:
+        p, c = r.primary, r.ceiling
+        verdict = "accepted (" + r.outcome.replace("_", " ") + ")" if r.outcome in ACCEPTED else r.outcome
+        ceiling = f"; humans reach {describe(c.value)} [{describe(c.ci_low)}, {describe(c.ci_high)}] against each other" if c else ""
+        lines.append(
+            f"{r.dimension}: {verdict}. Judge vs human consensus alpha {describe(p.value)} "
+            f"[{describe(p.ci_low)}, {describe(p.ci_high)}] on {r.n_items} items ({r.n_unscored} unscored){ceiling}: {r.reason}."
+        )
+        w, wo = r.stats.get("alpha_with_judge"), r.stats.get("human_alpha")
+        if w and wo and w.value is not None and wo.value is not None:
+            lines.append(
+                f"{r.dimension}: alpha over the {r.n_raters} humans {wo.value:.3f}, with the judge as one more rater "
+                f"{w.value:.3f} ({w.value - wo.value:+.3f})."
+            )
+        bias = r.stats.get("bias")
+        if r.direction != "none" and bias is not None and bias.value is not None:
+            unit = "points of the scale" if r.level != "nominal" else "share of positive verdicts"
+            lines.append(
+                f"{r.dimension}: the judge is {r.direction}: {bias.value:+.3f} {unit} against the humans "
+                f"[{describe(bias.ci_low)}, {describe(bias.ci_high)}]."
+            )
+        elif bias is not None and bias.value is not None:
+            lines.append(f"{r.dimension}: no systematic direction (bias {bias.value:+.3f}, interval includes 0).")
+        if r.confusion:
+            labels, counts = r.confusion["labels"], r.confusion["counts"]
+            off = [(counts[a][b], labels[a], labels[b]) for a in range(len(labels)) for b in range(len(labels)) if a != b]
+            off.sort(reverse=True)
+            if off and off[0][0]:
+                top = ", ".join(f"humans '{a}' -> judge '{b}': {n}" for n, a, b in off[:3] if n)
+                lines.append(f"{r.dimension}: most frequent disagreements: {top}.")
+        trusted = [s for s in r.slices if not s.too_small and s.judge.value is not None]
+        if trusted:
+            worst = min(trusted, key=lambda s: s.judge.value - (s.ceiling.value if s.ceiling and s.ceiling.value is not None else 0))
+            ceil = f" vs human ceiling {describe(worst.ceiling.value)}" if worst.ceiling else ""
+            bias_s = f", bias {worst.bias:+.2f}" if worst.bias is not None else ""
+            lines.append(
+                f"{r.dimension}: worst slice {worst.column}={worst.value} (n={worst.n}): judge alpha "
+                f"{describe(worst.judge.value)}{ceil}{bias_s}."
+            )
+        small = [s for s in r.slices if s.too_small]
+        if small:
+            lines.append(f"{r.dimension}: {len(small)} slice(s) under {policy.min_slice_items} items are shown but not trusted.")
+        if r.worst_items:
+            items = "; ".join(
+                f"{w.item_id} (judge {w.judge}, humans {'/'.join(w.humans)})" for w in r.worst_items[:3]
+            )
+            lines.append(f"{r.dimension}: worst items: {items}.")
+    return lines

@@ -1,0 +1,105 @@
+"""Typed records of a validation: statistics with intervals, per-dimension results, the decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from genjudge.records import Record
+from genjudge.validation.policy import Policy
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StatValue(_Frozen):
+    """One statistic with its seeded bootstrap interval (items resampled)."""
+
+    name: str
+    value: float | None
+    """``None`` when undefined on this sample; ``reason`` says why."""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int = 0
+    reason: str | None = None
+
+
+class WorstItem(_Frozen):
+    """An item on which the judge and the humans disagree most."""
+
+    item_id: str
+    judge: str
+    humans: list[str]
+    consensus: str | None
+    gap: float | None
+    """Judge minus consensus on ordered scales; None on nominal ones."""
+    rationale: str | None = None
+    slice: dict[str, Any] = Field(default_factory=dict)
+
+
+class SliceResult(_Frozen):
+    """The primary statistic and the human ceiling on one slice."""
+
+    column: str
+    value: str
+    n: int
+    judge: StatValue
+    ceiling: StatValue | None
+    bias: float | None = None
+    """Ordered scales: mean(judge - consensus)."""
+    too_small: bool = False
+
+
+class DimensionResult(_Frozen):
+    """Everything measured on one dimension, and what the policy made of it."""
+
+    dimension: str
+    level: str
+    n_items: int
+    """Rated items the judge scored (the sample of every statistic)."""
+    n_unscored: int
+    """Rated items the judge left unscored (excluded; counted against ``max_unscored_rate``)."""
+    n_raters: int
+    primary: StatValue
+    """The gate's statistic: the judge against the leave-one-out human consensus."""
+    ceiling: StatValue | None
+    """The same statistic for each human against the others' consensus, averaged (the ceiling)."""
+    stats: dict[str, StatValue]
+    """The full bundle (alpha with / without the judge, kappa, correlations, agreement, bias...)."""
+    confusion: dict[str, Any] | None = None
+    """Nominal scales: ``{"labels": [...], "counts": [[...]]}``, rows = human majority."""
+    slices: list[SliceResult] = Field(default_factory=list)
+    worst_items: list[WorstItem] = Field(default_factory=list)
+    direction: str = "none"
+    """``too lenient``, ``too harsh``, or ``none`` (no systematic direction)."""
+    outcome: str = "rejected"
+    """``firm``, ``tentative``, ``at_ceiling`` (accepted), or ``rejected`` / ``insufficient``."""
+    reason: str = ""
+
+
+class Decision(Record):
+    """A validation decision, bound to the judge, the rubric version and the rated sample."""
+
+    decision_id: str
+    created_at: datetime
+    judge_provider: str
+    judge_model: str
+    rubric_id: str
+    rubric_version: str
+    sample_name: str
+    sample_fingerprint: str
+    verdicts_source: str
+    """``judge run`` (genjudge called the judge) or ``imported: <file> sha256:<hash>``."""
+    policy: Policy
+    accepted: bool
+    level: str
+    """The weakest dimension's outcome."""
+    dimensions: list[DimensionResult]
+    explanation: list[str]
+    """The verdict in words: where and how the judge disagrees with the humans."""
+    genjudge_version: str
+    judge_cost: dict[str, Any] = Field(default_factory=dict)
+    """Tokens, cost and latency of the judge calls (when genjudge ran the judge)."""

@@ -1,0 +1,73 @@
+"""A decision as Markdown: the verdict, the statistics with intervals, slices and worst items."""
+
+from __future__ import annotations
+
+from genjudge.validation.records import Decision, StatValue
+
+
+def _ci(s: StatValue | None, *, short: bool = False) -> str:
+    if s is None or s.value is None:
+        return "-" if s is None else ("undefined" if short else f"undefined ({s.reason})")
+    if s.ci_low is None or s.ci_high is None:
+        return f"{s.value:.3f}"
+    return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]"
+
+
+def to_markdown(d: Decision) -> str:
+    """Render ``d`` for a human."""
+    verdict = "ACCEPTED" if d.accepted else "NOT ACCEPTED"
+    out = [
+        f"# Judge validation: {verdict} ({d.level.replace('_', ' ')})",
+        "",
+        f"- judge: `{d.judge_provider}` / `{d.judge_model}`",
+        f"- rubric: `{d.rubric_id}` version `{d.rubric_version}`",
+        f"- sample: `{d.sample_name}`, fingerprint `{d.sample_fingerprint[:16]}`",
+        f"- verdicts: {d.verdicts_source}",
+        f"- policy: firm {d.policy.firm}, tentative {d.policy.tentative}, ceiling margin {d.policy.ceiling_margin} "
+        f"(ceiling >= {d.policy.min_ceiling}), min items {d.policy.min_items}, max unscored "
+        f"{d.policy.max_unscored_rate:.0%}, {d.policy.confidence:.0%} bootstrap CI, {d.policy.resamples} resamples, "
+        f"seed {d.policy.seed}",
+        f"- decision id `{d.decision_id}`, {d.created_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        "## In words",
+        "",
+        *[f"- {line}" for line in d.explanation],
+        "",
+    ]
+    for r in d.dimensions:
+        out += [
+            f"## {r.dimension} ({r.level}): {r.outcome.replace('_', ' ')}",
+            "",
+            f"{r.n_items} items scored, {r.n_unscored} unscored, {r.n_raters} human raters; direction: {r.direction}.",
+            "",
+            "| statistic | value [95% CI] |",
+            "|---|---|",
+            f"| judge vs leave-one-out human consensus (alpha, the gate) | {_ci(r.primary)} |",
+            f"| human ceiling: each human vs the others (alpha) | {_ci(r.ceiling)} |",
+            *[f"| {name} | {_ci(s)} |" for name, s in r.stats.items()],
+            "",
+        ]
+        if r.confusion:
+            labels = r.confusion["labels"]
+            out += ["Confusion (rows: human majority, columns: judge):", "", "| | " + " | ".join(labels) + " |",
+                    "|---" * (len(labels) + 1) + "|"]
+            out += [f"| {lab} | " + " | ".join(map(str, row)) + " |" for lab, row in zip(labels, r.confusion["counts"], strict=True)]
+            out.append("")
+        if r.slices:
+            out += ["| slice | n | judge alpha | human ceiling | bias | |", "|---|---|---|---|---|---|"]
+            for s in r.slices:
+                bias = "-" if s.bias is None else f"{s.bias:+.2f}"
+                out.append(
+                    f"| {s.column}={s.value} | {s.n} | {_ci(s.judge, short=True)} | {_ci(s.ceiling, short=True)} | {bias} | {'too small' if s.too_small else ''} |"
+                )
+            out.append("")
+        if r.worst_items:
+            out += ["Worst items:", ""]
+            for w in r.worst_items:
+                why = f": {w.rationale}" if w.rationale else ""
+                out.append(f"- `{w.item_id}` judge {w.judge}, humans {'/'.join(w.humans)} (consensus {w.consensus}){why}")
+            out.append("")
+    if d.judge_cost:
+        c = d.judge_cost
+        out += ["## Judge cost", "", ", ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in c.items()), ""]
+    return "\n".join(out)

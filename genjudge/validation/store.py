@@ -1,0 +1,121 @@
+"""Decisions persisted in the results store (SQLAlchemy; SQLite by default), and the lookup the
+runner uses to mark judge-based metrics validated or unvalidated.
+
+One table, ``judge_validations``: the binding key (provider, model, rubric id, rubric version)
+and the sample fingerprint as columns, the whole :class:`Decision` as JSON. The latest decision
+for a key wins, so a re-validation on a larger sample replaces an older verdict; a changed rubric
+version or judge model has no decision until it is validated.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from genjudge.errors import StoreError
+from genjudge.validation.records import Decision
+
+TABLE = "judge_validations"
+
+
+def default_store_url() -> str:
+    """The store's default URL (the lead's ``genjudge.store.DEFAULT_URL`` where it exists)."""
+    try:
+        from genjudge.store import DEFAULT_URL  # type: ignore[attr-defined]
+
+        return str(DEFAULT_URL)
+    except ImportError:
+        return "sqlite:///genjudge.db"
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> tuple[Any, Any]:
+    import sqlalchemy as sa
+
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    table = sa.Table(
+        TABLE,
+        meta,
+        sa.Column("decision_id", sa.String(64), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("judge_provider", sa.String(64), nullable=False),
+        sa.Column("judge_model", sa.String(256), nullable=False),
+        sa.Column("rubric_id", sa.String(256), nullable=False),
+        sa.Column("rubric_version", sa.String(64), nullable=False),
+        sa.Column("sample_fingerprint", sa.String(64), nullable=False),
+        sa.Column("accepted", sa.Boolean, nullable=False),
+        sa.Column("level", sa.String(32), nullable=False),
+        sa.Column("record", sa.Text, nullable=False),
+        sa.Index("ix_judge_validations_key", "judge_provider", "judge_model", "rubric_id", "rubric_version"),
+    )
+    try:
+        meta.create_all(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the validation table at {url}: {exc}") from exc
+    return engine, table
+
+
+def save_decision(store_url: str, decision: Decision) -> None:
+    """Append ``decision`` to the store."""
+    import sqlalchemy as sa
+
+    engine, table = _engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                table.insert().values(
+                    decision_id=decision.decision_id,
+                    created_at=decision.created_at,
+                    judge_provider=decision.judge_provider,
+                    judge_model=decision.judge_model,
+                    rubric_id=decision.rubric_id,
+                    rubric_version=decision.rubric_version,
+                    sample_fingerprint=decision.sample_fingerprint,
+                    accepted=decision.accepted,
+                    level=decision.level,
+                    record=decision.model_dump_json(),
+                )
+            )
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot save the decision to {store_url}: {exc}") from exc
+
+
+def lookup_decision(store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str) -> Decision | None:
+    """The latest decision for this judge and rubric version, or None when it was never validated.
+
+    The runner calls this: ``decision is not None and decision.accepted`` means validated.
+    """
+    import sqlalchemy as sa
+
+    engine, table = _engine(store_url)
+    query = (
+        sa.select(table.c.record)
+        .where(
+            table.c.judge_provider == provider,
+            table.c.judge_model == model,
+            table.c.rubric_id == rubric_id,
+            table.c.rubric_version == str(rubric_version),
+        )
+        .order_by(table.c.created_at.desc())
+        .limit(1)
+    )
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query).first()
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot read decisions from {store_url}: {exc}") from exc
+    return None if row is None else Decision.model_validate_json(row[0])
+
+
+def list_decisions(store_url: str) -> list[Decision]:
+    """Every stored decision, newest first."""
+    import sqlalchemy as sa
+
+    engine, table = _engine(store_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table.c.record).order_by(table.c.created_at.desc())).all()
+    return [Decision.model_validate_json(r[0]) for r in rows]
