@@ -68,6 +68,8 @@ class RunConfig(_Section):
     """Checks by name with their options; defaults by task (see DEFAULT_CHECKS)."""
     judge: dict[str, Any] | None = None
     """The LLM judge's settings, for checks that use one."""
+    require_validated_judge: bool = False
+    """Refuse to run when a judge rubric in use has no accepted validation for the configured judge."""
     store: str | None = None
     """SQLAlchemy URL or SQLite file path of the results store."""
     report_dir: Path | None = None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pydantic import BaseModel, ConfigDict
 
 from genjudge.config import FindingThresholds
-from genjudge.records import Family, MetricValue
+from genjudge.records import Family, MetricValue, TaskKind
 
 
 class Finding(BaseModel):
@@ -49,7 +49,11 @@ def _fmt(m: MetricValue) -> str:
 
 
 def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
-    """The gap between agreement with the teacher and quality against the reference."""
+    """The gap between agreement with the teacher and quality against the reference.
+
+    Exact agreement is a fair measure for labels and canonical JSON; for free text it is near zero
+    by construction, so the rule leaves generation to the judge and similarity numbers.
+    """
     agree = _overall(metrics, "agreement_rate", "student_vs_teacher")
     student, teacher = _quality(metrics, "student"), _quality(metrics, "teacher")
     if agree is None or student is None:
@@ -143,7 +147,20 @@ def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
             )
 
 
+def unvalidated_judge(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """Judge-based numbers whose judge has no accepted validation are not evidence."""
+    names = sorted({m.metric for m in metrics if m.validated is False})
+    if names:
+        yield Finding(
+            code="unvalidated_judge", severity="warning",
+            message=(f"Judge scores ({', '.join(names)}) come from a judge with no accepted validation against "
+                     "human ratings for this rubric and model: they are not evidence until `genjudge validate` "
+                     "accepts the judge (a changed rubric version or judge model needs a new validation)."),
+        )
+
+
 RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]] = [
+    unvalidated_judge,
     fidelity_quality_gap,
     weak_slices,
     lost_classes,
@@ -151,6 +168,7 @@ RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]]
 ]
 
 
-def findings(metrics: list[MetricValue], thresholds: FindingThresholds) -> list[Finding]:
-    """All findings of all rules, in rule order."""
-    return [f for rule in RULES for f in rule(metrics, thresholds)]
+def findings(metrics: list[MetricValue], thresholds: FindingThresholds, *, task: TaskKind | None = None) -> list[Finding]:
+    """All findings of all rules, in rule order (for free text, no rule reads exact agreement)."""
+    rules = [r for r in RULES if not (task is TaskKind.GENERATION and r is fidelity_quality_gap)]
+    return [f for rule in rules for f in rule(metrics, thresholds)]

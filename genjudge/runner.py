@@ -77,6 +77,10 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
         if column not in evalset.columns:
             raise ConfigError(f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})")
     instances = build_checks(config, config_dir)
+    specs = [spec for c in instances for spec in c.metrics()]
+    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
+    validation = judge_validation(specs, config, url)
+    refuse_unvalidated(validation, config)
     parse_json = config.task is TaskKind.EXTRACTION
     teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
     student = load_outputs(config.student, evalset.ids, parse_json=parse_json)
@@ -95,13 +99,11 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
                 await service.aclose()
 
     table, item_status = per_example_table(frame, instances, results)
-    specs = [spec for c in instances for spec in c.metrics()]
     settings = Settings(config.bootstrap.resamples, config.bootstrap.confidence, config.bootstrap.seed, config.min_support)
     metrics = aggregate(table, specs, all_slices, settings)
-    metrics = mark_judge_validation(metrics, specs, config)
+    metrics = mark_judge_validation(metrics, specs, validation)
 
     inputs_hash = hash_inputs(config, manifest.fingerprint)
-    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
     run_store = RunStore(url)
     record = RunRecord(
         run_id=f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
@@ -157,22 +159,35 @@ def per_example_table(frame: pd.DataFrame, instances: list[Any], results: list[C
     return table, item_status
 
 
-def mark_judge_validation(metrics: list, specs: list, config: RunConfig) -> list:
-    """Mark judge-based metrics validated or unvalidated (see genjudge.validation)."""
-    judge_metrics = {s.name for s in specs if isinstance(s, MeanMetric) and s.judge_based}
-    if not judge_metrics:
-        return metrics
-    validated = judge_is_validated(config)
-    return [m.model_copy(update={"validated": validated}) if m.metric in judge_metrics else m for m in metrics]
+def judge_validation(specs: list, config: RunConfig, store_url: str) -> dict[str, bool]:
+    """Per judge rubric the run uses: whether the judge has an accepted validation decision."""
+    rubrics = {(s.rubric_id, s.rubric_version or "") for s in specs if isinstance(s, MeanMetric) and s.rubric_id}
+    if not rubrics:
+        return {}
+    from genjudge.validation import decisions_for
+
+    return decisions_for(config.judge, rubrics, store_url)
 
 
-def judge_is_validated(config: RunConfig) -> bool:
-    """Whether the configured judge has an accepted validation decision for its rubric."""
-    try:
-        from genjudge.validation import judge_validated
-    except ImportError:
-        return False
-    return bool(judge_validated(config))
+def refuse_unvalidated(status: dict[str, bool], config: RunConfig) -> None:
+    """With ``require_validated_judge``, stop before scoring when a judge rubric lacks an accepted decision."""
+    missing = sorted(r for r, ok in status.items() if not ok)
+    if config.require_validated_judge and missing:
+        judge = config.judge or {}
+        raise ConfigError(
+            f"require_validated_judge: the judge {judge.get('provider', 'local')}/{judge.get('model') or 'default'} "
+            f"has no accepted validation for rubric(s) {', '.join(missing)}; validate it first "
+            "(`genjudge validate`, see docs/validation.md) or drop require_validated_judge"
+        )
+
+
+def mark_judge_validation(metrics: list, specs: list, status: dict[str, bool]) -> list:
+    """Mark every judge-based metric validated or unvalidated by its rubric's decision."""
+    rubric_of = {s.name: s.rubric_id for s in specs if isinstance(s, MeanMetric) and s.judge_based}
+    return [
+        m.model_copy(update={"validated": status.get(rubric_of[m.metric], False)}) if m.metric in rubric_of else m
+        for m in metrics
+    ]
 
 
 def hash_inputs(config: RunConfig, set_fingerprint: str) -> str:

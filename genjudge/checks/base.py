@@ -51,6 +51,9 @@ class MeanMetric:
     column: str
     judge_based: bool = False
     """True when the value comes from an LLM judge (marked validated / unvalidated)."""
+    rubric_id: str | None = None
+    """For judge-based metrics: the rubric whose validation decision the number depends on."""
+    rubric_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,14 @@ class JudgeEquivalence:
         self.options = options or JudgeEquivalenceOptions()
 
     def metrics(self) -> list[MetricSpec]:
+        from genjudge.judge.rubric import load_rubric
+
+        rubric = load_rubric(self.options.rubric)
+        bound = dict(judge_based=True, rubric_id=rubric.id, rubric_version=str(rubric.version))
         return [
-            MeanMetric("judge_equivalence_rate", Family.FIDELITY, "student_vs_teacher",
-                       f"{self.name}.equivalent", judge_based=True),
+            MeanMetric("judge_equivalence_rate", Family.FIDELITY, "student_vs_teacher", f"{self.name}.equivalent", **bound),
             MeanMetric("judge_position_inconsistency_rate", Family.FIDELITY, "student_vs_teacher",
-                       f"{self.name}.position_inconsistent", judge_based=True),
+                       f"{self.name}.position_inconsistent", **bound),
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:

@@ -58,7 +58,8 @@ class JudgeRubric:
 
     def metrics(self) -> list[MetricSpec]:
         return [
-            MeanMetric(_metric_name(r.id), Family.QUALITY, subject, f"{self.name}.{r.id}.{subject}", judge_based=True)
+            MeanMetric(_metric_name(r.id), Family.QUALITY, subject, f"{self.name}.{r.id}.{subject}",
+                       judge_based=True, rubric_id=r.id, rubric_version=str(r.version))
             for r in self._rubrics()
             for subject in self.options.subjects
         ]

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from genjudge.report.view import fmt
+from genjudge.report.view import flags, fmt
 
 
 def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
@@ -18,11 +18,11 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
                   f"{counts['ok']} scored, {counts['unscored']} unscored, {counts['error']} errored")
     if run.get("same_inputs_as"):
         console.print(f"same inputs as run {run['same_inputs_as']}")
-    table = Table("metric", "subject", "value", "95% CI", "n")
+    table = Table("metric", "subject", "value", "95% CI", "n", "flags")
     for m in report["metrics"]:
         if m["slice_column"] is None and m.get("label") is None:
             ci = "—" if m["ci_low"] is None else f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
-            table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]))
+            table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]), flags(m))
     console.print(table)
     for f in report["findings"]:
         console.print(f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"

@@ -75,7 +75,10 @@ def _load(target: str, device: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     offline = os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False", "")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    # The weight-loading progress bar is noise in a report run's terminal output.
+    hf_logging.disable_progress_bar()
     try:
         return SentenceTransformer(target, device=device, local_files_only=offline)
     except OSError as exc:

@@ -78,7 +78,7 @@ def build_report(
         "headline": headline,
         "metrics": [m.model_dump(mode="json") for m in metrics],
         "slices": slice_sizes,
-        "findings": [f.model_dump() for f in findings(metrics, config.findings)],
+        "findings": [f.model_dump() for f in findings(metrics, config.findings, task=config.task)],
         "sections": {**{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
                      **cross_check_sections(table)},
         "notes": [note for r in results for note in r.notes],

@@ -26,7 +26,7 @@ def ci(m: dict[str, Any]) -> str:
     return f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
 
 
-def _flag(m: dict[str, Any]) -> str:
+def flags(m: dict[str, Any]) -> str:
     flags = []
     if m.get("too_small"):
         flags.append("too small")
@@ -46,7 +46,7 @@ def overall_table(report: dict[str, Any]) -> Table:
     for m in report["metrics"]:
         if m["slice_column"] is None and m.get("label") is None:
             rows.append([m["family"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
-                         str(m["n_unscored"]), _flag(m)])
+                         str(m["n_unscored"]), flags(m)])
             bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
     return Table("All items", ["family", "metric", "subject", "value", "95% CI", "n", "not scored", "flags"], rows,
                  note="n is the denominator: items scored for that metric; 'not scored' items are counted apart, never averaged in.",
@@ -60,7 +60,7 @@ def slice_tables(report: dict[str, Any]) -> list[Table]:
         for m in report["metrics"]:
             if m["slice_column"] == column and m.get("label") is None:
                 rows.append([m["slice_value"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
-                             str(m["n_unscored"]), _flag(m)])
+                             str(m["n_unscored"]), flags(m)])
                 bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
         if rows:
             tables.append(Table(f"By {column}", [column, "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],

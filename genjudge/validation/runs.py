@@ -13,40 +13,38 @@ from genjudge.validation.store import lookup_decision
 
 
 def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
-    """(rubric id, version) of every judge rubric the run's checks use."""
-    from genjudge.judge import load_rubric
+    """(rubric id, version) of every judge rubric the run's checks use, as the checks declare them."""
+    from genjudge.checks.base import MeanMetric
+    from genjudge.runner import build_checks
 
-    names: list[str] = []
-    for check, options in config.check_specs().items():
-        options = options or {}
-        if check == "judge_rubric":
-            from genjudge.checks.judge_rubric import _DEFAULT
-
-            names += list(options.get("rubrics") or _DEFAULT.get(config.task, []))
-        elif check == "judge_equivalence":
-            names.append(options.get("rubric", "equivalence"))
-    out = []
-    for name in names:
-        rubric = load_rubric(name)
-        out.append((rubric.id, str(rubric.version)))
-    return sorted(set(out))
+    return sorted({
+        (spec.rubric_id, spec.rubric_version or "")
+        for check in build_checks(config)
+        for spec in check.metrics()
+        if isinstance(spec, MeanMetric) and spec.rubric_id is not None
+    })
 
 
-def validated_rubrics(config: Any) -> dict[str, bool]:
-    """Per rubric id used by the run: whether the configured judge has an accepted decision for it."""
+def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) -> dict[str, bool]:
+    """Per (rubric id, version): whether ``judge`` (JudgeSettings mapping) has an accepted decision."""
     from genjudge.judge import JudgeSettings
-    from genjudge.store import resolve_url
 
-    settings = JudgeSettings.model_validate(config.judge or {})
-    url = resolve_url(config.store)
+    settings = JudgeSettings.model_validate(judge or {})
     out = {}
-    for rubric_id, version in rubrics_in_use(config):
-        decision = lookup_decision(url, settings.provider, settings.model_name, rubric_id, version)
+    for rubric_id, version in sorted(set(rubrics)):
+        decision = lookup_decision(store_url, settings.provider, settings.model_name, rubric_id, version)
         out[rubric_id] = decision is not None and decision.accepted
     return out
 
 
-def judge_validated(config: Any) -> bool:
+def validated_rubrics(config: Any, store_url: str | None = None) -> dict[str, bool]:
+    """Per rubric id used by the run: whether the configured judge has an accepted decision for it."""
+    from genjudge.store import resolve_url
+
+    return decisions_for(config.judge, rubrics_in_use(config), store_url or resolve_url(config.store))
+
+
+def judge_validated(config: Any, store_url: str | None = None) -> bool:
     """True when every judge rubric the run uses has an accepted decision for the configured judge."""
-    status = validated_rubrics(config)
+    status = validated_rubrics(config, store_url)
     return bool(status) and all(status.values())

@@ -59,3 +59,16 @@ def test_lost_class_and_small_slices():
     found = findings(ms, T)
     assert [f.code for f in found] == ["lost_class", "small_slices"]
     assert "'fraud'" in found[0].message and "rare_class=fraud (n=12)" in found[1].message
+
+
+def test_generation_leaves_exact_agreement_out_and_unvalidated_judge_is_named():
+    from genjudge.records import TaskKind
+
+    ms = [mv("agreement_rate", "student_vs_teacher", 0.1, family=Family.FIDELITY),
+          mv("reference_match_rate", "student", 0.0), mv("reference_match_rate", "teacher", 0.0)]
+    assert [f.code for f in findings(ms, T, task=TaskKind.GENERATION)] == []
+    assert [f.code for f in findings(ms, T, task=TaskKind.CLASSIFICATION)] == ["same_quality_different_answers"]
+    judged = mv("judge_equivalence_rate", "student_vs_teacher", 0.9, family=Family.FIDELITY).model_copy(update={"validated": False})
+    found = findings([judged], T)
+    assert [f.code for f in found] == ["unvalidated_judge"] and "judge_equivalence_rate" in found[0].message
+    assert findings([judged.model_copy(update={"validated": True})], T) == []
