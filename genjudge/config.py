@@ -17,8 +17,8 @@ from genjudge.records import TaskKind
 
 DEFAULT_CHECKS: dict[TaskKind, list[str]] = {
     TaskKind.CLASSIFICATION: ["exact_match", "label_metrics"],
-    TaskKind.EXTRACTION: ["exact_match"],
-    TaskKind.GENERATION: ["exact_match"],
+    TaskKind.EXTRACTION: ["exact_match", "json_structure", "extraction_fields"],
+    TaskKind.GENERATION: ["exact_match", "embedding_similarity", "judge_equivalence"],
 }
 """Checks a run uses when the config names none."""
 
