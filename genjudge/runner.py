@@ -143,13 +143,16 @@ def per_example_table(frame: pd.DataFrame, instances: list[Any], results: list[C
     item_status = np.full(n, Status.OK.value, dtype=object)
     item_reason = np.full(n, None, dtype=object)
     rank = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
+    item_rank = np.zeros(n, dtype=np.int8)
     for check, result in zip(instances, results, strict=True):
         if len(result.status) != n or any(len(v) != n for v in result.columns.values()):
             raise RuntimeError(f"check {check.name!r} returned columns of the wrong length")
         columns.update(result.columns)
         columns[f"{check.name}.status"] = result.status
         columns[f"{check.name}.reason"] = result.reason
-        worse = np.array([rank[s] > rank[c] for s, c in zip(result.status, item_status)], dtype=bool)
+        check_rank = pd.Series(result.status).map(rank).to_numpy(dtype=np.int8)
+        worse = check_rank > item_rank
+        item_rank[worse] = check_rank[worse]
         item_status[worse] = result.status[worse]
         item_reason[worse] = [f"{check.name}: {r}" for r in result.reason[worse]]
     extra = pd.DataFrame(columns, index=frame.index)

@@ -56,7 +56,11 @@ class RunStore:
 
     def save(self, record: RunRecord, report: dict[str, Any], table: pd.DataFrame, statuses: list[str]) -> None:
         """Store a run with its report and per-example rows, in one transaction."""
-        rows = json.loads(table.to_json(orient="records", force_ascii=False, default_handler=str))
+        # One JSON document per row, straight from pandas (no decode / re-encode round trip).
+        # Split on "\n" only: JSON escapes newlines in strings, but not U+2028, which splitlines() would cut at.
+        text = table.to_json(orient="records", lines=True, force_ascii=False, default_handler=str)
+        lines = text.rstrip("\n").split("\n") if len(table) else []
+        ids = table["id"].astype(str).tolist()
         with self.engine.begin() as conn:
             conn.execute(
                 runs.insert(),
@@ -71,13 +75,12 @@ class RunStore:
                     "report": json.dumps(report, ensure_ascii=False),
                 },
             )
-            if rows:
+            if lines:
                 conn.execute(
                     examples.insert(),
                     [
-                        {"run_id": record.run_id, "position": i, "item_id": str(row["id"]),
-                         "status": statuses[i], "data": json.dumps(row, ensure_ascii=False)}
-                        for i, row in enumerate(rows)
+                        {"run_id": record.run_id, "position": i, "item_id": ids[i], "status": statuses[i], "data": line}
+                        for i, line in enumerate(lines)
                     ],
                 )
 

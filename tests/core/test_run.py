@@ -153,3 +153,20 @@ def test_run_without_config_names_the_missing_flags(tmp_path):
     result = CliRunner().invoke(app, ["run", "--task", "generation", "--store", str(tmp_path / "s.db")])
     assert result.exit_code == 2
     assert "without CONFIG, --set, --teacher, --student must be given" in result.output
+
+
+def test_store_keeps_every_example_row_intact(tmp_path):
+    import pandas as pd
+
+    from genjudge.store import RunStore
+    from genjudge.records import RunRecord, TaskKind
+    from datetime import datetime, timezone
+
+    table = pd.DataFrame({"id": ["a", "b"], "input": ["line\u2028separator", "new\nline"], "score": [1.0, float("nan")]})
+    record = RunRecord(run_id="r1", created_at=datetime.now(timezone.utc), genjudge_version="0", git_revision=None,
+                       python_version="3", task=TaskKind.GENERATION, set_fingerprint="f", inputs_hash="h", config={}, seed=0)
+    store = RunStore(f"sqlite:///{tmp_path / 's.db'}")
+    store.save(record, {"counts": {"items": 2}}, table, ["ok", "unscored"])
+    back = store.examples("r1")
+    assert back["input"].tolist() == ["line\u2028separator", "new\nline"]
+    assert back["score"].iloc[0] == 1.0 and pd.isna(back["score"].iloc[1])
