@@ -120,15 +120,26 @@ def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Fi
 
 
 def small_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
-    """Name the slices too small to trust, once each."""
-    seen: dict[tuple[str, str], int] = {}
+    """Name the slices too small to trust, once each, with the metrics that fall under the minimum."""
+    small: dict[tuple[str, str], dict[str, int]] = {}
+    total: dict[tuple[str, str], int] = {}
     for m in metrics:
-        if m.slice_column is not None and m.too_small and m.label is None:
-            seen.setdefault((m.slice_column, m.slice_value or ""), m.n)
-    if seen:
-        names = ", ".join(f"{c}={v} (n={n})" for (c, v), n in sorted(seen.items()))
+        if m.slice_column is None or m.label is not None:
+            continue
+        key = (m.slice_column, m.slice_value or "")
+        total[key] = total.get(key, 0) + 1
+        if m.too_small:
+            small.setdefault(key, {}).setdefault(m.metric, m.n)
+    parts = []
+    for (column, value), by_metric in sorted(small.items()):
+        n = min(by_metric.values())
+        if len(by_metric) == total[(column, value)] or len(by_metric) > 3:
+            parts.append(f"{column}={value} (n={n})")
+        else:
+            parts.append(f"{column}={value} (n={n} for {', '.join(sorted(by_metric))})")
+    if parts:
         yield Finding(code="small_slices", severity="info",
-                      message=f"Too small to trust (under the minimum support), shown but not to be relied on: {names}.")
+                      message=f"Too small to trust (under the minimum support), shown but not to be relied on: {'; '.join(parts)}.")
 
 
 def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:

@@ -13,6 +13,8 @@ from genjudge.report.view import flags, fmt
 
 def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
     console = Console()
+    if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
+        console = Console(width=160)
     run, counts = report["run"], report["counts"]
     console.print(f"[bold]run {run['run_id']}[/] task {run['task']}, {counts['items']} items: "
                   f"{counts['ok']} scored, {counts['unscored']} unscored, {counts['error']} errored")

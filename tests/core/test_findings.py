@@ -72,3 +72,11 @@ def test_generation_leaves_exact_agreement_out_and_unvalidated_judge_is_named():
     found = findings([judged], T)
     assert [f.code for f in found] == ["unvalidated_judge"] and "judge_equivalence_rate" in found[0].message
     assert findings([judged.model_copy(update={"validated": True})], T) == []
+
+
+def test_small_slice_names_the_metrics_under_the_minimum():
+    ms = [mv("agreement_rate", "student_vs_teacher", 0.9, n=40, column="doc", slice_value="a", family=Family.FIDELITY),
+          mv("judge_position_inconsistency_rate", "student_vs_teacher", 0.1, n=7, column="doc", slice_value="a",
+             family=Family.FIDELITY)]
+    [f] = findings(ms, T)
+    assert f.code == "small_slices" and "doc=a (n=7 for judge_position_inconsistency_rate)" in f.message
