@@ -91,7 +91,7 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
 def validate(
     sample: Annotated[Optional[Path], typer.Argument(help="Rated sample folder or manifest (or set `sample` in --config).")] = None,
     config: Annotated[Optional[Path], typer.Option(help="YAML with the keys of these options (flags override it).")] = None,
-    dimension: Annotated[Optional[list[str]], typer.Option("--dimension", "-d", help="Dimension(s) to validate (default: all with verdicts).")] = None,
+    dimension: Annotated[Optional[list[str]], typer.Option("--dimension", "-d", help="Dimension(s) to validate (default: every dimension of the sample).")] = None,
     rubric: Annotated[Optional[str], typer.Option(help="Judge rubric id or .toml path (running a judge).")] = None,
     field: Annotated[Optional[list[str]], typer.Option(help="RUBRIC_FIELD=ITEM_COLUMN (repeat), e.g. text_a=response1.")] = None,
     provider: Annotated[Optional[str], typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
@@ -101,10 +101,11 @@ def validate(
     limit: Annotated[Optional[int], typer.Option(help="Judge a seeded random subset of this many items.")] = None,
     stratify: Annotated[bool, typer.Option(help="With --limit: an equal share per human-consensus class.")] = False,
     verdicts: Annotated[Optional[Path], typer.Option(help="Imported verdicts (item_id,dimension,value,status,reason) instead of running a judge.")] = None,
+    only_verdict_items: Annotated[bool, typer.Option("--only-verdict-items", help="Imported verdicts: validate on the items they cover only (default: items without a verdict are unscored).")] = False,
     judge_model: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge model they come from.")] = None,
-    judge_provider: Annotated[str, typer.Option(help="Imported verdicts: the judge provider.")] = "imported",
-    rubric_id: Annotated[Optional[str], typer.Option(help="Imported verdicts: rubric id (default: the sample's).")] = None,
-    rubric_version: Annotated[Optional[str], typer.Option(help="Imported verdicts: rubric version (default: the sample's).")] = None,
+    judge_provider: Annotated[str, typer.Option(help="Imported verdicts: the judge provider (other than imported: name the rubric too).")] = "imported",
+    rubric_id: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge's rubric id (required with --judge-provider; default for imported: the sample's).")] = None,
+    rubric_version: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge's rubric version (as --rubric-id).")] = None,
     policy: Annotated[Optional[Path], typer.Option(help="Policy YAML/JSON (keys of genjudge.validation.Policy).")] = None,
     resamples: Annotated[Optional[int], typer.Option(help="Bootstrap resamples (policy override).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap and of --limit.")] = None,
@@ -162,18 +163,36 @@ def validate(
     dims = list(opt("dimensions", dimension) or [])
     verdicts_path = path(opt("verdicts", verdicts))
     cost: dict[str, Any] = {}
+    subset = None
     if verdicts_path is not None:
         frame = read_verdicts(verdicts_path, rated)
+        n_limit, strat = opt("limit", limit), stratify or bool(cfg.get("stratify", False))
+        if n_limit is not None:
+            # The same seeded items a judge run with this --limit judges, so the fingerprints match.
+            if strat and len(dims) != 1:
+                raise ConfigError("--stratify needs exactly one --dimension")
+            ids = pick_items(rated, dims[0] if len(dims) == 1 else None, n_limit, pol.seed, stratify=strat)  # type: ignore[arg-type]
+            if len(ids) < len(rated.item_ids()):
+                subset = f"seeded --limit {n_limit}, {len(ids)} of {len(rated.item_ids())} items"
+                rated = rated.subset(ids)
         judged = sorted(set(frame["item_id"]) & set(rated.item_ids()))
-        if len(judged) < len(rated.item_ids()):
-            # The judge was asked about these items only: the decision is bound to that subset.
-            typer.echo(f"verdicts cover {len(judged)} of {len(rated.item_ids())} rated items; validating on those")
+        n_sample = len(rated.item_ids())
+        if len(judged) < n_sample and opt("only_verdict_items", only_verdict_items or None):
+            # Asked for explicitly: the decision is bound to, and names, the subset the verdicts cover.
+            typer.echo(f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)")
+            subset = (f"{subset}; " if subset else "") + f"the {len(judged)} of {n_sample} items with a verdict"
             rated = rated.subset(judged)
+        elif len(judged) < n_sample:
+            typer.echo(f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)")
         source = imported_source(verdicts_path)
         j_provider = opt("judge_provider", judge_provider if judge_provider != "imported" else None) or "imported"
         j_model = opt("judge_model", judge_model) or Path(verdicts_path).stem
-        r_id = opt("rubric_id", rubric_id) or rated.manifest.rubric.id
-        r_version = str(opt("rubric_version", rubric_version) or rated.manifest.rubric.version)
+        r_id, r_version = opt("rubric_id", rubric_id), opt("rubric_version", rubric_version)
+        if j_provider != "imported" and (r_id is None or r_version is None):
+            # The decision binds the judge's rubric; the humans' rubric is no stand-in for a named judge's.
+            raise ConfigError(f"verdicts of judge provider {j_provider!r} need --rubric-id and --rubric-version (the judge's rubric)")
+        r_id = r_id or rated.manifest.rubric.id
+        r_version = str(r_version or rated.manifest.rubric.version)
     else:
         from genjudge.judge import JudgeSettings
 
@@ -192,6 +211,8 @@ def validate(
         except ValueError as exc:
             raise ConfigError(f"invalid judge settings: {exc}") from None
         ids = pick_items(rated, dims[0], opt("limit", limit), pol.seed, stratify=stratify or bool(cfg.get("stratify", False)))
+        if len(ids) < len(rated.item_ids(dims[0])):
+            subset = f"seeded --limit {opt('limit', limit)}, {len(ids)} of {len(rated.item_ids(dims[0]))} items"
         rated = rated.subset(ids)  # the decision is bound to the items actually judged
         typer.echo(f"judging {len(ids)} items of {dims[0]!r} with {settings.provider}/{settings.model_name}, rubric {rubric_name}")
         frame, rub, cost = run_judge_sync(rated, settings, rubric_name, dims[0], ids, fields=_fields(opt("fields", field)))
@@ -200,7 +221,7 @@ def validate(
         write_verdicts(verdicts_out, frame)
     decision = decide(
         rated, frame, judge_provider=j_provider, judge_model=j_model, rubric_id=r_id, rubric_version=r_version,
-        verdicts_source=source, policy=pol, dimensions=dims or None, judge_cost=cost,
+        verdicts_source=source, policy=pol, dimensions=dims or None, judge_cost=cost, subset=subset,
     )
     typer.echo(f"{'ACCEPTED' if decision.accepted else 'NOT ACCEPTED'} ({decision.level}): {j_provider}/{j_model}, rubric {r_id}@{r_version}, sample {rated.manifest.name} {rated.fingerprint[:12]}")
     for line in decision.explanation:
@@ -208,7 +229,10 @@ def validate(
     if not no_store:
         from genjudge.store import resolve_url
 
-        url = resolve_url(opt("store", store))
+        # A store path in the config is relative to the config's folder, like its other paths;
+        # --store and $GENJUDGE_STORE to the current folder.
+        from_cfg = store is None and cfg.get("store") is not None
+        url = resolve_url(str(cfg["store"]), base=base) if from_cfg else resolve_url(store)
         save_decision(url, decision)
         typer.echo(f"recorded decision {decision.decision_id} in {url}")
     if report is not None:

@@ -13,8 +13,10 @@ A rated sample is a folder (or any paths the manifest names) with:
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from genjudge.errors import ConfigError
@@ -68,10 +70,15 @@ class Scale(_Strict):
         if raw is None:
             raise ValueError("missing")
         if self.numeric:
+            # float() takes True, 'nan' and 'inf'; none of them is a rating.
+            if isinstance(raw, (bool, np.bool_)):
+                raise ValueError(f"{raw!r} is not a number")
             try:
                 value = float(raw)
             except (TypeError, ValueError):
                 raise ValueError(f"{raw!r} is not a number") from None
+            if not math.isfinite(value):
+                raise ValueError(f"{raw!r} is not a finite number")
             if self.values is not None and value not in {float(v) for v in self.values}:
                 raise ValueError(f"{raw!r} is not one of {self.values}")
             return value

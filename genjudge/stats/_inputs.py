@@ -24,7 +24,10 @@ def as_vector(values: Any, name: str, *, min_size: int = 1, numeric: bool = True
     """A 1-d array from a list, ndarray or Series; refuses empty, nested and (if numeric) NaN input."""
     if hasattr(values, "to_numpy"):
         values = values.to_numpy()
-    arr = np.asarray(values, dtype=float if numeric else object)
+    try:
+        arr = np.asarray(values, dtype=float if numeric else object)
+    except (TypeError, ValueError) as exc:
+        raise DegenerateInputError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 1:
         raise DegenerateInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size < min_size:

@@ -231,6 +231,8 @@ def fleiss_kappa(table: Any, *, from_counts: bool = False) -> AgreementResult:
         raise DegenerateInputError(f"Fleiss' kappa needs a non-empty items x raters table, got shape {arr.shape}")
     if from_counts:
         counts = arr.astype(float)
+        if not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(counts != np.round(counts)):
+            raise DegenerateInputError("table (from_counts=True) must hold non-negative whole counts")
     else:
         flat = arr.ravel().tolist()
         if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in flat):

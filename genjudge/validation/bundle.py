@@ -186,9 +186,17 @@ def bootstrap_bundle(
     out = {}
     for name in names:
         lo = hi = None
+        drawn = undefined = 0
         if name in draws:
-            lo, hi = percentile_interval(np.asarray(draws[name]), policy.confidence)
-        out[name] = StatValue(name=name, value=points[name], ci_low=lo, ci_high=hi, n=n, reason=reasons.get(name))
+            d = np.asarray(draws[name], dtype=float)
+            # percentile_interval skips undefined draws, which conditions the interval on the
+            # resamples where the statistic exists: count them so the gate can refuse to trust it.
+            drawn, undefined = int(d.size), int((~np.isfinite(d)).sum())
+            lo, hi = percentile_interval(d, policy.confidence)
+        out[name] = StatValue(
+            name=name, value=points[name], ci_low=lo, ci_high=hi, n=n, reason=reasons.get(name),
+            undefined_draws=undefined, draws=drawn,
+        )
     return out
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genjudge.errors import ConfigError
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
 from genjudge.stats import confusion_matrix
@@ -16,8 +15,12 @@ from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_function
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import DimensionResult, SliceResult, StatValue, WorstItem
 
+NO_VERDICT = "no verdict"
 ACCEPTED = ("firm", "tentative", "at_ceiling")
 ORDER = ("insufficient", "rejected", "at_ceiling", "tentative", "firm")
+MAX_UNDEFINED_DRAWS = 0.01
+"""Share of bootstrap resamples on which the gate's statistic may be undefined: beyond it the
+interval describes only the resamples where agreement exists (rare classes drawn), not the sample."""
 
 
 def validate_dimension(
@@ -26,14 +29,22 @@ def validate_dimension(
     """Measure the judge against the humans on ``dimension`` and apply ``policy``."""
     scale = sample.scale(dimension)
     v = verdicts[verdicts["dimension"] == dimension].set_index("item_id")
-    if v.empty:
-        raise ConfigError(f"the judge has no verdicts for dimension {dimension!r}")
     ids, raters, h_all = sample.matrix(dimension, item_ids)
+    if v.empty:
+        # A dimension the judge was not asked about is not validated: never skipped silently.
+        return DimensionResult(
+            dimension=dimension, level=scale.level, n_items=0, n_unscored=len(ids), unscored_reasons={NO_VERDICT: len(ids)},
+            n_raters=len(raters), primary=StatValue(name="judge_alpha", value=None, reason="no verdicts"), ceiling=None,
+            stats={}, outcome="insufficient", reason="no verdicts",
+        )
     judged = v.reindex(ids)
     j_all = judged["value"].to_numpy(dtype=float)
     ok = (judged["status"] == Status.OK.value).to_numpy() & np.isfinite(j_all)
     keep = ok & (~np.isnan(h_all)).any(axis=0)
     n_unscored = int((~ok).sum())
+    # An item of the sample with no verdict row is unscored like a refusal, not left out.
+    why = judged["status"].where(judged["status"].notna(), NO_VERDICT)[~ok]
+    unscored_reasons = {str(k): int(c) for k, c in why.value_counts().sort_index().items()}
     pos = np.flatnonzero(keep)
     h, j = h_all[:, pos], j_all[pos]
     kept_ids = [ids[k] for k in pos]
@@ -56,6 +67,7 @@ def validate_dimension(
         level=scale.level,
         n_items=int(pos.size),
         n_unscored=n_unscored,
+        unscored_reasons=unscored_reasons,
         n_raters=len(raters),
         primary=primary,
         ceiling=ceiling,
@@ -183,7 +195,12 @@ def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
     rate = r.n_unscored / total if total else 0.0
     if rate > policy.max_unscored_rate:
         return "rejected", f"{r.n_unscored} of {total} items unscored ({rate:.0%} > {policy.max_unscored_rate:.0%})"
-    lo = r.primary.ci_low
+    p, lo = r.primary, r.primary.ci_low
+    if p.draws and p.undefined_draws / p.draws > MAX_UNDEFINED_DRAWS:
+        return "insufficient", (
+            f"the judge's agreement is undefined on {p.undefined_draws} of {p.draws} bootstrap resamples "
+            f"({p.undefined_draws / p.draws:.1%} > {MAX_UNDEFINED_DRAWS:.0%}), so its interval cannot be trusted"
+        )
     if r.primary.value is None or lo is None:
         return "rejected", f"the judge's agreement is undefined: {r.primary.reason}"
     if lo >= policy.firm:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from genjudge.labels import RatedSample
-from genjudge.validation.compare import ACCEPTED, describe, validate_dimension, weakest
+from genjudge.validation.compare import ACCEPTED, NO_VERDICT, describe, validate_dimension, weakest
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult
 
@@ -26,8 +26,14 @@ def decide(
     policy: Policy | None = None,
     dimensions: list[str] | None = None,
     judge_cost: dict[str, Any] | None = None,
+    subset: str | None = None,
 ) -> Decision:
     """Validate the judge's ``verdicts`` on ``sample`` and decide under ``policy``.
+
+    ``dimensions`` default to every dimension of the sample: one without verdicts is
+    ``insufficient``, so a judge is never accepted on the dimensions it happened to answer.
+    ``subset`` says how ``sample`` was cut from the rated sample (``None``: it was not); it is
+    named in ``sample_name`` and the explanation.
 
     The decision is bound to the judge (provider, model), the rubric (id, version) and the sample
     fingerprint of the items actually judged.
@@ -35,9 +41,12 @@ def decide(
     from genjudge import __version__
 
     policy = policy or Policy()
-    dims = dimensions or sorted(set(verdicts["dimension"]) & set(sample.dimensions))
+    dims = dimensions or sample.dimensions
     results = [validate_dimension(sample, verdicts, d, policy) for d in dims]
     level = weakest([r.outcome for r in results])
+    explanation = explain(results, policy)
+    if subset is not None:
+        explanation.insert(0, f"validated on a subset of the rated sample: {subset} (fingerprint of the subset).")
     return Decision(
         decision_id=uuid.uuid4().hex,
         created_at=datetime.now(timezone.utc),
@@ -45,14 +54,14 @@ def decide(
         judge_model=judge_model,
         rubric_id=rubric_id,
         rubric_version=rubric_version,
-        sample_name=sample.manifest.name,
+        sample_name=sample.manifest.name if subset is None else f"{sample.manifest.name} (subset: {subset})",
         sample_fingerprint=sample.fingerprint,
         verdicts_source=verdicts_source,
         policy=policy,
         accepted=bool(results) and all(r.outcome in ACCEPTED for r in results),
         level=level,
         dimensions=results,
-        explanation=explain(results, policy),
+        explanation=explanation,
         genjudge_version=__version__,
         judge_cost=judge_cost or {},
     )
@@ -67,7 +76,7 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
         ceiling = f"; humans reach {describe(c.value)} [{describe(c.ci_low)}, {describe(c.ci_high)}] against each other" if c else ""
         lines.append(
             f"{r.dimension}: {verdict}. Judge vs human consensus alpha {describe(p.value)} "
-            f"[{describe(p.ci_low)}, {describe(p.ci_high)}] on {r.n_items} items ({r.n_unscored} unscored){ceiling}: {r.reason}."
+            f"[{describe(p.ci_low)}, {describe(p.ci_high)}] on {r.n_items} items ({_unscored(r)}){ceiling}: {r.reason}."
         )
         w, wo = r.stats.get("alpha_with_judge"), r.stats.get("human_alpha")
         if w and wo and w.value is not None and wo.value is not None:
@@ -109,3 +118,8 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
             )
             lines.append(f"{r.dimension}: worst items: {items}.")
     return lines
+
+
+def _unscored(r: DimensionResult) -> str:
+    causes = ", ".join(f"{n} {'with no verdict' if k == NO_VERDICT else k}" for k, n in r.unscored_reasons.items() if k != "unscored")
+    return f"{r.n_unscored} unscored" + (f", {causes}" if causes else "")

@@ -18,7 +18,7 @@ Defaults and why (see docs/validation.md):
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Policy(BaseModel):
@@ -30,7 +30,7 @@ class Policy(BaseModel):
     tentative: float = Field(0.667, ge=-1.0, le=1.0)
     ceiling_margin: float | None = Field(0.10, ge=0.0)
     """Accept at the human ceiling when ci_low >= ceiling - margin; ``None`` turns this off."""
-    min_ceiling: float = 0.40
+    min_ceiling: float = Field(0.40, ge=0.0, le=1.0)
     min_items: int = Field(30, ge=2)
     max_unscored_rate: float = Field(0.10, ge=0.0, le=1.0)
     confidence: float = Field(0.95, gt=0.0, lt=1.0)
@@ -39,3 +39,9 @@ class Policy(BaseModel):
     min_slice_items: int = Field(20, ge=2)
     """Slices with fewer scored items are shown and flagged too small, never used in the verdict."""
     worst_items: int = Field(5, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        if self.tentative > self.firm:
+            raise ValueError(f"tentative ({self.tentative}) must not exceed firm ({self.firm})")
+        return self

@@ -25,6 +25,10 @@ class StatValue(_Frozen):
     ci_high: float | None = None
     n: int = 0
     reason: str | None = None
+    undefined_draws: int = 0
+    """Bootstrap resamples on which the statistic was undefined; the interval is over the others."""
+    draws: int = 0
+    """Bootstrap resamples drawn (0: no interval)."""
 
 
 class WorstItem(_Frozen):
@@ -62,6 +66,9 @@ class DimensionResult(_Frozen):
     """Rated items the judge scored (the sample of every statistic)."""
     n_unscored: int
     """Rated items the judge left unscored (excluded; counted against ``max_unscored_rate``)."""
+    unscored_reasons: dict[str, int] = Field(default_factory=dict)
+    """Unscored items by cause: the verdict's status (``unscored``, ``error``; ``ok`` with no usable
+    value) or ``no verdict`` (the verdicts have no row for the item)."""
     n_raters: int
     primary: StatValue
     """The gate's statistic: the judge against the leave-one-out human consensus."""

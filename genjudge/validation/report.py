@@ -10,7 +10,10 @@ def _ci(s: StatValue | None, *, short: bool = False) -> str:
         return "-" if s is None else ("undefined" if short else f"undefined ({s.reason})")
     if s.ci_low is None or s.ci_high is None:
         return f"{s.value:.3f}"
-    return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]"
+    undefined = ""
+    if s.undefined_draws:
+        undefined = f" ({s.undefined_draws}/{s.draws} undefined)" if short else f" (undefined on {s.undefined_draws} of {s.draws} resamples)"
+    return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]{undefined}"
 
 
 def to_markdown(d: Decision) -> str:

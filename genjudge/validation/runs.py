@@ -26,14 +26,16 @@ def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
 
 
 def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) -> dict[str, bool]:
-    """Per (rubric id, version): whether ``judge`` (JudgeSettings mapping) has an accepted decision."""
+    """Per rubric id: whether ``judge`` (JudgeSettings mapping) has an accepted decision for every
+    version of that id in ``rubrics`` ((id, version) pairs)."""
     from genjudge.judge import JudgeSettings
 
     settings = JudgeSettings.model_validate(judge or {})
-    out = {}
+    out: dict[str, bool] = {}
     for rubric_id, version in sorted(set(rubrics)):
         decision = lookup_decision(store_url, settings.provider, settings.model_name, rubric_id, version)
-        out[rubric_id] = decision is not None and decision.accepted
+        # Keyed by id because the runner looks metrics up by id: one unvalidated version unvalidates it.
+        out[rubric_id] = out.get(rubric_id, True) and decision is not None and decision.accepted
     return out
 
 

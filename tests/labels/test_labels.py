@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -66,6 +67,28 @@ def test_bad_rows_name_file_line_and_field(tmp_path, row, field, problem):
     with pytest.raises(InputError, match=problem) as err:
         load_sample(tmp_path)
     assert (err.value.line, err.value.field) == (3, field)
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-Infinity"])
+def test_nan_and_inf_are_not_ratings_on_an_interval_scale(tmp_path, raw):
+    m = {"name": "t", "rubric": {"id": "r", "version": "1"}, "dimensions": {"q": {"level": "interval"}},
+         "ratings": {"path": "r.csv"}}
+    (tmp_path / "sample.json").write_text(json.dumps(m))
+    (tmp_path / "r.csv").write_text(f"item_id,rater,dimension,rating\na,r1,q,2.5\nb,r1,q,{raw}\n")
+    with pytest.raises(InputError, match=f"{raw!r} is not a finite number") as err:
+        load_sample(tmp_path)
+    assert (err.value.line, err.value.field) == (3, "rating")
+
+
+@pytest.mark.parametrize("level", ["interval", "ratio"])
+def test_scale_code_refuses_booleans_nan_and_inf(level):
+    from genjudge.labels import Scale
+
+    scale = Scale(level=level)
+    assert scale.code("2.5") == 2.5
+    for raw in (True, np.bool_(False), "nan", float("inf"), "-inf"):
+        with pytest.raises(ValueError, match=re.escape(repr(raw))):
+            scale.code(raw)
 
 
 def test_duplicate_rating_is_refused(tmp_path):

@@ -77,9 +77,15 @@ def test_input_types_list_array_series(case):
 def test_symmetry_where_it_holds(case):
     if case.symmetric:
         assert _value(case.fn(B, A)) == pytest.approx(_value(case.fn(A, B)))
+    elif case.name == "binary_rates":
+        # A > 2 vs B > 2: tp 6, fn 2, tn 3, fp 1, so TPR = TNR = 6/8 = 3/4. Swapped, TPR becomes the
+        # precision tp / (tp + fp) = 6/7 and TNR the negative predictive value tn / (tn + fn) = 3/5.
+        assert _value(case.fn(A, B)) == pytest.approx((0.75, 0.75))
+        assert _value(case.fn(B, A)) == pytest.approx((6 / 7, 3 / 5))
     else:
-        # confusion matrix transposes; rates swap meaning: neither is symmetric
-        assert _value(case.fn(B, A)) != _value(case.fn(A, B)) or case.name == "binary_rates"
+        # the confusion matrix transposes
+        assert _value(case.fn(B, A)) != _value(case.fn(A, B))
+        assert np.array_equal(np.reshape(_value(case.fn(B, A)), (5, 5)), np.reshape(_value(case.fn(A, B)), (5, 5)).T)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -109,6 +115,18 @@ def test_mismatched_lengths_raise(case):
 def test_nan_is_refused_not_averaged():
     with pytest.raises(DegenerateInputError, match="NaN"):
         gs.pearson([1.0, 2.0, float("nan")], [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("bad", [[[3, -1], [0, 2]], [[1.5, 0.5], [1, 1]], [[2, float("nan")], [1, 1]]])
+def test_fleiss_counts_must_be_non_negative_whole_numbers(bad):
+    # the first two sum to 2 ratings per item: they passed the "same m" check ([[3, -1], [0, 2]] gave kappa 5.0)
+    with pytest.raises(DegenerateInputError, match="non-negative whole counts"):
+        gs.fleiss_kappa(bad, from_counts=True)
+
+
+def test_non_numeric_strings_name_the_argument():
+    with pytest.raises(DegenerateInputError, match="y2 must be numeric"):
+        gs.pearson([1, 2, 3], ["a", "b", "c"])
 
 
 def test_all_is_sorted_and_complete():

@@ -127,7 +127,8 @@ def test_cli_imports_pandalm_and_validates_released_judges(shared_data, tmp_path
     assert "tie (nominal, 3 raters): alpha among the humans 0.825" in res.output
     url = f"sqlite:///{tmp_path / 'g.db'}"
     res = runner.invoke(app, ["validate", str(out), "--verdicts", str(out / "verdicts" / "gpt35_judge.csv"),
-                              "--judge-model", "gpt-3.5-turbo", "--judge-provider", "openai", "--resamples", "100",
+                              "--judge-model", "gpt-3.5-turbo", "--judge-provider", "openai", "--rubric-id", "pandalm",
+                              "--rubric-version", "wang-2023", "--resamples", "100",
                               "--store", url, "--strict", "--report", str(tmp_path / "r.md")])
     assert res.exit_code == 1, res.output  # not accepted
     d = lookup_decision(url, "openai", "gpt-3.5-turbo", "pandalm", "wang-2023")
@@ -249,10 +250,12 @@ def test_meta_evaluation_and_verdicts_on_a_subset(tmp_path):
     write_verdicts(tmp_path / "v.csv", values)
     url = f"sqlite:///{tmp_path / 'store.db'}"
     res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
-                                   "--store", url, "--judge-model", "m"])
+                                   "--store", url, "--judge-model", "m", "--only-verdict-items"])
     assert res.exit_code == 0, res.output
-    assert "verdicts cover 40 of 60 rated items" in res.output
+    assert "verdicts cover 40 of 60 rated items; validating on those" in res.output
     d = lookup_decision(url, "imported", "m", "quality", "1")
+    assert d.sample_name == "synthetic (subset: the 40 of 60 items with a verdict)"
+    assert "validated on a subset of the rated sample" in d.explanation[0]
     r = d.dimensions[0]
     assert (r.n_items, r.n_unscored) == (40, 0)
     sample = load_sample(root)
@@ -262,3 +265,139 @@ def test_meta_evaluation_and_verdicts_on_a_subset(tmp_path):
     mean = h.mean(axis=0)
     want = np.mean([scipy.stats.kendalltau(truth[:40][k::2], mean[k::2]).statistic for k in (0, 1)])
     assert r.stats["summary_level_kendall"].value == pytest.approx(want)
+
+
+def test_items_missing_from_the_verdicts_count_as_unscored(tmp_path):
+    """A perfect judge whose file leaves out 30 of 100 items is over the 10 % unscored limit: the
+    omitted items are not cut from the sample (that takes --only-verdict-items, named in the decision)."""
+    root, truth = write_sample(tmp_path / "s", n=100)
+    write_verdicts(tmp_path / "v.csv", truth.tolist()[:70])
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
+                                   "--store", url, "--judge-model", "m"])
+    assert res.exit_code == 0, res.output
+    assert "verdicts cover 70 of 100 rated items; the others count as unscored" in res.output
+    d = lookup_decision(url, "imported", "m", "quality", "1")
+    r = d.dimensions[0]
+    assert not d.accepted and r.outcome == "rejected"
+    assert (r.n_items, r.n_unscored, r.unscored_reasons) == (70, 30, {"no verdict": 30})
+    assert d.sample_name == "synthetic" and d.sample_fingerprint == load_sample(root).fingerprint
+    assert "30 unscored, 30 with no verdict" in d.explanation[0]
+    # asked for explicitly, the 70 judged items are validated, and the decision says it is a subset
+    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
+                                   "--store", url, "--judge-model", "m", "--only-verdict-items"])
+    d = lookup_decision(url, "imported", "m", "quality", "1")
+    assert d.accepted and d.sample_name == "synthetic (subset: the 70 of 100 items with a verdict)"
+
+
+def _two_dimensions(root):
+    """Add a dimension 'style' (a copy of quality's ratings) to a written sample."""
+    import json
+
+    ratings = (root / "ratings.csv").read_text().splitlines()
+    (root / "ratings.csv").write_text("\n".join(ratings + [r.replace(",quality,", ",style,") for r in ratings[1:]]) + "\n")
+    manifest = json.loads((root / "sample.json").read_text())
+    manifest["dimensions"]["style"] = manifest["dimensions"]["quality"]
+    (root / "sample.json").write_text(json.dumps(manifest))
+
+
+def test_a_dimension_without_verdicts_is_insufficient_not_skipped(tmp_path):
+    root, truth = write_sample(tmp_path / "s")
+    _two_dimensions(root)
+    sample = load_sample(root)
+    v = read_verdicts(write_verdicts(tmp_path / "v.csv", truth.tolist()), sample)  # quality only
+    d = decide(sample, v, judge_provider="test", judge_model="m", rubric_id="quality", rubric_version="1",
+               verdicts_source="imported", policy=FAST)
+    by = {r.dimension: r for r in d.dimensions}
+    assert by["quality"].outcome == "firm"
+    assert (by["style"].outcome, by["style"].reason, by["style"].n_unscored) == ("insufficient", "no verdicts", 60)
+    assert not d.accepted and d.level == "insufficient"
+    assert "style: insufficient" in to_markdown(d)
+    # naming the dimension validates that one only (the CLI's -d quality)
+    d = decide(sample, v, judge_provider="test", judge_model="m", rubric_id="quality", rubric_version="1",
+               verdicts_source="imported", policy=FAST, dimensions=["quality"])
+    assert d.accepted and [r.dimension for r in d.dimensions] == ["quality"]
+    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "-d", "style",
+                                   "--resamples", "100", "--no-store", "--strict"])
+    assert res.exit_code == 1 and "style: insufficient" in res.output, res.output
+
+
+def _rare_positives(root, n=40, positives=2, raters=3):
+    """A binary nominal dimension: ``positives`` items all raters call 1, the rest 0."""
+    import json
+
+    root.mkdir(parents=True)
+    rows = ["item_id,rater,dimension,rating"]
+    rows += [f"i{k},r{r},ok,{int(k < positives)}" for r in range(raters) for k in range(n)]
+    (root / "ratings.csv").write_text("\n".join(rows) + "\n")
+    (root / "sample.json").write_text(json.dumps({
+        "name": "rare", "rubric": {"id": "ok", "version": "1"},
+        "dimensions": {"ok": {"level": "nominal", "values": [0, 1], "positive": 1}}, "ratings": {"path": "ratings.csv"},
+    }))
+    return root
+
+
+def test_undefined_bootstrap_draws_make_the_gate_insufficient(tmp_path):
+    """40 items, 2 positives: a resample misses both with probability (38/40)^40 = 0.13, and there
+    alpha is undefined (one value only). An interval over the other draws is conditional: not a pass."""
+    sample = load_sample(_rare_positives(tmp_path / "s"))
+    path = tmp_path / "v.csv"
+    path.write_text("item_id,dimension,value\n" + "".join(f"i{k},ok,{int(k < 2)}\n" for k in range(40)))
+    d = decide(sample, read_verdicts(path, sample), judge_provider="test", judge_model="m", rubric_id="ok",
+               rubric_version="1", verdicts_source="imported", policy=Policy(resamples=200))
+    r = d.dimensions[0]
+    p = r.primary
+    assert p.value == pytest.approx(1.0) and p.draws == 200
+    # exactly the resamples of the seeded generator that miss both positives (14 of 200 for seed 0)
+    rng = np.random.default_rng(0)
+    assert p.undefined_draws == sum(bool((rng.integers(0, 40, size=40) >= 2).all()) for _ in range(200)) == 14
+    assert r.outcome == "insufficient" and not d.accepted
+    assert f"undefined on {p.undefined_draws} of 200 bootstrap resamples" in r.reason
+    assert f"(undefined on {p.undefined_draws} of 200 resamples)" in to_markdown(d)
+
+
+def test_a_named_judge_provider_needs_the_judges_rubric(tmp_path):
+    root, truth = write_sample(tmp_path / "s")
+    write_verdicts(tmp_path / "v.csv", truth.tolist())
+    args = ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100", "--no-store",
+            "--judge-provider", "openai", "--judge-model", "gpt-x", "--json", str(tmp_path / "d.json")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "need --rubric-id and --rubric-version" in res.output
+    res = CliRunner().invoke(app, [*args, "--rubric-id", "faithfulness", "--rubric-version", "3"])
+    assert res.exit_code == 0, res.output
+    assert "openai/gpt-x, rubric faithfulness@3" in res.output
+
+
+def test_every_version_of_a_rubric_id_must_be_validated(tmp_path):
+    from genjudge.validation import decisions_for
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    d, _ = _decide(tmp_path, _truth().tolist())
+    judge = {"provider": "openai", "model": "m1"}
+    save_decision(url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency",
+                                            "rubric_version": "2"}))
+    # version 2 is accepted, version 1 has no decision: the id is not validated, whatever the order
+    assert decisions_for(judge, [("fluency", "1"), ("fluency", "2")], url) == {"fluency": False}
+    assert decisions_for(judge, [("fluency", "2")], url) == {"fluency": True}
+    save_decision(url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency",
+                                            "rubric_version": "1", "decision_id": "v1"}))
+    assert decisions_for(judge, [("fluency", "2"), ("fluency", "1")], url) == {"fluency": True}
+
+
+@pytest.mark.parametrize(("bad", "why"), [({"firm": 0.6}, "tentative"), ({"min_ceiling": 1.5}, "min_ceiling"),
+                                          ({"min_ceiling": -0.1}, "min_ceiling")])
+def test_policy_refuses_inconsistent_bars(bad, why):
+    with pytest.raises(ValueError, match=why):
+        Policy(**bad)
+
+
+def test_a_store_path_in_a_config_is_relative_to_the_config(tmp_path, monkeypatch):
+    root, truth = write_sample(tmp_path / "cfg" / "s")
+    write_verdicts(tmp_path / "cfg" / "v.csv", truth.tolist())
+    (tmp_path / "cfg" / "v.yaml").write_text("sample: s\nverdicts: v.csv\nstore: out/g.db\njudge_model: m\npolicy: {resamples: 100}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GENJUDGE_STORE", raising=False)
+    res = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "cfg" / "v.yaml")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cfg" / "out" / "g.db").exists() and not (tmp_path / "out").exists()
+    assert lookup_decision(f"sqlite:///{tmp_path / 'cfg' / 'out' / 'g.db'}", "imported", "m", "quality", "1") is not None
