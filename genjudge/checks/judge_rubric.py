@@ -104,11 +104,18 @@ class JudgeRubric:
             items, owner = [], []
             for i in range(n):
                 out = outs[i]
-                if not isinstance(out, dict) or not out:
-                    st[i], rs[i] = Status.UNSCORED.value, f"missing {subject} output" if out is None else "output is not a JSON object"
+                if out is None:
+                    st[i], rs[i] = Status.UNSCORED.value, f"missing {subject} output"
+                    continue
+                if not isinstance(out, dict):
+                    st[i], rs[i] = Status.UNSCORED.value, "output is not a JSON object"
+                    continue
+                if not out:
+                    st[i], rs[i] = Status.UNSCORED.value, "output is an empty JSON object (no fields to judge)"
                     continue
                 for field, value in out.items():
-                    items.append({"source": as_text(sources[i]), "field": field, "value": as_text(value) or "null"})
+                    text = "null" if value is None else as_text(value)  # "" stays "", not null
+                    items.append({"source": as_text(sources[i]), "field": field, "value": text})
                     owner.append(i)
             verdicts = await judge.grade(rubric, items, sample=self.options.sample)
             per_row: dict[int, list[Any]] = {}

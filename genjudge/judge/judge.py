@@ -37,13 +37,16 @@ def build_provider(settings: JudgeSettings) -> Provider:
         from genjudge.llm.local_model import ensure_default_model
         from genjudge.llm.providers.local import LocalProvider
 
+        sha256 = None
         if settings.model_path is not None:
             if not settings.model_path.is_file():
                 raise ConfigError(f"{settings.model_path}: no such GGUF file")
             path = settings.model_path
         else:
-            path = ensure_default_model().path
-        return LocalProvider(settings.model_name, model_path=path, threads=settings.threads, n_ctx=settings.n_ctx)
+            model = ensure_default_model()
+            path, sha256 = model.path, model.sha256
+        return LocalProvider(settings.model_name, model_path=path, threads=settings.threads, n_ctx=settings.n_ctx,
+                             sha256=sha256)
     env = settings.key_env
     key = os.environ.get(env) if env else None
     if not key:
@@ -104,6 +107,7 @@ class Judge:
                     prices=PriceTable.load(s.prices_path),
                     backoff_initial_s=s.backoff_initial_s,
                     backoff_max_s=s.backoff_max_s,
+                    max_retry_after_s=s.max_retry_after_s,
                 )
                 client.meter = self._meter
                 self._client = client
@@ -190,7 +194,7 @@ def _verdict(rubric: Rubric, out: CallOutcome, weighting: bool) -> Verdict:
         return Verdict(status=Status.ERROR, reason=out.error, **meter)
     p = parse_verdict(rubric, out.response, logprob_weighting=weighting)
     return Verdict(status=p.status, reason=p.reason, value=p.value, label=p.label, rationale=p.rationale,
-                   raw=out.response.text, **meter)
+                   raw=out.response.text, note=p.note, **meter)
 
 
 def _sum(a: float | int | None, b: float | int | None) -> Any:

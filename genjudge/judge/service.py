@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from genjudge.judge.judge import Judge
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict
 
-__all__ = ["as_text", "run_judge", "verdict_summary"]
+__all__ = ["as_text", "reason_kind", "run_judge", "verdict_summary"]
 
 SERVICE_KEY = "judge"
+_ORDER = re.compile(r"^order [AB],[AB]: ")
 
 
 def run_judge(ctx: Any) -> Judge:
@@ -45,10 +47,26 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def reason_kind(verdict: Verdict) -> str:
+    """The kind of a not-ok verdict's reason: ``error``, ``refusal``, ``unparseable``,
+    ``out-of-scale value``, ``position-inconsistent``, ``missing <field>``...
+
+    An equivalence reason names the order it came from (``order B,A: refusal: ...``); the order is
+    not the kind.
+    """
+    if verdict.status.value == "error":
+        return "error"
+    return _ORDER.sub("", verdict.reason or "").split(":")[0]
+
+
 def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
-    """Counts and judge cost over one check's verdicts, for ``CheckResult.sections``."""
-    reasons = Counter((v.reason or "").split(":")[0] for v in verdicts if v.status.value != "ok")
-    answered = [v for v in verdicts if v.attempts and v.status.value != "error"]
+    """Counts and judge cost over one check's verdicts, for ``CheckResult.sections``.
+
+    The cost is None (unknown) when any verdict that reached the provider, answered or failed,
+    has no cost: the model's price is unknown.
+    """
+    reasons = Counter(reason_kind(v) for v in verdicts if v.status.value != "ok")
+    attempted = [v for v in verdicts if v.attempts]
     return {
         "verdicts": len(verdicts),
         "by_status": dict(Counter(v.status.value for v in verdicts)),
@@ -57,6 +75,6 @@ def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
         "attempts": sum(v.attempts for v in verdicts),
         "input_tokens": sum(v.input_tokens or 0 for v in verdicts),
         "output_tokens": sum(v.output_tokens or 0 for v in verdicts),
-        "cost_usd": None if any(v.cost_usd is None for v in answered)
-        else round(sum(v.cost_usd or 0.0 for v in answered), 8),
+        "cost_usd": None if any(v.cost_usd is None for v in attempted)
+        else round(sum(v.cost_usd or 0.0 for v in attempted), 8),
     }

@@ -53,6 +53,9 @@ class JudgeSettings(BaseModel):
     """A JSON price table that extends genjudge/data/prices.json."""
     backoff_initial_s: float = Field(0.5, gt=0)
     backoff_max_s: float = Field(60.0, gt=0)
+    """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
+    max_retry_after_s: float = Field(120.0, gt=0)
+    """Longest ``Retry-After`` honoured; a server asking for longer ends that call as an error."""
 
     @model_validator(mode="after")
     def _defaults(self) -> JudgeSettings:

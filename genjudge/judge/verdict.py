@@ -59,6 +59,8 @@ class Verdict(BaseModel):
     """Equivalence: the two orders disagreed (counted as position bias, never hidden)."""
     normalised_identical: bool = False
     """Equivalence: the texts were identical after normalisation, so no call was made."""
+    note: str | None = None
+    """Why log-probability weighting, where asked, was not applied (the plain score stands)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ParsedVerdict:
     value: float | None
     label: str | None
     rationale: str | None
+    note: str | None = None
 
 
 def _unscored(reason: str, rationale: str | None = None) -> ParsedVerdict:
@@ -129,12 +132,17 @@ def parse_verdict(rubric: Rubric, response: ChatResponse, *, logprob_weighting: 
             return _unscored(
                 f"out-of-scale value: {score} (scale {rubric.scale.min}-{rubric.scale.max})", rationale
             )
-        value = float(score)
-        if logprob_weighting and response.logprobs:
-            weighted = weighted_score(response.logprobs, rubric)
+        value, note = float(score), None
+        if logprob_weighting:
+            weighted = weighted_score(response.logprobs, rubric, score=score) if response.logprobs else None
             if weighted is not None:
                 value = weighted
-        return ParsedVerdict(Status.OK, None, value, None, rationale)
+            elif not response.logprobs:
+                note = "log-prob weighting not applied: the answer carries no log-probabilities"
+            else:
+                key = rubric.verdict_key
+                note = f"log-prob weighting not applied: no token spelling the score {score} after {key!r}"
+        return ParsedVerdict(Status.OK, None, value, None, rationale, note)
     assert rubric.labels is not None
     label = raw_value.strip().lower() if isinstance(raw_value, str) else None
     if label not in rubric.labels:
@@ -142,21 +150,29 @@ def parse_verdict(rubric: Rubric, response: ChatResponse, *, logprob_weighting: 
     return ParsedVerdict(Status.OK, None, rubric.labels[label], label, rationale)
 
 
-def weighted_score(tokens: list[TokenLogprob], rubric: Rubric) -> float | None:
+def weighted_score(tokens: list[TokenLogprob], rubric: Rubric, *, score: int) -> float | None:
     """Probability-weighted mean of the scale at the token that carries the score.
 
     ``sum_k p(k) * k / sum_k p(k)`` over the scale points ``k`` among the top alternatives of the
     first token after ``"<verdict_key>":`` (G-Eval, Liu et al. 2023, "NLG Evaluation using GPT-4
-    with Better Human Alignment", eq. 1). None when that token or any scale point is not found.
+    with Better Human Alignment", eq. 1); ``p(k)`` sums every spelling of ``k`` (``" 4"`` and
+    ``"4"``). None when that token is not the whole ``score`` (a score of 10 spelled "1", "0" says
+    nothing through the alternatives of "1") or no scale point is found.
     """
     assert rubric.scale is not None
     points = {str(k): k for k in range(rubric.scale.min, rubric.scale.max + 1)}
     lead = re.compile(r'"' + re.escape(rubric.verdict_key) + r'"\s*:\s*$')
     prefix = ""
     for tok in tokens:
-        if lead.search(prefix) and tok.token.strip() in points:
-            mass = {points[t.strip()]: math.exp(lp) for t, lp in tok.top.items() if t.strip() in points}
-            mass.setdefault(points[tok.token.strip()], math.exp(tok.logprob))
+        if lead.search(prefix) and tok.token.strip():
+            if tok.token.strip() != str(score):
+                return None
+            mass: dict[int, float] = {}
+            for t, lp in tok.top.items():
+                if t.strip() in points:
+                    mass[points[t.strip()]] = mass.get(points[t.strip()], 0.0) + math.exp(lp)
+            if tok.token not in tok.top:
+                mass[score] = mass.get(score, 0.0) + math.exp(tok.logprob)
             total = sum(mass.values())
             if total <= 0:
                 return None

@@ -1,7 +1,8 @@
 """The judge-call cache: JSON values in SQLite, keyed by a sha256 of canonical JSON.
 
-The key covers everything that changes the output (provider, model, messages, parameters, rubric
-id and version, sample index); see :func:`cache_key`. Each answer is committed as soon as it
+The key covers everything that changes the output (provider, model, the provider's identity:
+its endpoint and structured-output setting, or its GGUF file and context length; messages,
+parameters, rubric id and version, sample index); see :func:`cache_key`. Each answer is committed as soon as it
 arrives, so a run killed at any point resumes with every finished call already cached and makes
 each missing call exactly once. Only answers are cached, never failures: a re-run retries them.
 """

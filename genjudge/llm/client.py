@@ -1,15 +1,21 @@
 """The client layer, built once outside the providers.
 
 From outside in: cache lookup → (identical in-flight calls coalesced) → retries with exponential
-backoff and jitter that honour ``Retry-After`` (tenacity) → limiter slot per attempt → per-attempt
-timeout → provider call. The limiter is taken per attempt rather than around the retries so that
-a call sleeping out a ``Retry-After`` does not hold a concurrency slot idle; the RPM budget still
-counts every attempt, because the provider does.
+backoff and jitter that honour ``Retry-After`` (tenacity) → limiter slot per attempt → the
+provider's turn, where it has one → per-attempt timeout → provider call. The limiter is taken per
+attempt rather than around the retries so that a call sleeping out a ``Retry-After`` does not hold
+a concurrency slot idle; the RPM budget still counts every attempt, because the provider does.
+
+A provider whose work cannot be interrupted (``interruptible = False``: the local model) offers
+``turn()``, held until its previous generation has really finished, and taken before the timeout's
+clock starts, so that a timeout covers only the call's own generation. Its timeouts are final:
+the abandoned generation still runs, and a retry would only queue another behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from dataclasses import dataclass
@@ -38,7 +44,12 @@ class CallOutcome:
 
 
 class _Wait:
-    """Exponential backoff with full jitter, or the server's ``Retry-After`` when it gave one."""
+    """Exponential backoff with full jitter, or the server's ``Retry-After`` when it gave one.
+
+    ``Retry-After`` is honoured as given, not capped at the backoff maximum: coming back sooner
+    than the server asked only earns another 429. A wait longer than ``max_retry_after_s`` is not
+    waited at all (see :meth:`LLMClient._retryable`).
+    """
 
     def __init__(self, initial: float, maximum: float, rng: random.Random) -> None:
         self.initial, self.maximum, self.rng = initial, maximum, rng
@@ -48,13 +59,9 @@ class _Wait:
         after = getattr(exc, "retry_after", None)
         if after is not None:
             # A little jitter on top so that callers told the same second do not return together.
-            return min(float(after), self.maximum) + self.rng.uniform(0, 0.1)
+            return float(after) + self.rng.uniform(0, 0.1)
         cap = min(self.maximum, self.initial * 2 ** (state.attempt_number - 1))
         return self.rng.uniform(0, cap)
-
-
-def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, CallError) and exc.retryable
 
 
 class LLMClient:
@@ -71,6 +78,7 @@ class LLMClient:
         prices: PriceTable | None = None,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 60.0,
+        max_retry_after_s: float = 120.0,
         seed: int = 0,
     ) -> None:
         self.provider = provider
@@ -81,15 +89,28 @@ class LLMClient:
         self.meter = Meter()
         price = (prices or PriceTable.load()).lookup(provider.name, provider.model)
         self.price = price
+        self.max_retry_after_s = max_retry_after_s
+        self.interruptible = getattr(provider, "interruptible", True)
+        self._turn = getattr(provider, "turn", None) or contextlib.nullcontext
+        # Settings of the provider that change its answers (endpoint, model file...), read once.
+        identity = getattr(provider, "identity", None)
+        self.identity: dict[str, Any] = identity() if identity is not None else {}
         self._wait = _Wait(backoff_initial_s, backoff_max_s, random.Random(seed))
         self._inflight: dict[str, asyncio.Future[CallOutcome]] = {}
 
     def key(self, request: ChatRequest, extra: dict[str, Any]) -> str:
         """The cache key of ``request`` plus ``extra`` (rubric id / version, sample index...)."""
         return cache_key(
-            {"provider": self.provider.name, "model": self.provider.model,
+            {"provider": self.provider.name, "model": self.provider.model, "identity": self.identity,
              "request": request.model_dump(mode="json"), "extra": extra}
         )
+
+    def _retryable(self, exc: BaseException) -> bool:
+        if not isinstance(exc, CallError) or not exc.retryable:
+            return False
+        if isinstance(exc, AttemptTimeout) and not self.interruptible:
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.max_retry_after_s
 
     async def call(self, request: ChatRequest, *, extra: dict[str, Any] | None = None) -> CallOutcome:
         """Answer ``request`` from the cache or the provider; never raises a CallError."""
@@ -101,10 +122,15 @@ class LLMClient:
                 m = CallMeter(0.0, resp.input_tokens, resp.output_tokens, 0.0, True, 0, True)
                 self.meter.add(m)
                 return CallOutcome(resp, None, m)
-        pending = self._inflight.get(key)
-        if pending is not None:
+        while (pending := self._inflight.get(key)) is not None:
             # The same call is already on the wire: share its answer rather than paying twice.
-            out = await asyncio.shield(pending)
+            try:
+                out = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if pending.cancelled() and task is not None and not task.cancelling():
+                    continue  # the owner was cancelled, not this caller: make the call itself
+                raise
             m = CallMeter(0.0, out.meter.input_tokens, out.meter.output_tokens, 0.0, True, 0, out.meter.ok)
             self.meter.add(m)
             return CallOutcome(out.response, out.error, m)
@@ -112,12 +138,16 @@ class LLMClient:
         self._inflight[key] = fut
         try:
             out = await self._live(key, request)
-            fut.set_result(out)
-            return out
-        except BaseException as exc:  # cancelled: let the waiters see it too
+        except asyncio.CancelledError:
+            fut.cancel()  # abandoned, not failed: a waiter still waiting takes the call over
+            raise
+        except BaseException as exc:
             fut.set_exception(exc)
             fut.exception()  # mark retrieved when nobody waits
             raise
+        else:
+            fut.set_result(out)
+            return out
         finally:
             del self._inflight[key]
 
@@ -130,24 +160,28 @@ class LLMClient:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
-            retry=retry_if_exception(_retryable),
+            retry=retry_if_exception(self._retryable),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    async with self.limiter.slot(est):
+                    async with self.limiter.slot(est), self._turn():
                         try:
                             async with asyncio.timeout(self.timeout_s):
                                 resp = await self.provider.generate(request)
                         except TimeoutError:
-                            raise AttemptTimeout(f"no answer within {self.timeout_s:g} s") from None
+                            raise AttemptTimeout(self._timeout_message()) from None
         except CallError as exc:
             error = f"{type(exc).__name__}: {exc}"
+            if exc.retryable and exc.retry_after is not None and exc.retry_after > self.max_retry_after_s:
+                error += (f" (gave up: the server asked to wait {exc.retry_after:g} s, more than "
+                          f"max_retry_after_s = {self.max_retry_after_s:g} s)")
         latency = (time.perf_counter() - start) * 1000.0
         if resp is None:
-            m = CallMeter(latency, None, None, None, False, attempts, False)
+            # Failed attempts cost nothing countable, unless the model's price is unknown at all.
+            m = CallMeter(latency, None, None, None if self.price is None else 0.0, False, attempts, False)
             self.meter.add(m)
             return CallOutcome(None, error or "no answer", m)
         if self.cache is not None:
@@ -158,6 +192,13 @@ class LLMClient:
         m = CallMeter(latency, resp.input_tokens, resp.output_tokens, cost, False, attempts, True)
         self.meter.add(m)
         return CallOutcome(resp, None, m)
+
+    def _timeout_message(self) -> str:
+        message = f"no answer within {self.timeout_s:g} s"
+        if not self.interruptible:
+            message += (f"; not retried: a {self.provider.name} generation cannot be interrupted and "
+                        "runs to completion, so a retry would only queue behind it")
+        return message
 
     async def aclose(self) -> None:
         await self.provider.aclose()

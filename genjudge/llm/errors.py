@@ -5,8 +5,9 @@ The tree (under :class:`genjudge.errors.ProviderError`)::
     ProviderError
     └── CallError            one attempt failed; ``retryable`` and ``retry_after`` say what to do
         ├── RateLimitError   429 (retryable; honours Retry-After)
-        ├── ServerError      5xx, 408, 409, connection reset (retryable)
-        ├── AttemptTimeout   the per-attempt timeout fired (retryable)
+        ├── ServerError      5xx, 408, 409, connection reset, a malformed response body (retryable)
+        ├── AttemptTimeout   the per-attempt timeout fired (retryable, except for a provider that
+        │                    cannot interrupt its work: the local model)
         └── RequestError     4xx other than the above: bad request, auth, unknown model (final)
 """
 

@@ -48,7 +48,7 @@ class MeterTotals(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float | None
-    """None when any answered call had an unknown price."""
+    """None when any call that reached the provider (answered or failed) has an unknown cost."""
     latency_ms_p50: float | None
     latency_ms_p95: float | None
     latency_ms_p99: float | None
@@ -68,7 +68,9 @@ class Meter:
         live = [r.latency_ms for r in recs if not r.cached and r.ok]
         q = np.percentile(live, [50, 95, 99]).tolist() if live else [None, None, None]
         answered = [r for r in recs if r.ok and not r.cached]
-        unknown = any(r.cost_usd is None for r in answered)
+        # A failed call of a model without a price may still have been billed: unknown, not 0.
+        attempted = [r for r in recs if r.attempts]
+        unknown = any(r.cost_usd is None for r in attempted)
         return MeterTotals(
             requests=len(recs),
             calls=sum(r.attempts for r in recs),
@@ -77,7 +79,7 @@ class Meter:
             errors=sum(not r.ok for r in recs),
             input_tokens=sum(r.input_tokens or 0 for r in answered),
             output_tokens=sum(r.output_tokens or 0 for r in answered),
-            cost_usd=None if unknown else round(sum(r.cost_usd or 0.0 for r in answered), 8),
+            cost_usd=None if unknown else round(sum(r.cost_usd or 0.0 for r in attempted), 8),
             latency_ms_p50=q[0],
             latency_ms_p95=q[1],
             latency_ms_p99=q[2],

@@ -60,7 +60,13 @@ class ChatResponse(BaseModel):
 
 @runtime_checkable
 class Provider(Protocol):
-    """One LLM backend. Built once per run; its SDK client has its own retries off."""
+    """One LLM backend. Built once per run; its SDK client has its own retries off.
+
+    Optional, read by the client where present: ``identity()`` (settings beyond ``model`` that
+    change the answers, for the cache key), ``interruptible`` (False: a timed-out call still runs,
+    so its timeouts are not retried) and ``turn()`` (an async context held until the provider is
+    free, taken before the per-attempt timeout starts).
+    """
 
     name: str
     model: str

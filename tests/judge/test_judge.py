@@ -172,3 +172,43 @@ async def test_judge_rubric_check_extraction_fields(loopback, tmp_path):
     assert list(res.status) == ["ok", "ok", "unscored"] and len(loopback.seen) == 4
     assert res.columns["judge_rubric.extraction_field.student.rationale"][0]["date"] == "checked"
     await ctx.services["judge"].aclose()
+
+
+async def test_extraction_empty_string_is_text_and_empty_dict_is_an_object(loopback, tmp_path):
+    from genjudge.checks import get
+
+    def responder(seen):
+        return verdict(reason="checked", verdict="correct" if blocks(seen.user)["value"] == "" else "incorrect")
+
+    loopback.responder = responder
+    cls = get("judge_rubric")
+    check = cls(TaskKind.EXTRACTION, cls.Options(subjects=["student"]))
+    df = pd.DataFrame({"id": ["r1", "r2", "r3"], "input": ["Total at ACME", "x", "y"],
+                       "student": [{"total": ""}, {}, "plain text"], "teacher": [None, None, None]})
+    ctx = RunContext(task=TaskKind.EXTRACTION, seed=0, workdir=tmp_path,
+                     services={"judge_settings": settings(loopback).model_dump(mode="json")})
+    res = await check.score(df, ctx)
+    v = res.columns["judge_rubric.extraction_field.student"]
+    assert v[0] == 1.0 and len(loopback.seen) == 1  # the empty string was judged as "", not null
+    assert blocks(loopback.seen[0].user)["value"] == ""
+    assert list(res.status) == ["ok", "unscored", "unscored"]
+    assert res.reason[1] == "extraction_field (student): output is an empty JSON object (no fields to judge)"
+    assert res.reason[2] == "extraction_field (student): output is not a JSON object"
+    await ctx.services["judge"].aclose()
+
+
+def test_verdict_summary_counts_reasons_by_kind():
+    from genjudge.judge.service import verdict_summary
+    from genjudge.judge.verdict import Verdict
+
+    vs = [
+        Verdict(status=Status.UNSCORED, reason="order A,B: refusal: no"),
+        Verdict(status=Status.UNSCORED, reason="order B,A: unparseable: no JSON verdict in 'x'"),
+        Verdict(status=Status.UNSCORED, reason="position-inconsistent: A,B said equivalent, B,A said not"),
+        Verdict(status=Status.ERROR, reason="order B,A: ServerError: boom"),
+        Verdict(status=Status.ERROR, reason="RateLimitError: slow down"),
+        Verdict(status=Status.UNSCORED, reason="refusal: I can't"),
+        Verdict(status=Status.OK, value=1.0),
+    ]
+    assert verdict_summary(vs)["not_ok_reasons"] == {
+        "refusal": 2, "unparseable": 1, "position-inconsistent": 1, "error": 2}

@@ -85,12 +85,36 @@ def test_logprob_weighted_score():
             TokenLogprob(token="4", logprob=math.log(0.6),
                          top={"4": math.log(0.6), "5": math.log(0.3), "3": math.log(0.1), "x": math.log(0.001)}),
             TokenLogprob(token="}", logprob=0.0)]
-    assert weighted_score(toks, FAITH) == pytest.approx(4.2 / 1.0, rel=1e-9)
+    assert weighted_score(toks, FAITH, score=4) == pytest.approx(4.2 / 1.0, rel=1e-9)
     r = ChatResponse(text='{"reason": "ok", "score": 4}', logprobs=toks)
     assert parse_verdict(FAITH, r, logprob_weighting=True).value == pytest.approx(4.2)
     assert parse_verdict(FAITH, r, logprob_weighting=False).value == 4.0
     # No score token found: the plain score stands.
-    assert weighted_score([TokenLogprob(token="{}", logprob=0.0)], FAITH) is None
+    assert weighted_score([TokenLogprob(token="{}", logprob=0.0)], FAITH, score=4) is None
+
+
+def test_logprob_mass_is_summed_across_spellings():
+    # " 4" and "4" are one scale point: p(4) = .3 + .3 = .6, p(5) = .4, so 4*.6 + 5*.4 = 4.4
+    # (keeping only one spelling would give (4*.3 + 5*.4) / .7 = 4.571).
+    toks = [TokenLogprob(token='{"reason": "ok", "score":', logprob=0.0),
+            TokenLogprob(token=" 4", logprob=math.log(0.3),
+                         top={" 4": math.log(0.3), "4": math.log(0.3), "5": math.log(0.4)}),
+            TokenLogprob(token="}", logprob=0.0)]
+    r = ChatResponse(text='{"reason": "ok", "score": 4}', logprobs=toks)
+    assert parse_verdict(FAITH, r, logprob_weighting=True).value == pytest.approx(4.4)
+    assert weighted_score(toks, FAITH, score=4) == pytest.approx(4.4)
+
+
+def test_logprob_weighting_only_when_the_token_is_the_score():
+    # Scale 1-10, score 10 spelled as tokens "1", "0": the first token is not the score, so the
+    # alternatives of "1" say nothing about 10. The plain score stands, with a note.
+    ten = FAITH.model_copy(update={"scale": FAITH.scale.model_copy(update={"max": 10})})
+    toks = [TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
+            TokenLogprob(token="1", logprob=math.log(0.9), top={"1": math.log(0.9), "2": math.log(0.1)}),
+            TokenLogprob(token="0", logprob=0.0), TokenLogprob(token="}", logprob=0.0)]
+    p = parse_verdict(ten, ChatResponse(text='{"reason": "ok", "score": 10}', logprobs=toks), logprob_weighting=True)
+    assert p.status is Status.OK and p.value == 10.0 and "not applied" in p.note
+    assert weighted_score(toks, ten, score=10) is None
 
 
 def test_texts_are_delimited_with_a_nonce_they_cannot_forge():

@@ -2,7 +2,8 @@
 
 The real ``openai`` and ``anthropic`` SDKs talk to it over 127.0.0.1. A test gives it a
 ``responder(req) -> Reply``; :class:`Reply` says what to send: a verdict, garbage, a refusal,
-truncated JSON, an HTTP error (with ``Retry-After``) or a slow answer. Every request is recorded.
+truncated JSON, an HTTP error (with ``Retry-After``), a slow answer or a raw body of any shape.
+Every request is recorded with its arrival time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,6 +27,8 @@ class Reply:
     finish: str = "stop"
     refusal: str | None = None
     logprobs: list[dict] | None = None
+    body: Any = None
+    """Sent as the whole JSON body instead of a well-formed answer (a malformed response)."""
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Seen:
     body: dict[str, Any]
     system: str
     user: str
+    at: float = field(default_factory=time.monotonic)
+    """When the request arrived (``time.monotonic``)."""
 
 
 def verdict(**obj: Any) -> Reply:
@@ -107,6 +113,8 @@ class Loopback:
         reply = await self._reply(Seen("openai", body, system, user))
         if reply.status != 200:
             return self._error(reply)
+        if reply.body is not None:
+            return web.json_response(reply.body)
         choice = {"index": 0, "finish_reason": reply.finish,
                   "message": {"role": "assistant", "content": None if reply.refusal else reply.content,
                               "refusal": reply.refusal},
@@ -123,6 +131,8 @@ class Loopback:
         reply = await self._reply(Seen("anthropic", body, system, user))
         if reply.status != 200:
             return self._error(reply)
+        if reply.body is not None:
+            return web.json_response(reply.body)
         stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish, reply.finish)
         content: list[dict[str, Any]]
         try:

@@ -195,11 +195,18 @@ async def test_anthropic_tool_verdict_refusal_and_retry(loopback):
 
 
 async def test_rpm_budget_spaces_requests(loopback):
-    # 600 requests / minute = one every 0.1 s after a burst of the bucket's capacity. With
-    # rpm=60 the bucket holds 60: 3 requests pass at once; the budget spacing is unit-tested below.
-    async with Judge(settings(loopback, rpm=60)) as judge:
-        out = await judge.grade(RUBRIC, items(3))
-    assert len(out) == 3 and len(loopback.seen) == 3
+    # rpm=600 refills one request every 0.1 s. The bucket starts with a minute's burst (600), so it
+    # is drained first through the client's own limiter; then 4 calls must reach the server about
+    # 0.1 s apart although the concurrency cap (8) would let them all go at once.
+    async with Judge(settings(loopback, rpm=600)) as judge:
+        client = await judge.open()
+        for _ in range(600):
+            async with client.limiter.slot():
+                pass
+        out = await judge.grade(RUBRIC, items(4))
+    assert [v.status for v in out] == [Status.OK] * 4 and len(loopback.seen) == 4
+    gaps = [b.at - a.at for a, b in zip(loopback.seen, loopback.seen[1:])]
+    assert all(g >= 0.08 for g in gaps), gaps
 
 
 async def test_token_bucket_waits_for_refill():
@@ -254,3 +261,120 @@ def loopback_thread():
     loop.call_soon_threadsafe(loop.stop)
     t.join(10)
     loop.close()
+
+
+async def test_cancelled_owner_does_not_cancel_the_waiters(loopback):
+    # Two graders ask the same call; the first (the owner) is cancelled mid-call. The second was
+    # not cancelled, so it takes the call over and gets its answer (a second request on the wire).
+    loopback.responder = lambda seen: Reply(content=json.dumps({"reason": "x", "score": 3}), delay=0.2)
+    async with Judge(settings(loopback)) as judge:
+        owner = asyncio.create_task(judge.grade(RUBRIC, items(1)))
+        await asyncio.sleep(0.05)
+        waiter = asyncio.create_task(judge.grade(RUBRIC, items(1)))
+        await asyncio.sleep(0.05)
+        owner.cancel()
+        [v] = await waiter
+        with pytest.raises(asyncio.CancelledError):
+            await owner
+    assert v.status is Status.OK and v.value == 3.0 and not v.cached
+    assert len(loopback.seen) == 2
+
+
+async def test_cancelled_waiter_leaves_the_owner_alone(loopback):
+    loopback.responder = lambda seen: Reply(content=json.dumps({"reason": "x", "score": 3}), delay=0.2)
+    async with Judge(settings(loopback)) as judge:
+        owner = asyncio.create_task(judge.grade(RUBRIC, items(1)))
+        await asyncio.sleep(0.05)
+        waiter = asyncio.create_task(judge.grade(RUBRIC, items(1)))
+        await asyncio.sleep(0.05)
+        waiter.cancel()
+        [v] = await owner
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert v.status is Status.OK and len(loopback.seen) == 1
+
+
+async def test_retry_after_is_honoured_beyond_backoff_max(loopback):
+    n = {"k": 0}
+
+    def responder(seen):
+        n["k"] += 1
+        return Reply(status=429, headers={"Retry-After": "0.4"}) if n["k"] == 1 else verdict(reason="ok", score=4)
+
+    loopback.responder = responder
+    async with Judge(settings(loopback, backoff_max_s=0.05)) as judge:  # backoff cap far below 0.4 s
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert v.status is Status.OK and v.attempts == 2
+    assert loopback.seen[1].at - loopback.seen[0].at >= 0.4
+
+
+async def test_retry_after_beyond_max_retry_after_gives_up(loopback):
+    loopback.responder = lambda seen: Reply(status=429, headers={"Retry-After": "30"})
+    t0 = time.perf_counter()
+    async with Judge(settings(loopback, max_retry_after_s=1)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert time.perf_counter() - t0 < 5
+    assert v.status is Status.ERROR and v.attempts == 1 and len(loopback.seen) == 1
+    assert v.reason.startswith("RateLimitError") and "max_retry_after_s" in v.reason
+
+
+async def test_cache_key_covers_base_url_and_structured_output(loopback, tmp_path):
+    from tests.llm.loopback import Loopback
+
+    cache = tmp_path / "cache.sqlite"
+    async with Judge(settings(loopback, cache_path=cache)) as judge:
+        await judge.grade(RUBRIC, items(1))
+    async with Judge(settings(loopback, cache_path=cache, structured_output=False)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert not v.cached and len(loopback.seen) == 2
+    other = await Loopback().start()
+    try:
+        async with Judge(settings(loopback, cache_path=cache, base_url=other.base_url)) as judge:
+            [v] = await judge.grade(RUBRIC, items(1))
+        assert not v.cached and len(other.seen) == 1
+    finally:
+        await other.stop()
+    async with Judge(settings(loopback, cache_path=cache)) as judge:  # the first setting: cached
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert v.cached and len(loopback.seen) == 2
+
+
+@pytest.mark.parametrize("provider, body", [
+    ("openai", {"choices": [{"index": 0, "message": "not an object", "finish_reason": "stop"}]}),
+    ("openai", {"choices": [{"message": {"content": "{}"}}], "usage": {"prompt_tokens": "many"}}),
+    ("anthropic", {"content": [{"type": "text", "text": "{}"}], "stop_reason": "end_turn", "usage": "lots"}),
+    ("anthropic", {"content": [{"type": "text", "text": "{}"}], "usage": {"input_tokens": "many"}}),
+])
+async def test_malformed_body_is_a_server_error_not_a_crash(loopback, provider, body):
+    loopback.responder = lambda seen: Reply(body=body)
+    async with Judge(settings(loopback, provider=provider, max_attempts=2)) as judge:
+        out = await judge.grade(RUBRIC, items(2))
+    assert [v.status for v in out] == [Status.ERROR] * 2
+    assert all(v.reason.startswith("ServerError: malformed response") for v in out)
+    assert len(loopback.seen) == 4  # retried like any other server fault
+
+
+async def test_null_logprob_drops_weighting_not_the_answer(loopback):
+    lead = {"token": '{"reason": "r", "score": ', "logprob": 0.0, "top_logprobs": []}
+    score = {"token": "4", "logprob": None, "top_logprobs": [{"token": "5", "logprob": -0.1}]}
+    loopback.responder = lambda seen: Reply(content=json.dumps({"reason": "r", "score": 4}), logprobs=[lead, score])
+    async with Judge(settings(loopback, logprob_weighting=True)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    # A missing log-probability is not 0.0 (probability 1): the plain score stands, noted.
+    assert v.status is Status.OK and v.value == 4.0 and "log-prob" in v.note
+
+
+async def test_unknown_price_with_failed_calls_costs_null(loopback):
+    from genjudge.judge.service import verdict_summary
+
+    loopback.responder = lambda seen: Reply(status=500)
+    async with Judge(settings(loopback, model="my-finetune", max_attempts=1)) as judge:
+        out = await judge.grade(RUBRIC, items(2))
+        meter = judge.meter
+    assert meter.calls == 2 and meter.errors == 2 and meter.cost_usd is None
+    assert verdict_summary(out)["cost_usd"] is None
+    # A priced model whose calls all failed spent nothing countable: 0.0, not unknown.
+    async with Judge(settings(loopback, max_attempts=1)) as judge:
+        out = await judge.grade(RUBRIC, items(2))
+        meter = judge.meter
+    assert meter.cost_usd == 0.0 and verdict_summary(out)["cost_usd"] == 0.0

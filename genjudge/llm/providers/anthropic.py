@@ -49,6 +49,11 @@ class AnthropicProvider:
             ),
         )
 
+    def identity(self) -> dict[str, Any]:
+        """What, beyond ``model``, changes the answers: the server (as the SDK resolved it) and
+        whether the schema goes out as a forced tool."""
+        return {"base_url": str(self._client.base_url), "structured_output": self.structured_output}
+
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
@@ -87,11 +92,21 @@ class AnthropicProvider:
 
 
 def parse_message(body: Any) -> ChatResponse:
-    """A :class:`ChatResponse` from an Anthropic ``message`` JSON body."""
+    """A :class:`ChatResponse` from an Anthropic ``message`` JSON body.
+
+    A body of the wrong shape is a retryable :class:`ServerError` (``malformed response``).
+    """
     if not isinstance(body, dict) or not isinstance(body.get("content"), list):
         if isinstance(body, dict) and "error" in body:
             raise RequestError(f"the server answered an error: {body['error']}")
         raise ServerError("the response has no content")
+    try:
+        return _message(body)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # pydantic's ValidationError too
+        raise ServerError(f"malformed response: {type(exc).__name__}: {exc}") from None
+
+
+def _message(body: dict[str, Any]) -> ChatResponse:
     texts: list[str] = []
     for block in body["content"]:
         if not isinstance(block, dict):

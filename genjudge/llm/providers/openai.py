@@ -53,6 +53,11 @@ class OpenAIProvider:
 
         self._response_cls = importlib.import_module(self._response_cls).Response
 
+    def identity(self) -> dict[str, Any]:
+        """What, beyond ``model``, changes the answers: the server (as the SDK resolved it) and
+        whether the schema goes out as structured output."""
+        return {"base_url": str(self._client.base_url), "structured_output": self.structured_output}
+
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
@@ -95,26 +100,46 @@ class OpenAIProvider:
 
 
 def parse_chat_completion(body: Any) -> ChatResponse:
-    """A :class:`ChatResponse` from a chat.completion JSON body (also the local provider's)."""
+    """A :class:`ChatResponse` from a chat.completion JSON body (also the local provider's).
+
+    A body of the wrong shape is a retryable :class:`ServerError` (``malformed response``), like
+    one that is not JSON at all: a garbled answer is a fault of the server, not of the request.
+    """
     try:
         choice = body["choices"][0]
-        message = choice.get("message") or {}
     except (KeyError, IndexError, TypeError):
         if isinstance(body, dict) and "error" in body:
             raise RequestError(f"the server answered an error: {body['error']}") from None
         raise ServerError("the response has no choices") from None
+    try:
+        return _chat_completion(body, choice)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # pydantic's ValidationError too
+        raise ServerError(f"malformed response: {type(exc).__name__}: {exc}") from None
+
+
+def _logprobs(content: list[Any]) -> list[TokenLogprob] | None:
+    """The tokens' log-probabilities, or None when any is missing: a missing one is not 0.0, and
+    the answer itself stands without them (the plain score, not log-prob weighted)."""
+    tokens = []
+    for t in content:
+        top = (t.get("top_logprobs") or []) if isinstance(t, dict) else None
+        if top is None or not all(isinstance(a, dict) for a in top):
+            return None
+        entries = [t, *top]
+        if not all(isinstance(e.get("token"), str) and isinstance(e.get("logprob"), (int, float))
+                   and not isinstance(e.get("logprob"), bool) for e in entries):
+            return None
+        tokens.append(TokenLogprob(token=t["token"], logprob=t["logprob"],
+                                   top={a["token"]: a["logprob"] for a in top}))
+    return tokens
+
+
+def _chat_completion(body: dict[str, Any], choice: dict[str, Any]) -> ChatResponse:
+    message = choice.get("message") or {}
     usage = body.get("usage") or {}
-    logprobs = None
-    content_lp = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
-    if content_lp:
-        logprobs = [
-            TokenLogprob(
-                token=t.get("token", ""),
-                logprob=float(t.get("logprob", 0.0)),
-                top={a["token"]: float(a["logprob"]) for a in t.get("top_logprobs") or []},
-            )
-            for t in content_lp
-        ]
+    lp = choice.get("logprobs")
+    content_lp = lp.get("content") if isinstance(lp, dict) else None
+    logprobs = _logprobs(content_lp) if content_lp else None
     text = message.get("content")
     return ChatResponse(
         text=text if isinstance(text, str) else "",
