@@ -18,7 +18,7 @@ address / total) and writes:
 Usage::
 
     python scripts/make_sroie_example.py                      # rules vs rules, all 626 receipts
-    python scripts/make_sroie_example.py --teacher llm --n 80 # LLM teacher (minutes per receipt on 2 busy cores)
+    python scripts/make_sroie_example.py --teacher llm --n 60 --out examples/sroie_llm   # LLM teacher
     genjudge run examples/sroie/config.yaml
 """
 
@@ -120,7 +120,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=None, help="receipts (seeded sample); default all 626 with rules, 80 with llm")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--teacher", choices=("llm", "rules"), default="rules")
+    ap.add_argument("--out", type=Path, default=OUT, help="folder for data/, teacher.jsonl, student.jsonl")
     args = ap.parse_args()
+    out = args.out
 
     source = args.data / "sroie" / "sroie_key_fields.jsonl"
     if not source.exists():
@@ -136,15 +138,15 @@ def main() -> None:
          "date_style": date_style(r["gold"].get("date")), "length": length_bucket(r["ocr_text"])}
         for r in receipts
     ]
-    set_path = OUT / "data" / "set.jsonl"
+    set_path = out / "data" / "set.jsonl"
     write_jsonl(set_path, set_rows)
     from genjudge.io.evalset import freeze
 
     freeze(set_path, ["date_style", "length"])
 
     student_strength = "careful" if args.teacher == "llm" else "basic"
-    write_jsonl(OUT / "student.jsonl", rule_outputs(receipts, student_strength))
-    teacher_path = OUT / "teacher.jsonl"
+    write_jsonl(out / "student.jsonl", rule_outputs(receipts, student_strength))
+    teacher_path = out / "teacher.jsonl"
     if args.teacher == "rules":
         write_jsonl(teacher_path, rule_outputs(receipts, "careful"))
     else:
@@ -154,7 +156,7 @@ def main() -> None:
             rows = [json.loads(line) for line in teacher_path.open(encoding="utf-8") if line.strip()]
             write_jsonl(teacher_path, [row for row in rows if row["id"] in keep])
         asyncio.run(llm_outputs(receipts, teacher_path))
-    print(f"wrote {set_path} ({len(set_rows)} receipts), {OUT / 'student.jsonl'} (rules, {student_strength}), "
+    print(f"wrote {set_path} ({len(set_rows)} receipts), {out / 'student.jsonl'} (rules, {student_strength}), "
           f"{teacher_path} ({args.teacher})")
 
 
