@@ -170,3 +170,19 @@ def test_store_keeps_every_example_row_intact(tmp_path):
     back = store.examples("r1")
     assert back["input"].tolist() == ["line\u2028separator", "new\nline"]
     assert back["score"].iloc[0] == 1.0 and pd.isna(back["score"].iloc[1])
+
+
+def test_operations_summary_matches_the_output_files(example, tmp_path):
+    import numpy as np
+
+    result = invoke("run", str(example / "genjudge.yaml"), "--store", str(tmp_path / "s.db"), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0
+    ops = json.loads((tmp_path / "o" / "report.json").read_text())["operations"]
+    teacher, student = read(example / "teacher.jsonl"), read(example / "student.jsonl")
+    for side, frame in (("teacher", teacher), ("student", student)):
+        assert ops[side]["latency_ms"]["n"] == len(frame)
+        assert ops[side]["latency_ms"]["p95"] == pytest.approx(np.quantile(frame.latency_ms, 0.95))
+        assert ops[side]["cost_per_1k_calls_usd"]["mean"] == pytest.approx(frame.cost.mean() * 1000)
+    t50, s50 = np.quantile(teacher.latency_ms, 0.5), np.quantile(student.latency_ms, 0.5)
+    assert ops["saved_pct"]["latency_p50"] == pytest.approx(100 * (t50 - s50) / t50)
+    assert ops["saved_pct"]["cost_per_1k_calls"] == pytest.approx(100 * (1 - student.cost.mean() / teacher.cost.mean()))
