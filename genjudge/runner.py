@@ -105,9 +105,10 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
 
     inputs_hash = hash_inputs(config, manifest.fingerprint)
     run_store = RunStore(url)
+    now = datetime.now(timezone.utc)
     record = RunRecord(
-        run_id=f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
-        created_at=datetime.now(timezone.utc),
+        run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
+        created_at=now,
         genjudge_version=__version__,
         git_revision=git_revision(config_dir),
         python_version=platform.python_version(),
