@@ -1,24 +1,13 @@
-"""Normalisation shared by the matching checks."""
+"""Normalisation shared by the matching checks (text normalisation lives in genjudge.io.canonical)."""
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from typing import Any
 
-from genjudge.io.canonical import canonical_json
+from genjudge.io.canonical import canonical_json, normalize_text
 
-_SPACE = re.compile(r"\s+")
-
-
-def normalize_text(value: Any) -> str:
-    """Text for "normalised match": Unicode NFKC, case-folded, whitespace collapsed and stripped.
-
-    >>> normalize_text("  The  Cat\\u00a0sat. ")
-    'the cat sat.'
-    """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value))).strip().casefold()
+__all__ = ["NotJSON", "canonical_output", "normalize_label", "normalize_text"]
 
 
 def normalize_label(value: Any) -> str:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from genjudge.judge.judge import Judge, build_provider, normalise_text
+from genjudge.judge.judge import Judge, build_provider
 from genjudge.judge.rubric import Rubric, available_rubrics, load_rubric
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict, parse_verdict
@@ -20,6 +20,5 @@ __all__ = [
     "available_rubrics",
     "build_provider",
     "load_rubric",
-    "normalise_text",
     "parse_verdict",
 ]

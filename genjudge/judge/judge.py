@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,19 +15,12 @@ from genjudge.judge.rubric import Rubric, load_rubric
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict, parse_verdict
 from genjudge.llm.client import CallOutcome, LLMClient
+from genjudge.io.canonical import normalize_text
 from genjudge.llm.meter import Meter, MeterTotals
 from genjudge.llm.types import ChatRequest, Provider
 from genjudge.records import Status
 
-__all__ = ["Judge", "build_provider", "normalise_text"]
-
-_WS = re.compile(r"\s+")
-
-
-def normalise_text(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed: differences no reader would call a difference."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
+__all__ = ["Judge", "build_provider"]
 
 def build_provider(settings: JudgeSettings) -> Provider:
     """The provider ``settings`` names, its SDK client built once (retries off)."""
@@ -159,7 +150,7 @@ class Judge:
         async def pair(a: Any, b: Any) -> Verdict:
             if a is None or b is None:
                 return Verdict(status=Status.UNSCORED, reason="missing text")
-            if normalise_text(str(a)) == normalise_text(str(b)):
+            if normalize_text(a) == normalize_text(b):
                 top = max(rubric.labels or {}, key=lambda k: (rubric.labels or {})[k])
                 return Verdict(status=Status.OK, value=rubric.labels[top], label=top,  # type: ignore[index]
                                rationale="identical after normalisation", normalised_identical=True)

@@ -65,6 +65,11 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
     rows = labelled[labelled.difficulty == "hard"]
     assert hard["n"] == len(rows)
     assert hard["value"] == pytest.approx(accuracy_score(rows.reference.to_numpy(str), student[rows.id].to_numpy(str)))
+    sizes = {(s["column"], s["value"]): s["n"] for s in report["slices"]}
+    for column in ("channel", "difficulty", "business_critical"):
+        for value, count in items[column].value_counts().items():
+            assert sizes[(column, value)] == count
+    assert sizes[("rare_class", "fraud_report")] == (items.reference == "fraud_report").sum()
     rare = {m["slice_value"] for m in report["metrics"] if m["slice_column"] == "rare_class"}
     assert rare == set(report["set"]["rare_classes"]) == {"cancellation", "fraud_report"}
     assert all(m["too_small"] == (m["n"] < 30) for m in report["metrics"])
