@@ -56,7 +56,9 @@ def slicings(table: pd.DataFrame, slice_columns: list[str]) -> list[Slicing]:
     return out
 
 
-def aggregate(table: pd.DataFrame, specs: list[MetricSpec], slice_columns: list[str], settings: Settings) -> list[MetricValue]:
+def aggregate(
+    table: pd.DataFrame, specs: list[MetricSpec], slice_columns: list[str], settings: Settings
+) -> list[MetricValue]:
     """Every metric of ``specs`` on every slice of ``slice_columns`` (and on the whole set)."""
     results: list[MetricValue] = []
     cuts = slicings(table, slice_columns)
@@ -92,7 +94,9 @@ def _mean_metric(x: np.ndarray, spec: MeanMetric, cut: Slicing, settings: Settin
     k = len(uniques)
     categorical = k <= MAX_CATEGORIES
     if categorical:
-        counts = np.bincount(cs * k + inverse, minlength=g * k).reshape(g, k) if k else np.zeros((g, 0), np.int64)
+        counts = (
+            np.bincount(cs * k + inverse, minlength=g * k).reshape(g, k) if k else np.zeros((g, 0), np.int64)
+        )
     else:
         order = np.argsort(cs, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(cs, minlength=g))])
@@ -109,10 +113,18 @@ def _mean_metric(x: np.ndarray, spec: MeanMetric, cut: Slicing, settings: Settin
             point, (lo, hi), method = _continuous_mean(group, settings, rng)
         out.append(
             MetricValue(
-                metric=spec.name, family=spec.family, subject=spec.subject,
-                slice_column=cut.column, slice_value=value,
-                value=point, n=n, n_unscored=int(totals[gi]) - n, ci_low=lo, ci_high=hi,
-                ci_method=method if n else None, too_small=n < settings.min_support,
+                metric=spec.name,
+                family=spec.family,
+                subject=spec.subject,
+                slice_column=cut.column,
+                slice_value=value,
+                value=point,
+                n=n,
+                n_unscored=int(totals[gi]) - n,
+                ci_low=lo,
+                ci_high=hi,
+                ci_method=method if n else None,
+                too_small=n < settings.min_support,
             )
         )
     return out
@@ -163,7 +175,9 @@ def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
         k = present.sum(axis=-1)
         out = {
             "accuracy_score": np.where(n > 0, tp.sum(axis=-1) / n, np.nan),
-            "precision_score": precision, "recall_score": recall, "f1_score": f1,
+            "precision_score": precision,
+            "recall_score": recall,
+            "f1_score": f1,
         }
         for name, per_class in (("precision_score", precision), ("recall_score", recall), ("f1_score", f1)):
             out[f"macro_{name}"] = np.where(k > 0, (per_class * present).sum(axis=-1) / k, np.nan)
@@ -172,23 +186,36 @@ def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _confusion_metrics(table: pd.DataFrame, spec: ConfusionMetrics, cut: Slicing, settings: Settings) -> list[MetricValue]:
+def _confusion_metrics(
+    table: pd.DataFrame, spec: ConfusionMetrics, cut: Slicing, settings: Settings
+) -> list[MetricValue]:
     y_true, y_pred = table[spec.y_true].to_numpy(dtype=object), table[spec.y_pred].to_numpy(dtype=object)
     both = pd.notna(y_true) & pd.notna(y_pred)
     # Hash-based factorising is much faster than sorting strings with np.unique on large sets.
-    inverse, labels = pd.factorize(pd.Series(np.concatenate([y_true[both], y_pred[both]])).astype(str), sort=True)
+    inverse, labels = pd.factorize(
+        pd.Series(np.concatenate([y_true[both], y_pred[both]])).astype(str), sort=True
+    )
     c, g = len(labels), len(cut.values)
     nb = int(both.sum())
     t_idx, p_idx = inverse[:nb], inverse[nb:]
     totals = _group_counts(cut.codes, np.ones(len(table), bool), g)
     codes = cut.codes[both]
     keep = codes >= 0
-    cells = np.bincount(codes[keep] * c * c + t_idx[keep] * c + p_idx[keep], minlength=g * c * c).reshape(g, c, c)
+    cells = np.bincount(codes[keep] * c * c + t_idx[keep] * c + p_idx[keep], minlength=g * c * c).reshape(
+        g, c, c
+    )
     out: list[MetricValue] = []
     for gi, value in enumerate(cut.values):
         n = int(cells[gi].sum())
-        base = dict(family=spec.family, subject=spec.subject, slice_column=cut.column, slice_value=value,
-                    n=n, n_unscored=int(totals[gi]) - n, too_small=n < settings.min_support)
+        base = dict(
+            family=spec.family,
+            subject=spec.subject,
+            slice_column=cut.column,
+            slice_value=value,
+            n=n,
+            n_unscored=int(totals[gi]) - n,
+            too_small=n < settings.min_support,
+        )
         if n == 0:
             names = ["macro_precision_score", "macro_recall_score", "macro_f1_score"]
             out.extend(MetricValue(metric=m, value=None, **base) for m in names)
@@ -202,10 +229,29 @@ def _confusion_metrics(table: pd.DataFrame, spec: ConfusionMetrics, cut: Slicing
             names.insert(0, "accuracy_score")
         for name in names:
             lo, hi = percentile_interval(draws[name], settings.confidence)
-            out.append(MetricValue(metric=name, value=float(point[name]), ci_low=lo, ci_high=hi, ci_method="multinomial", **base))
+            out.append(
+                MetricValue(
+                    metric=name,
+                    value=float(point[name]),
+                    ci_low=lo,
+                    ci_high=hi,
+                    ci_method="multinomial",
+                    **base,
+                )
+            )
         for j in np.flatnonzero(point["present"]):
             for name in ("precision_score", "recall_score", "f1_score"):
                 lo, hi = percentile_interval(draws[name][:, j], settings.confidence)
-                out.append(MetricValue(metric=name, label=str(labels[j]), support=int(point["support"][j]),
-                                       value=float(point[name][j]), ci_low=lo, ci_high=hi, ci_method="multinomial", **base))
+                out.append(
+                    MetricValue(
+                        metric=name,
+                        label=str(labels[j]),
+                        support=int(point["support"][j]),
+                        value=float(point[name][j]),
+                        ci_low=lo,
+                        ci_high=hi,
+                        ci_method="multinomial",
+                        **base,
+                    )
+                )
     return out

@@ -62,26 +62,40 @@ def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> It
     if agree.value >= t.high_agreement and student.value < t.low_quality:
         ceiling = f" and the teacher's own {name} is {_fmt(teacher)}" if teacher else ""
         yield Finding(
-            code="teacher_ceiling", severity="warning",
-            message=(f"High agreement with the teacher {_fmt(agree)}, low {name} {_fmt(student)}{ceiling}: "
-                     "the teacher is the ceiling, not the distillation. Improve the teacher or the labels, "
-                     "not the student."),
+            code="teacher_ceiling",
+            severity="warning",
+            message=(
+                f"High agreement with the teacher {_fmt(agree)}, low {name} {_fmt(student)}{ceiling}: "
+                "the teacher is the ceiling, not the distillation. Improve the teacher or the labels, "
+                "not the student."
+            ),
         )
-    elif agree.value < t.high_agreement and teacher is not None and abs(student.value - teacher.value) < t.material_gap:
+    elif (
+        agree.value < t.high_agreement
+        and teacher is not None
+        and abs(student.value - teacher.value) < t.material_gap
+    ):
         yield Finding(
-            code="same_quality_different_answers", severity="info",
-            message=(f"The student matches the teacher's {name} ({_fmt(student)} against {_fmt(teacher)}) "
-                     f"but agrees with it on only {_fmt(agree)}: it reaches similar quality with different errors."),
+            code="same_quality_different_answers",
+            severity="info",
+            message=(
+                f"The student matches the teacher's {name} ({_fmt(student)} against {_fmt(teacher)}) "
+                f"but agrees with it on only {_fmt(agree)}: it reaches similar quality with different errors."
+            ),
         )
     if teacher is not None and teacher.value - student.value >= t.material_gap:
         yield Finding(
-            code="distillation_gap", severity="warning",
-            message=(f"The student's {name} {_fmt(student)} is {teacher.value - student.value:.3f} below the "
-                     f"teacher's {_fmt(teacher)}: the distillation lost quality."),
+            code="distillation_gap",
+            severity="warning",
+            message=(
+                f"The student's {name} {_fmt(student)} is {teacher.value - student.value:.3f} below the "
+                f"teacher's {_fmt(teacher)}: the distillation lost quality."
+            ),
         )
     elif teacher is not None and student.value - teacher.value >= t.material_gap:
         yield Finding(
-            code="student_beats_teacher", severity="info",
+            code="student_beats_teacher",
+            severity="info",
             message=f"The student's {name} {_fmt(student)} exceeds the teacher's {_fmt(teacher)}.",
         )
 
@@ -94,7 +108,13 @@ def higher_is_better(metric: str) -> bool:
 def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
     """Slices (large enough to trust) whose interval lies wholly on the bad side of the overall value."""
     for m in metrics:
-        if m.slice_column is None or m.label is not None or m.too_small or m.value is None or m.ci_high is None:
+        if (
+            m.slice_column is None
+            or m.label is not None
+            or m.too_small
+            or m.value is None
+            or m.ci_high is None
+        ):
             continue
         if m.family not in (Family.QUALITY, Family.FIDELITY) or m.subject == "teacher":
             continue
@@ -112,10 +132,13 @@ def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Fi
             continue
         direction = "low" if sign > 0 else "high"
         yield Finding(
-            code="weak_slice", severity="critical" if m.metric in QUALITY_METRICS else "warning",
-            message=(f"Good aggregate, {direction} on a slice: {m.metric} ({m.subject}) is {_fmt(m)} on "
-                     f"{m.slice_column}={m.slice_value} against {_fmt(overall)} overall: a coverage gap "
-                     "in the training inputs of that slice."),
+            code="weak_slice",
+            severity="critical" if m.metric in QUALITY_METRICS else "warning",
+            message=(
+                f"Good aggregate, {direction} on a slice: {m.metric} ({m.subject}) is {_fmt(m)} on "
+                f"{m.slice_column}={m.slice_value} against {_fmt(overall)} overall: a coverage gap "
+                "in the training inputs of that slice."
+            ),
         )
 
 
@@ -138,23 +161,40 @@ def small_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
         else:
             parts.append(f"{column}={value} (n={n} for {', '.join(sorted(by_metric))})")
     if parts:
-        yield Finding(code="small_slices", severity="info",
-                      message=f"Too small to trust (under the minimum support), shown but not to be relied on: {'; '.join(parts)}.")
+        yield Finding(
+            code="small_slices",
+            severity="info",
+            message=f"Too small to trust (under the minimum support), shown but not to be relied on: {'; '.join(parts)}.",
+        )
 
 
 def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
     """Classes whose F1 the student loses against the teacher, on all items (rare ones matter most)."""
-    teacher = {m.label: m for m in metrics
-               if m.metric == "f1_score" and m.subject == "teacher" and m.slice_column is None and m.label is not None}
+    teacher = {
+        m.label: m
+        for m in metrics
+        if m.metric == "f1_score"
+        and m.subject == "teacher"
+        and m.slice_column is None
+        and m.label is not None
+    }
     for m in metrics:
-        if m.metric != "f1_score" or m.subject != "student" or m.slice_column is not None or m.label not in teacher:
+        if (
+            m.metric != "f1_score"
+            or m.subject != "student"
+            or m.slice_column is not None
+            or m.label not in teacher
+        ):
             continue
         other = teacher[m.label]
         if m.value is not None and other.value is not None and other.value - m.value >= 2 * t.material_gap:
             yield Finding(
-                code="lost_class", severity="critical",
-                message=(f"The student loses class {m.label!r} (support {m.support}): F1 {_fmt(m)} against the "
-                         f"teacher's {_fmt(other)}."),
+                code="lost_class",
+                severity="critical",
+                message=(
+                    f"The student loses class {m.label!r} (support {m.support}): F1 {_fmt(m)} against the "
+                    f"teacher's {_fmt(other)}."
+                ),
             )
 
 
@@ -163,10 +203,13 @@ def unvalidated_judge(metrics: list[MetricValue], t: FindingThresholds) -> Itera
     names = sorted({m.metric for m in metrics if m.validated is False})
     if names:
         yield Finding(
-            code="unvalidated_judge", severity="warning",
-            message=(f"Judge scores ({', '.join(names)}) come from a judge with no accepted validation against "
-                     "human ratings for this rubric and model: they are not evidence until `genjudge validate` "
-                     "accepts the judge (a changed rubric version or judge model needs a new validation)."),
+            code="unvalidated_judge",
+            severity="warning",
+            message=(
+                f"Judge scores ({', '.join(names)}) come from a judge with no accepted validation against "
+                "human ratings for this rubric and model: they are not evidence until `genjudge validate` "
+                "accepts the judge (a changed rubric version or judge model needs a new validation)."
+            ),
         )
 
 
@@ -179,7 +222,9 @@ RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]]
 ]
 
 
-def findings(metrics: list[MetricValue], thresholds: FindingThresholds, *, task: TaskKind | None = None) -> list[Finding]:
+def findings(
+    metrics: list[MetricValue], thresholds: FindingThresholds, *, task: TaskKind | None = None
+) -> list[Finding]:
     """All findings of all rules, in rule order (for free text, no rule reads exact agreement)."""
     rules = [r for r in RULES if not (task is TaskKind.GENERATION and r is fidelity_quality_gap)]
     return [f for rule in rules for f in rule(metrics, thresholds)]

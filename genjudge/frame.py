@@ -14,7 +14,9 @@ MISSING_SLICE = "(missing)"
 RARE_CLASS = "rare_class"
 
 
-def build_frame(evalset: EvalSet, slices: list[str], teacher: ModelOutputs, student: ModelOutputs) -> pd.DataFrame:
+def build_frame(
+    evalset: EvalSet, slices: list[str], teacher: ModelOutputs, student: ModelOutputs
+) -> pd.DataFrame:
     """One row per item of the set, in set order, with both models' outputs aligned by id."""
     ids = evalset.ids
     data: dict[str, object] = {

@@ -38,8 +38,12 @@ def operations_summary(frame: pd.DataFrame) -> dict[str, Any] | None:
     if all(v is None for side in summary.values() for v in side.values()):
         return None
     saved: dict[str, float] = {}
-    for name, key in (("latency_p50", ("latency_ms", "p50")), ("latency_p95", ("latency_ms", "p95")),
-                      ("latency_p99", ("latency_ms", "p99")), ("cost_per_1k_calls", ("cost_per_1k_calls_usd", "mean"))):
+    for name, key in (
+        ("latency_p50", ("latency_ms", "p50")),
+        ("latency_p95", ("latency_ms", "p95")),
+        ("latency_p99", ("latency_ms", "p99")),
+        ("cost_per_1k_calls", ("cost_per_1k_calls_usd", "mean")),
+    ):
         t, s = summary["teacher"][key[0]], summary["student"][key[0]]
         if t and s and t[key[1]] > 0:
             saved[name] = 100.0 * (t[key[1]] - s[key[1]]) / t[key[1]]

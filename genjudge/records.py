@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = 1
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Outcome of scoring one item with one check."""
 
     OK = "ok"
@@ -26,7 +26,7 @@ class Status(str, enum.Enum):
     """Scoring failed with an exception (after retries, where retries apply)."""
 
 
-class TaskKind(str, enum.Enum):
+class TaskKind(enum.StrEnum):
     """What the models under test produce."""
 
     CLASSIFICATION = "classification"
@@ -34,7 +34,7 @@ class TaskKind(str, enum.Enum):
     GENERATION = "generation"
 
 
-class Family(str, enum.Enum):
+class Family(enum.StrEnum):
     """The family a metric belongs to; the report groups by it."""
 
     FIDELITY = "fidelity"

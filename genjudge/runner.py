@@ -11,7 +11,7 @@ import platform
 import subprocess
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,17 @@ from genjudge.io.outputs import load_outputs
 from genjudge.records import RunRecord, Status, TaskKind
 from genjudge.store import RunStore, resolve_url
 
-_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "pyarrow", "pydantic", "sentence-transformers", "openai", "anthropic")
+_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "pyarrow",
+    "pydantic",
+    "sentence-transformers",
+    "openai",
+    "anthropic",
+)
 
 
 @dataclass
@@ -45,7 +55,9 @@ class RunResult:
     report_dir: Path | None
 
 
-def run(config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None) -> RunResult:
+def run(
+    config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None
+) -> RunResult:
     """Synchronous edge of :func:`run_async`."""
     return asyncio.run(run_async(config, config_dir=config_dir, write_report=write_report, store=store))
 
@@ -69,13 +81,17 @@ def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
     return built
 
 
-async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None) -> RunResult:
+async def run_async(
+    config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None
+) -> RunResult:
     """Run the whole evaluation described by ``config``."""
     evalset, manifest = load_frozen(config.set)
     slices = list(config.slices if config.slices is not None else manifest.slices)
     for column in slices:
         if column not in evalset.columns:
-            raise ConfigError(f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})")
+            raise ConfigError(
+                f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})"
+            )
     instances = build_checks(config, config_dir)
     specs = [spec for c in instances for spec in c.metrics()]
     url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
@@ -89,8 +105,12 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
     rare = add_rare_class_slice(frame, config.task, config.rare_class_share)
     all_slices = slices + ([RARE_CLASS] if rare else [])
 
-    ctx = RunContext(task=config.task, seed=config.bootstrap.seed, workdir=config_dir / ".genjudge",
-                     services={"judge_settings": config.judge} if config.judge else {})
+    ctx = RunContext(
+        task=config.task,
+        seed=config.bootstrap.seed,
+        workdir=config_dir / ".genjudge",
+        services={"judge_settings": config.judge} if config.judge else {},
+    )
     try:
         results = await asyncio.gather(*(c.score(frame, ctx) for c in instances))
     finally:
@@ -99,13 +119,15 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
                 await service.aclose()
 
     table, item_status = per_example_table(frame, instances, results)
-    settings = Settings(config.bootstrap.resamples, config.bootstrap.confidence, config.bootstrap.seed, config.min_support)
+    settings = Settings(
+        config.bootstrap.resamples, config.bootstrap.confidence, config.bootstrap.seed, config.min_support
+    )
     metrics = aggregate(table, specs, all_slices, settings)
     metrics = mark_judge_validation(metrics, specs, validation)
 
     inputs_hash = hash_inputs(config, manifest.fingerprint)
     run_store = RunStore(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     record = RunRecord(
         run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
         created_at=now,
@@ -122,8 +144,20 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
     )
     from genjudge.report.build import build_report
 
-    report = build_report(record, manifest, config, frame, table, item_status, instances, results, metrics,
-                          all_slices, rare, {"teacher": teacher.missing, "student": student.missing})
+    report = build_report(
+        record,
+        manifest,
+        config,
+        frame,
+        table,
+        item_status,
+        instances,
+        results,
+        metrics,
+        all_slices,
+        rare,
+        {"teacher": teacher.missing, "student": student.missing},
+    )
     run_store.save(record, report, table, list(item_status))
     report_dir = None
     if write_report:
@@ -134,7 +168,9 @@ async def run_async(config: RunConfig, *, config_dir: Path, write_report: bool =
     return RunResult(record=record, report=report, table=table, report_dir=report_dir)
 
 
-def per_example_table(frame: pd.DataFrame, instances: list[Any], results: list[CheckResult]) -> tuple[pd.DataFrame, np.ndarray]:
+def per_example_table(
+    frame: pd.DataFrame, instances: list[Any], results: list[CheckResult]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The frame plus every check's columns, statuses and reasons; and the item-level status.
 
     An item's status is the worst of its checks' (error > unscored > ok), with the first reason.
@@ -165,7 +201,9 @@ def per_example_table(frame: pd.DataFrame, instances: list[Any], results: list[C
 
 def judge_validation(specs: list, config: RunConfig, store_url: str) -> dict[str, bool]:
     """Per judge rubric the run uses: whether the judge has an accepted validation decision."""
-    rubrics = {(s.rubric_id, s.rubric_version or "") for s in specs if isinstance(s, MeanMetric) and s.rubric_id}
+    rubrics = {
+        (s.rubric_id, s.rubric_version or "") for s in specs if isinstance(s, MeanMetric) and s.rubric_id
+    }
     if not rubrics:
         return {}
     from genjudge.validation import decisions_for
@@ -189,14 +227,18 @@ def mark_judge_validation(metrics: list, specs: list, status: dict[str, bool]) -
     """Mark every judge-based metric validated or unvalidated by its rubric's decision."""
     rubric_of = {s.name: s.rubric_id for s in specs if isinstance(s, MeanMetric) and s.judge_based}
     return [
-        m.model_copy(update={"validated": status.get(rubric_of[m.metric], False)}) if m.metric in rubric_of else m
+        m.model_copy(update={"validated": status.get(rubric_of[m.metric], False)})
+        if m.metric in rubric_of
+        else m
         for m in metrics
     ]
 
 
 def hash_inputs(config: RunConfig, set_fingerprint: str) -> str:
     """sha256 over what decides the numbers: settings, the set's fingerprint, the output files' bytes."""
-    settings = config.model_dump(mode="json", exclude={"set", "teacher", "student", "report_dir", "store", "name"})
+    settings = config.model_dump(
+        mode="json", exclude={"set", "teacher", "student", "report_dir", "store", "name"}
+    )
     body = {
         "settings": settings,
         "set": set_fingerprint,
@@ -209,7 +251,9 @@ def hash_inputs(config: RunConfig, set_fingerprint: str) -> str:
 def git_revision(folder: Path) -> str | None:
     """The git commit of ``folder``'s checkout, if it is one."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None

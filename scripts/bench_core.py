@@ -38,8 +38,15 @@ def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
     ref = rng.choice(CLASSES, n, p=[0.3, 0.25, 0.2, 0.15, 0.07, 0.03])
     teacher = np.where(rng.random(n) < 0.92, ref, rng.choice(CLASSES, n))
     student = np.where(rng.random(n) < 0.9, teacher, rng.choice(CLASSES, n))
-    frame = pd.DataFrame({"id": [f"i{i}" for i in range(n)], "input": "x", "reference": ref.astype(object),
-                          "teacher": teacher.astype(object), "student": student.astype(object)})
+    frame = pd.DataFrame(
+        {
+            "id": [f"i{i}" for i in range(n)],
+            "input": "x",
+            "reference": ref.astype(object),
+            "teacher": teacher.astype(object),
+            "student": student.astype(object),
+        }
+    )
     for name, k in SLICES.items():
         frame[name] = pd.Categorical(rng.integers(0, k, n).astype(str))
     return frame
@@ -89,7 +96,9 @@ def pandas_loop(table: pd.DataFrame, resamples: int, seed: int = 0) -> tuple[int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--baseline-resamples", type=int, default=10)
@@ -100,7 +109,9 @@ def main() -> None:
     t1 = time.perf_counter()
     table, specs = genjudge_columns(frame)
     t2 = time.perf_counter()
-    print(f"items: {args.items:,}; slice columns: {SLICES}; build {t1 - t0:.1f} s; per-item checks {t2 - t1:.1f} s")
+    print(
+        f"items: {args.items:,}; slice columns: {SLICES}; build {t1 - t0:.1f} s; per-item checks {t2 - t1:.1f} s"
+    )
 
     start = time.perf_counter()
     metrics = aggregate(table, specs, list(SLICES), Settings(resamples=args.resamples))
@@ -111,21 +122,28 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     groups = 1 + sum(SLICES.values())
-    print(f"genjudge aggregation: {ours:.2f} s for {len(metrics):,} numbers over {groups} slices, "
-          f"{args.resamples} resamples each; peak memory allocated {peak / 2**20:.0f} MiB")
+    print(
+        f"genjudge aggregation: {ours:.2f} s for {len(metrics):,} numbers over {groups} slices, "
+        f"{args.resamples} resamples each; peak memory allocated {peak / 2**20:.0f} MiB"
+    )
 
     start = time.perf_counter()
     _, point = pandas_loop(table, args.baseline_resamples)
     base = time.perf_counter() - start
     per_resample = base / (args.baseline_resamples + 1)
     scaled = per_resample * (args.resamples + 1)
-    print(f"pandas loop: {base:.1f} s for {args.baseline_resamples} resamples (+ the point estimate); "
-          f"scaled to {args.resamples}: {scaled:.0f} s")
+    print(
+        f"pandas loop: {base:.1f} s for {args.baseline_resamples} resamples (+ the point estimate); "
+        f"scaled to {args.resamples}: {scaled:.0f} s"
+    )
     print(f"ratio (pandas loop / genjudge): {scaled / ours:.0f}x")
 
     # Cross-check: both compute the same point estimates.
-    ours_overall = {f"{m.subject}.{m.metric}" if m.subject != "student_vs_teacher" else m.metric: m.value
-                    for m in metrics if m.slice_column is None and m.label is None}
+    ours_overall = {
+        f"{m.subject}.{m.metric}" if m.subject != "student_vs_teacher" else m.metric: m.value
+        for m in metrics
+        if m.slice_column is None and m.label is None
+    }
     worst = max(abs(ours_overall[k] - v) for k, v in point["all"].items())
     print(f"largest difference between the two point estimates (all items): {worst:.2e}")
     print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")

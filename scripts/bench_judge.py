@@ -31,7 +31,7 @@ BENCH = REPO.parent / "shared" / "bench"
 sys.path.insert(0, str(REPO))
 
 # A 1-10 scale: the mock answers a prompt that asks for a JSON score and a reason with 5..10.
-BENCH_RUBRIC = '''
+BENCH_RUBRIC = """
 id = "bench_summary_quality"
 version = "1"
 kind = "score"
@@ -52,7 +52,7 @@ type = "string"
 type = "integer"
 minimum = 1
 maximum = 10
-'''
+"""
 
 
 def free_port() -> int:
@@ -63,15 +63,22 @@ def free_port() -> int:
 
 def admin(port: int, path: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method="POST" if data is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method="POST" if data is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 
 
 def start_server(port: int, latency: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, str(BENCH / "mock_llm.py"), "--port", str(port), "--latency", str(latency)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(BENCH / "mock_llm.py"), "--port", str(port), "--latency", str(latency)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(200):
         try:
             admin(port, "/admin/stats")
@@ -84,18 +91,31 @@ def start_server(port: int, latency: float) -> subprocess.Popen:
 
 def workload(tmp: Path, n: int) -> list[dict]:
     shutil.copy(BENCH / "make_workload.py", tmp / "make_workload.py")
-    subprocess.run([sys.executable, str(tmp / "make_workload.py"), str(n)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(tmp / "make_workload.py"), str(n)], check=True, stdout=subprocess.DEVNULL
+    )
     return [json.loads(line) for line in (tmp / "workload" / "items.jsonl").read_text().splitlines()]
 
 
-async def run_genjudge(port: int, items: list[dict], concurrency: int, rubric_path: Path) -> tuple[dict, list]:
+async def run_genjudge(
+    port: int, items: list[dict], concurrency: int, rubric_path: Path
+) -> tuple[dict, list]:
     from genjudge.judge import Judge, JudgeSettings, load_rubric
 
     rubric = load_rubric(rubric_path)
-    settings = JudgeSettings(provider="openai", model="mock-judge", base_url=f"http://127.0.0.1:{port}/v1",
-                             api_key_env="GENJUDGE_BENCH_NO_KEY", concurrency=concurrency, timeout_s=30,
-                             max_attempts=10, cache_path=None)
-    judge_items = [{"source": it["input"], "reference": it["reference"], "output": it["output"]} for it in items]
+    settings = JudgeSettings(
+        provider="openai",
+        model="mock-judge",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_key_env="GENJUDGE_BENCH_NO_KEY",
+        concurrency=concurrency,
+        timeout_s=30,
+        max_attempts=10,
+        cache_path=None,
+    )
+    judge_items = [
+        {"source": it["input"], "reference": it["reference"], "output": it["output"]} for it in items
+    ]
     async with Judge(settings) as judge:
         verdicts = await judge.grade(rubric, judge_items)
         meter = judge.meter
@@ -116,9 +136,20 @@ async def run_bare_sdk(port: int, items: list[dict], concurrency: int, max_retri
     async def one(it: dict) -> None:
         async with sem:
             try:
-                r = await client.chat.completions.create(model="mock-judge", temperature=0, messages=[
-                    {"role": "system", "content": "Rate the summary from 1 to 10. Answer in JSON with score and reason."},
-                    {"role": "user", "content": f"SOURCE:\n{it['input']}\n\nREFERENCE:\n{it['reference']}\n\nOUTPUT:\n{it['output']}"}])
+                r = await client.chat.completions.create(
+                    model="mock-judge",
+                    temperature=0,
+                    messages=[
+                        {
+                            "role": "system",
+                            "content": "Rate the summary from 1 to 10. Answer in JSON with score and reason.",
+                        },
+                        {
+                            "role": "user",
+                            "content": f"SOURCE:\n{it['input']}\n\nREFERENCE:\n{it['reference']}\n\nOUTPUT:\n{it['output']}",
+                        },
+                    ],
+                )
                 json.loads(r.choices[0].message.content)
                 counts["ok"] += 1
             except Exception:
@@ -153,10 +184,14 @@ def main() -> None:
             items = workload(tmp, a.items)
             rubric_path = tmp / "bench_summary_quality.toml"
             rubric_path.write_text(BENCH_RUBRIC)
-            print(f"N = {a.items} judge calls, concurrency {a.concurrency}, server latency {a.latency:g} s, "
-                  f"floor = ceil(N / concurrency) x latency = {floor:.2f} s; median of {a.repeat} runs")
-            print(f"{'client':<44} {'wall s':>7} {'/floor':>7} {'CPU s/1k':>9} {'server saw':>11} {'429':>5} {'500':>5}"
-                  f" {'max in flight':>13}  outcome")
+            print(
+                f"N = {a.items} judge calls, concurrency {a.concurrency}, server latency {a.latency:g} s, "
+                f"floor = ceil(N / concurrency) x latency = {floor:.2f} s; median of {a.repeat} runs"
+            )
+            print(
+                f"{'client':<44} {'wall s':>7} {'/floor':>7} {'CPU s/1k':>9} {'server saw':>11} {'429':>5} {'500':>5}"
+                f" {'max in flight':>13}  outcome"
+            )
             scenarios = [
                 ("clean", {"p429": 0.0, "p500": 0.0}),
                 ("faults: 20% 429 (Retry-After 1), 5% 500", {"p429": 0.2, "p500": 0.05}),
@@ -165,8 +200,12 @@ def main() -> None:
                 print(f"-- {title}")
                 clients = [
                     ("genjudge Judge (openai provider)", run_genjudge, (items, a.concurrency, rubric_path)),
-                    ("bare openai SDK, asyncio + semaphore" + (" (max_retries=9)" if faults["p429"] else ""),
-                     run_bare_sdk, (items, a.concurrency, 9 if faults["p429"] else 0)),
+                    (
+                        "bare openai SDK, asyncio + semaphore"
+                        + (" (max_retries=9)" if faults["p429"] else ""),
+                        run_bare_sdk,
+                        (items, a.concurrency, 9 if faults["p429"] else 0),
+                    ),
                 ]
                 for name, fn, args in clients:
                     # Warm-up (excluded): imports, the SDK's first-request setup, JSON-schema compile.
@@ -174,7 +213,11 @@ def main() -> None:
                     asyncio.run(fn(port, args[0][:50], *args[1:]))
                     rows = []
                     for _ in range(a.repeat):
-                        admin(port, "/admin/config", {"p429": faults["p429"], "p500": faults["p500"], "retry_after": 1})
+                        admin(
+                            port,
+                            "/admin/config",
+                            {"p429": faults["p429"], "p500": faults["p500"], "retry_after": 1},
+                        )
                         wall, cpu, out = timed(fn, port, *args)
                         st = admin(port, "/admin/stats")
                         rows.append((wall, cpu, out, st))
@@ -184,8 +227,10 @@ def main() -> None:
                     outcome = ", ".join(f"{k} {v}" for k, v in sorted(out["counts"].items()))
                     lost = a.items - out["counts"].get("ok", 0)
                     extra = f"; retries {out['retries']}" if "retries" in out else ""
-                    print(f"{name:<44} {wall:7.2f} {wall / floor:7.2f} {cpu_k:9.2f} {st['total']:11d} {st['s429']:5d} "
-                          f"{st['s500']:5d} {st['max_inflight']:13d}  {outcome}{extra}; not ok: {lost}")
+                    print(
+                        f"{name:<44} {wall:7.2f} {wall / floor:7.2f} {cpu_k:9.2f} {st['total']:11d} {st['s429']:5d} "
+                        f"{st['s500']:5d} {st['max_inflight']:13d}  {outcome}{extra}; not ok: {lost}"
+                    )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -53,7 +53,12 @@ def real_texts(data: Path, n_unique: int) -> list[str]:
         [r["summary"] for r in rows],
         [ref for r in rows for ref in r["references"]],
         [s for d in docs.values() for s in _sentences(d)],
-        [p[k] for p in pairs for k in ("response1", "response2", "instruction", "input") if isinstance(p.get(k), str)],
+        [
+            p[k]
+            for p in pairs
+            for k in ("response1", "response2", "instruction", "input")
+            if isinstance(p.get(k), str)
+        ],
     ]
     # Then the sentences of those texts, so the set reaches the size asked for with real text only.
     pools.append([s for pool in (pools[0], pools[1], pools[3]) for t in pool for s in _sentences(t)])
@@ -81,8 +86,13 @@ def build_frame(texts: list[str], pairs: int, repeat_share: float, seed: int) ->
     order = rng.permutation(np.concatenate([np.arange(n_unique), repeats]))
     picked = [texts[i] for i in order]
     return pd.DataFrame(
-        {"id": [f"p{i}" for i in range(pairs)], "input": "", "reference": None,
-         "teacher": picked[:pairs], "student": picked[pairs:]}
+        {
+            "id": [f"p{i}" for i in range(pairs)],
+            "input": "",
+            "reference": None,
+            "teacher": picked[:pairs],
+            "student": picked[pairs:],
+        }
     )
 
 
@@ -93,7 +103,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--rounds", type=int, default=2, help="timings per side, in ABBA order; the minimum is reported")
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="timings per side, in ABBA order; the minimum is reported"
+    )
     args = ap.parse_args()
 
     from genjudge.checks.base import RunContext
@@ -148,13 +160,21 @@ def main() -> None:
     enc1, enc2 = first.sections["encoding"], again.sections["encoding"]
     col = "embedding_similarity.student_vs_teacher.cosine"
     assert np.allclose(first.columns[col], again.columns[col])
-    print(f"pairs={args.pairs} texts={2 * args.pairs} distinct={n_unique} batch_size={args.batch_size} "
-          f"torch_threads={__import__('torch').get_num_threads()} load1_start={load_start:.2f} load1_end={os.getloadavg()[0]:.2f}")
-    print(f"raw timings (s): bare {[round(t, 2) for t in bare_times]}, genjudge {[round(t, 2) for t in ours_times]}")
+    print(
+        f"pairs={args.pairs} texts={2 * args.pairs} distinct={n_unique} batch_size={args.batch_size} "
+        f"torch_threads={__import__('torch').get_num_threads()} load1_start={load_start:.2f} load1_end={os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"raw timings (s): bare {[round(t, 2) for t in bare_times]}, genjudge {[round(t, 2) for t in ours_times]}"
+    )
     print(f"bare model.encode on the main thread (for reference): {main_thread:.2f} s")
     print(f"bare model.encode (distinct texts, worker thread): {bare:.2f} s")
-    print(f"genjudge similarity, empty cache:   {ours:.2f} s  ratio {ours / bare:.3f}  (encoded {enc1['encoded_now']})")
-    print(f"genjudge similarity, cached re-run: {cached:.3f} s  ratio {cached / bare:.4f}  (encoded {enc2['encoded_now']})")
+    print(
+        f"genjudge similarity, empty cache:   {ours:.2f} s  ratio {ours / bare:.3f}  (encoded {enc1['encoded_now']})"
+    )
+    print(
+        f"genjudge similarity, cached re-run: {cached:.3f} s  ratio {cached / bare:.4f}  (encoded {enc2['encoded_now']})"
+    )
 
 
 if __name__ == "__main__":

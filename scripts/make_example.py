@@ -20,44 +20,65 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "examples" / "tickets"
 
 INTENTS = {
-    "billing": (0.26, [
-        "I was charged {amount} twice on my {month} invoice, can you check?",
-        "Why did my bill go up to {amount} this month? Nothing changed on my plan.",
-        "The invoice for {month} shows a line called '{fee}' that I do not recognise.",
-        "Can I get a copy of my {month} invoice with our VAT number on it?",
-    ]),
-    "technical": (0.24, [
-        "The app crashes when I open {feature} on my {device}.",
-        "Since the update, {feature} takes forever to load on {device}.",
-        "I get error {code} every time I try to use {feature}.",
-        "{feature} stopped syncing between my {device} and the web version.",
-    ]),
-    "account": (0.18, [
-        "How do I change the e-mail address on my account?",
-        "I can't log in; the password reset link for {feature} never arrives.",
-        "Please add my colleague as an admin on our team account.",
-        "I want to merge my two accounts, one is linked to my {device}.",
-    ]),
-    "shipping": (0.16, [
-        "My order {order} has said 'in transit' for {days} days.",
-        "The parcel for order {order} arrived damaged, the box was crushed.",
-        "Can you ship order {order} to a different address? I moved.",
-        "Tracking for {order} shows delivered but nothing came.",
-    ]),
-    "refund": (0.10, [
-        "I returned order {order} {days} days ago and still have no refund.",
-        "I'd like my money back for the {month} renewal, I forgot to cancel.",
-        "The refund for {order} was {amount} short of what I paid.",
-    ]),
-    "cancellation": (0.035, [
-        "Please cancel my subscription at the end of {month}.",
-        "How do I close my account and delete my data?",
-    ]),
-    "fraud_report": (0.025, [
-        "There are purchases on my account I did not make, {amount} last night.",
-        "Someone changed my password and my e-mail, I think my account was stolen.",
-        "I got a message asking for my card number that claims to be from you. Is it real?",
-    ]),
+    "billing": (
+        0.26,
+        [
+            "I was charged {amount} twice on my {month} invoice, can you check?",
+            "Why did my bill go up to {amount} this month? Nothing changed on my plan.",
+            "The invoice for {month} shows a line called '{fee}' that I do not recognise.",
+            "Can I get a copy of my {month} invoice with our VAT number on it?",
+        ],
+    ),
+    "technical": (
+        0.24,
+        [
+            "The app crashes when I open {feature} on my {device}.",
+            "Since the update, {feature} takes forever to load on {device}.",
+            "I get error {code} every time I try to use {feature}.",
+            "{feature} stopped syncing between my {device} and the web version.",
+        ],
+    ),
+    "account": (
+        0.18,
+        [
+            "How do I change the e-mail address on my account?",
+            "I can't log in; the password reset link for {feature} never arrives.",
+            "Please add my colleague as an admin on our team account.",
+            "I want to merge my two accounts, one is linked to my {device}.",
+        ],
+    ),
+    "shipping": (
+        0.16,
+        [
+            "My order {order} has said 'in transit' for {days} days.",
+            "The parcel for order {order} arrived damaged, the box was crushed.",
+            "Can you ship order {order} to a different address? I moved.",
+            "Tracking for {order} shows delivered but nothing came.",
+        ],
+    ),
+    "refund": (
+        0.10,
+        [
+            "I returned order {order} {days} days ago and still have no refund.",
+            "I'd like my money back for the {month} renewal, I forgot to cancel.",
+            "The refund for {order} was {amount} short of what I paid.",
+        ],
+    ),
+    "cancellation": (
+        0.035,
+        [
+            "Please cancel my subscription at the end of {month}.",
+            "How do I close my account and delete my data?",
+        ],
+    ),
+    "fraud_report": (
+        0.025,
+        [
+            "There are purchases on my account I did not make, {amount} last night.",
+            "Someone changed my password and my e-mail, I think my account was stolen.",
+            "I got a message asking for my card number that claims to be from you. Is it real?",
+        ],
+    ),
 }
 FILL = {
     "amount": ["$12.99", "$49.00", "$120.50", "€35", "£18.40", "$7.25"],
@@ -78,8 +99,14 @@ def _text(rng: random.Random, template: str, channel: str) -> tuple[str, str]:
     text = template.format(**{k: rng.choice(v) for k, v in FILL.items()})
     hard = rng.random() < 0.3
     if hard:  # hard items mix in a second topic or bury the request
-        other = rng.choice(["Also, your chat bot was no help.", "Not sure if this is the right team.",
-                            "By the way the app looks great.", "My colleague had the same issue last week."])
+        other = rng.choice(
+            [
+                "Also, your chat bot was no help.",
+                "Not sure if this is the right team.",
+                "By the way the app looks great.",
+                "My colleague had the same issue last week.",
+            ]
+        )
         text = f"{other} {text}" if rng.random() < 0.5 else f"{text} {other}"
     if channel == "phone_transcript":
         text = "[caller] " + text.replace(".", " ... ").lower()
@@ -105,8 +132,14 @@ def main() -> None:
         channel = rng.choice(CHANNELS)
         text, difficulty = _text(rng, rng.choice(INTENTS[intent][1]), channel)
         item_id = f"t-{i + 1:04d}"
-        row = {"id": item_id, "input": text, "reference": intent, "channel": channel, "difficulty": difficulty,
-               "business_critical": "yes" if intent in CRITICAL else "no"}
+        row = {
+            "id": item_id,
+            "input": text,
+            "reference": intent,
+            "channel": channel,
+            "difficulty": difficulty,
+            "business_critical": "yes" if intent in CRITICAL else "no",
+        }
         if i % 97 == 96:  # a few items whose gold label was never collected
             row.pop("reference")
         items.append(row)
@@ -119,14 +152,30 @@ def main() -> None:
             s = _answer(rng, intent, 0.5, labels)
         t_lat, s_lat = rng.lognormvariate(6.9, 0.25), rng.lognormvariate(5.3, 0.3)
         t_in, s_in = len(text.split()) * 1.4 + 180, len(text.split()) * 1.4 + 60
-        teacher.append({"id": item_id, "output": t, "probs": _probs(rng, t, labels, rng.uniform(0.6, 0.97)),
-                        "latency_ms": round(t_lat, 1), "input_tokens": int(t_in), "output_tokens": 3,
-                        "cost": round(t_in * 0.9e-6 + 3 * 0.9e-6, 8)})
+        teacher.append(
+            {
+                "id": item_id,
+                "output": t,
+                "probs": _probs(rng, t, labels, rng.uniform(0.6, 0.97)),
+                "latency_ms": round(t_lat, 1),
+                "input_tokens": int(t_in),
+                "output_tokens": 3,
+                "cost": round(t_in * 0.9e-6 + 3 * 0.9e-6, 8),
+            }
+        )
         if i == 211:  # the student's batch job lost this one: the report must say so
             continue
-        student.append({"id": item_id, "output": s, "probs": _probs(rng, s, labels, rng.uniform(0.45, 0.99)),
-                        "latency_ms": round(s_lat, 1), "input_tokens": int(s_in), "output_tokens": 3,
-                        "cost": round(s_in * 0.06e-6 + 3 * 0.06e-6, 8)})
+        student.append(
+            {
+                "id": item_id,
+                "output": s,
+                "probs": _probs(rng, s, labels, rng.uniform(0.45, 0.99)),
+                "latency_ms": round(s_lat, 1),
+                "input_tokens": int(s_in),
+                "output_tokens": 3,
+                "cost": round(s_in * 0.06e-6 + 3 * 0.06e-6, 8),
+            }
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     for name, rows in (("set.jsonl", items), ("teacher.jsonl", teacher), ("student.jsonl", student)):
         with (OUT / name).open("w", encoding="utf-8") as fh:

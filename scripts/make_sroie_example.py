@@ -95,11 +95,18 @@ async def llm_outputs(receipts: list[dict], path: Path) -> None:
     if not todo:
         return
     model = ensure_default_model()
-    provider = LocalProvider("qwen2.5-coder-1.5b-instruct-q4_k_m", model_path=model.path, threads=2, n_ctx=4096)
+    provider = LocalProvider(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m", model_path=model.path, threads=2, n_ctx=4096
+    )
     with path.open("a", encoding="utf-8") as fh:
         for k, r in enumerate(todo, 1):
-            request = ChatRequest(system=SYSTEM, user=f"Receipt OCR text:\n<<<\n{r['ocr_text']}\n>>>", max_tokens=200,
-                                  json_schema=SCHEMA, schema_name="receipt")
+            request = ChatRequest(
+                system=SYSTEM,
+                user=f"Receipt OCR text:\n<<<\n{r['ocr_text']}\n>>>",
+                max_tokens=200,
+                json_schema=SCHEMA,
+                schema_name="receipt",
+            )
             t0 = time.perf_counter()
             response = await provider.generate(request)
             latency = (time.perf_counter() - t0) * 1000
@@ -107,8 +114,13 @@ async def llm_outputs(receipts: list[dict], path: Path) -> None:
                 output = json.loads(response.text)
             except (json.JSONDecodeError, TypeError):
                 output = response.text  # kept as text: the checks score it as unparsed
-            row = {"id": r["item_id"], "output": output, "latency_ms": round(latency, 1),
-                   "input_tokens": getattr(response, "input_tokens", None), "output_tokens": getattr(response, "output_tokens", None)}
+            row = {
+                "id": r["item_id"],
+                "output": output,
+                "latency_ms": round(latency, 1),
+                "input_tokens": getattr(response, "input_tokens", None),
+                "output_tokens": getattr(response, "output_tokens", None),
+            }
             fh.write(json.dumps({k2: v for k2, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
             fh.flush()
             print(f"[{k}/{len(todo)}] {r['item_id']} {latency / 1000:.1f}s", flush=True)
@@ -117,7 +129,12 @@ async def llm_outputs(receipts: list[dict], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("--n", type=int, default=None, help="receipts (seeded sample); default all 626 with rules, 80 with llm")
+    ap.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="receipts (seeded sample); default all 626 with rules, 80 with llm",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--teacher", choices=("llm", "rules"), default="rules")
     ap.add_argument("--out", type=Path, default=OUT, help="folder for data/, teacher.jsonl, student.jsonl")
@@ -134,8 +151,13 @@ def main() -> None:
     receipts = [receipts[i] for i in pick]
 
     set_rows = [
-        {"id": r["item_id"], "input": r["ocr_text"], "reference": r["gold"],
-         "date_style": date_style(r["gold"].get("date")), "length": length_bucket(r["ocr_text"])}
+        {
+            "id": r["item_id"],
+            "input": r["ocr_text"],
+            "reference": r["gold"],
+            "date_style": date_style(r["gold"].get("date")),
+            "length": length_bucket(r["ocr_text"]),
+        }
         for r in receipts
     ]
     set_path = out / "data" / "set.jsonl"
@@ -156,8 +178,10 @@ def main() -> None:
             rows = [json.loads(line) for line in teacher_path.open(encoding="utf-8") if line.strip()]
             write_jsonl(teacher_path, [row for row in rows if row["id"] in keep])
         asyncio.run(llm_outputs(receipts, teacher_path))
-    print(f"wrote {set_path} ({len(set_rows)} receipts), {out / 'student.jsonl'} (rules, {student_strength}), "
-          f"{teacher_path} ({args.teacher})")
+    print(
+        f"wrote {set_path} ({len(set_rows)} receipts), {out / 'student.jsonl'} (rules, {student_strength}), "
+        f"{teacher_path} ({args.teacher})"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ _DATE_BASIC = re.compile(r"\b(\d{2}/\d{2}/\d{4})\b")
 _AMOUNT = re.compile(r"(?:RM|\$)?\s*(\d{1,6}(?:,\d{3})*\.\d{2})\b")
 _TOTAL_LABELS = (
     re.compile(r"ROUND(ED|ING)? ?(D )?TOTAL|TOTAL ROUNDED|TOTAL AFTER ROUND", re.I),
-    re.compile(r"TOTAL.*(INCL|INCLUSIVE)|GRAND TOTAL|NETT? TOTAL|TOTAL AMOUNT|TOTAL PAYABLE|AMOUNT DUE|TOTAL \(RM\)", re.I),
+    re.compile(
+        r"TOTAL.*(INCL|INCLUSIVE)|GRAND TOTAL|NETT? TOTAL|TOTAL AMOUNT|TOTAL PAYABLE|AMOUNT DUE|TOTAL \(RM\)",
+        re.I,
+    ),
     re.compile(r"^\s*TOTAL\b(?!.*(QTY|EXCL|GST|TAX|DISC|ITEM))", re.I),
 )
 

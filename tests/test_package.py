@@ -12,11 +12,24 @@ import genjudge
 from genjudge import checks
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ("numpy", "pandas", "torch", "sentence_transformers", "openai", "anthropic", "sklearn", "scipy", "xllamacpp", "sqlalchemy")
+HEAVY = (
+    "numpy",
+    "pandas",
+    "torch",
+    "sentence_transformers",
+    "openai",
+    "anthropic",
+    "sklearn",
+    "scipy",
+    "xllamacpp",
+    "sqlalchemy",
+)
 
 
 def test_help_imports_nothing_heavy():
-    code = "import sys; from genjudge.cli import app; print(','.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = (
+        f"import sys; from genjudge.cli import app; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"imported at `genjudge --help`: {out.stdout.strip()}"
     help_run = subprocess.run([sys.executable, "-m", "genjudge", "--help"], capture_output=True, text=True)
@@ -31,7 +44,11 @@ def test_every_check_is_registered_documented_and_well_formed():
         assert f"`{name}`" in readme, f"check {name!r} is not documented in README.md"
         assert cls.tasks, name
         assert issubclass(cls.Options, checks.CheckOptions), name
-    module_files = {p.stem for p in (REPO / "genjudge" / "checks").glob("*.py")} - {"__init__", "base", "normalize"}
+    module_files = {p.stem for p in (REPO / "genjudge" / "checks").glob("*.py")} - {
+        "__init__",
+        "base",
+        "normalize",
+    }
     registered_modules = {m.rsplit(".", 1)[1] for m in checks._MODULES}
     assert registered_modules <= module_files
 

@@ -24,7 +24,10 @@ from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
 from genjudge.records import Family, Status, TaskKind
 
-__all__ = ["EmbeddingSimilarity", "SIMILARITY_BLIND_SPOTS"]
+__all__ = [
+    "EmbeddingSimilarity",
+    "SIMILARITY_BLIND_SPOTS",
+]
 
 SIMILARITY_BLIND_SPOTS = (
     "What similarity cannot see: cosine similarity of sentence embeddings measures shared topic and "
@@ -36,7 +39,14 @@ SIMILARITY_BLIND_SPOTS = (
 
 # (column stem, first side, second side, family, subject, metric name)
 _PAIRS = (
-    ("student_vs_teacher", "student", "teacher", Family.FIDELITY, "student_vs_teacher", "embedding_similarity_score"),
+    (
+        "student_vs_teacher",
+        "student",
+        "teacher",
+        Family.FIDELITY,
+        "student_vs_teacher",
+        "embedding_similarity_score",
+    ),
     ("student_vs_reference", "student", "reference", Family.QUALITY, "student", "reference_similarity_score"),
     ("teacher_vs_reference", "teacher", "reference", Family.QUALITY, "teacher", "reference_similarity_score"),
 )
@@ -65,7 +75,9 @@ class EmbeddingSimilarity:
     tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.GENERATION, TaskKind.EXTRACTION})
     Options: ClassVar[type[CheckOptions]] = EmbeddingSimilarityOptions
 
-    def __init__(self, task: TaskKind = TaskKind.GENERATION, options: EmbeddingSimilarityOptions | None = None) -> None:
+    def __init__(
+        self, task: TaskKind = TaskKind.GENERATION, options: EmbeddingSimilarityOptions | None = None
+    ) -> None:
         self.task = task
         self.options = options or EmbeddingSimilarityOptions()
 
@@ -89,8 +101,11 @@ class EmbeddingSimilarity:
             if cache_key not in ctx.services:
                 ctx.services[cache_key] = EmbeddingCache(cache_path)
             ctx.services[key] = Encoder(
-                o.model, cache=ctx.services[cache_key], batch_size=o.batch_size,
-                max_seq_length=o.max_seq_length, device=o.device,
+                o.model,
+                cache=ctx.services[cache_key],
+                batch_size=o.batch_size,
+                max_seq_length=o.max_seq_length,
+                device=o.device,
             )
         return ctx.services[key]
 
@@ -103,7 +118,9 @@ class EmbeddingSimilarity:
         status = np.full(n, Status.OK.value, dtype=object)
         reason = np.full(n, None, dtype=object)
         no_student = np.array([t is None for t in texts["student"]])
-        no_other = np.array([a is None and b is None for a, b in zip(texts["teacher"], texts["reference"])])
+        no_other = np.array(
+            [a is None and b is None for a, b in zip(texts["teacher"], texts["reference"], strict=False)]
+        )
         status[no_student | no_other] = Status.UNSCORED.value
         reason[no_other] = "missing teacher output and reference"
         reason[no_student] = "missing student output"
@@ -133,13 +150,19 @@ class EmbeddingSimilarity:
             sections["similarity_distribution"][stem] = distribution_table(
                 frame, cos, threshold=o.threshold, quantiles=o.quantiles
             )
-        sections["distribution_table"] = _distribution_table(sections["similarity_distribution"], o.threshold, o.quantiles)
+        sections["distribution_table"] = _distribution_table(
+            sections["similarity_distribution"], o.threshold, o.quantiles
+        )
         notes = [SIMILARITY_BLIND_SPOTS]
         if result is not None:
             sections["encoding"] = {
-                "model_id": result.model_id, "texts": result.n_texts, "unique_texts": result.n_unique,
-                "encoded_now": result.n_encoded, "from_cache": result.n_unique - result.n_encoded,
-                "truncated": result.n_truncated, "max_seq_length": result.max_seq_length,
+                "model_id": result.model_id,
+                "texts": result.n_texts,
+                "unique_texts": result.n_unique,
+                "encoded_now": result.n_encoded,
+                "from_cache": result.n_unique - result.n_encoded,
+                "truncated": result.n_truncated,
+                "max_seq_length": result.max_seq_length,
             }
             notes.append(
                 f"Embeddings: {result.model_id}; texts longer than {result.max_seq_length} word pieces are "
@@ -149,14 +172,24 @@ class EmbeddingSimilarity:
         return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
 
 
-def _distribution_table(dist: dict[str, list[dict[str, Any]]], threshold: float, quantiles: tuple[float, ...]) -> dict[str, Any]:
+def _distribution_table(
+    dist: dict[str, list[dict[str, Any]]], threshold: float, quantiles: tuple[float, ...]
+) -> dict[str, Any]:
     def f(x: float | None) -> str:
         return "—" if x is None else f"{x:.3f}"
 
     rows = [
-        [pair, "all" if d["slice_column"] is None else f"{d['slice_column']}={d['slice_value']}", d["n"], f(d["mean"]),
-         *(f(d["quantiles"][str(q)]) for q in quantiles), f(d["share_at_or_above"])]
-        for pair, part in dist.items() for d in part if d["n"]
+        [
+            pair,
+            "all" if d["slice_column"] is None else f"{d['slice_column']}={d['slice_value']}",
+            d["n"],
+            f(d["mean"]),
+            *(f(d["quantiles"][str(q)]) for q in quantiles),
+            f(d["share_at_or_above"]),
+        ]
+        for pair, part in dist.items()
+        for d in part
+        if d["n"]
     ]
     return {
         "title": "Cosine similarity distribution",

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext, missing_outputs
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    MeanMetric,
+    MetricSpec,
+    RunContext,
+    missing_outputs,
+)
 from genjudge.checks.normalize import NotJSON, canonical_output, normalize_label, normalize_text
 from genjudge.records import Family, Status, TaskKind
 
@@ -74,7 +81,9 @@ class ExactMatch:
         )
 
 
-def _normalise_column(column: pd.Series, normalise: Callable[[Any], str], side: str) -> tuple[np.ndarray, np.ndarray]:
+def _normalise_column(
+    column: pd.Series, normalise: Callable[[Any], str], side: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Normalised keys (None where absent or invalid) and the reason for each invalid value."""
     keys = np.full(len(column), None, dtype=object)
     invalid = np.full(len(column), None, dtype=object)

@@ -60,7 +60,9 @@ class ExtractionFields:
     tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.EXTRACTION})
     Options: ClassVar[type[CheckOptions]] = ExtractionFieldsOptions
 
-    def __init__(self, task: TaskKind = TaskKind.EXTRACTION, options: ExtractionFieldsOptions | None = None) -> None:
+    def __init__(
+        self, task: TaskKind = TaskKind.EXTRACTION, options: ExtractionFieldsOptions | None = None
+    ) -> None:
         self.task = task
         self.options = options or ExtractionFieldsOptions()
 
@@ -69,14 +71,21 @@ class ExtractionFields:
         for comp, _, _, family, subject in _COMPARISONS:
             stem = f"{self.name}.{comp}"
             for col, metric in (
-                ("precision", "field_precision_score"), ("recall", "field_recall_score"),
-                ("f1", "field_f1_score"), ("fuzzy_f1", "field_fuzzy_f1_score"),
-                ("missing_rate", "missing_field_error"), ("extra_rate", "extra_field_error"),
+                ("precision", "field_precision_score"),
+                ("recall", "field_recall_score"),
+                ("f1", "field_f1_score"),
+                ("fuzzy_f1", "field_fuzzy_f1_score"),
+                ("missing_rate", "missing_field_error"),
+                ("extra_rate", "extra_field_error"),
             ):
                 specs.append(MeanMetric(metric, family, subject, f"{stem}.{col}"))
             for field in self.options.fields or {}:
-                for col, metric in (("exact", "exact_match_rate"), ("fuzzy", "fuzzy_match_rate"),
-                                    ("precision", "precision_score"), ("recall", "recall_score")):
+                for col, metric in (
+                    ("exact", "exact_match_rate"),
+                    ("fuzzy", "fuzzy_match_rate"),
+                    ("precision", "precision_score"),
+                    ("recall", "recall_score"),
+                ):
                     specs.append(MeanMetric(f"{field}_{metric}", family, subject, f"{stem}.{field}.{col}"))
         return specs
 
@@ -93,7 +102,9 @@ class ExtractionFields:
             values = frame[side].tolist() if side in frame else [None] * n
             present[side] = np.array([not _absent(v) for v in values])
             parsed[side] = [None if _absent(v) else as_fields(v) for v in values]
-            unparsed[side] = int(sum(1 for v, p in zip(values, parsed[side]) if not _absent(v) and p is None))
+            unparsed[side] = int(
+                sum(1 for v, p in zip(values, parsed[side], strict=False) if not _absent(v) and p is None)
+            )
         specs = o.fields
         if specs is None:
             found = sorted({k for ref in parsed["reference"] if ref for k in ref})
@@ -106,8 +117,13 @@ class ExtractionFields:
         slices = slice_columns(frame)
         for ci, (comp, pred_side, gold_side, *_) in enumerate(_COMPARISONS):
             stem = f"{self.name}.{comp}"
-            cols = {k: np.full(n, np.nan) for k in ("precision", "recall", "f1", "fuzzy_f1", "missing_rate", "extra_rate")}
-            per_field = {(f, k): np.full(n, np.nan) for f in fields for k in ("exact", "fuzzy", "precision", "recall")}
+            cols = {
+                k: np.full(n, np.nan)
+                for k in ("precision", "recall", "f1", "fuzzy_f1", "missing_rate", "extra_rate")
+            }
+            per_field = {
+                (f, k): np.full(n, np.nan) for f in fields for k in ("exact", "fuzzy", "precision", "recall")
+            }
             counts = {f: np.zeros((n, 3), dtype=np.int64) for f in ["all", *fields]}
             extras = {f: np.zeros((n, 3), dtype=np.int64) for f in ["all", *fields]}
             scored = np.zeros(n, dtype=bool)
@@ -137,7 +153,11 @@ class ExtractionFields:
                         per_field[(name, "precision")][i] = float(hit)
                     if out.outcome != "extra":
                         per_field[(name, "recall")][i] = float(hit)
-                    tp, fp, fn = int(hit), int(not hit and out.outcome != "missing"), int(not hit and out.outcome != "extra")
+                    tp, fp, fn = (
+                        int(hit),
+                        int(not hit and out.outcome != "missing"),
+                        int(not hit and out.outcome != "extra"),
+                    )
                     kinds = (out.outcome == "missing", out.outcome == "extra", out.outcome == "mismatch")
                     for key in (name, "all"):
                         counts[key][i] += (tp, fp, fn)
@@ -152,11 +172,17 @@ class ExtractionFields:
                 codes, uniques = pd.factorize(frame[column], sort=True)
                 groups += [(column, str(u), scored & (codes == c)) for c, u in enumerate(uniques)]
             rng = np.random.default_rng([ctx.seed, ci])
-            sections["field_prf"] += micro_rows(counts, extras, groups, comparison=comp, resamples=o.resamples, rng=rng)
+            sections["field_prf"] += micro_rows(
+                counts, extras, groups, comparison=comp, resamples=o.resamples, rng=rng
+            )
         status = np.where(any_ok, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
         for i in np.flatnonzero(~any_ok):
-            reason[i] = "missing student output" if not present["student"][i] else "no reference or teacher fields to compare with"
+            reason[i] = (
+                "missing student output"
+                if not present["student"][i]
+                else "no reference or teacher fields to compare with"
+            )
         notes = [
             f"Fields are compared after normalisation ({', '.join(f'{k}: {v.kind}' for k, v in specs.items())}); "
             f"fuzzy match = rapidfuzz token_sort_ratio / 100 >= {o.fuzzy_threshold}. Missing (gold has it, prediction "
@@ -187,13 +213,39 @@ def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     return {
         "title": title,
-        "header": ["comparison", "field", "slice", "items", "TP", "FP", "FN", "missing", "extra", "mismatch",
-                   "precision", "recall", "F1", "F1 95% CI"],
+        "header": [
+            "comparison",
+            "field",
+            "slice",
+            "items",
+            "TP",
+            "FP",
+            "FN",
+            "missing",
+            "extra",
+            "mismatch",
+            "precision",
+            "recall",
+            "F1",
+            "F1 95% CI",
+        ],
         "rows": [
-            [r["comparison"], r["field"], "all" if r["slice_column"] is None else f"{r['slice_column']}={r['slice_value']}",
-             r["items"], r["tp"], r["fp"], r["fn"], r["missing"], r["extra"], r["mismatch"],
-             f(r["precision"]), f(r["recall"]), f(r["f1"]),
-             "—" if r["f1_ci_low"] is None else f"{r['f1_ci_low']:.3f}–{r['f1_ci_high']:.3f}"]
+            [
+                r["comparison"],
+                r["field"],
+                "all" if r["slice_column"] is None else f"{r['slice_column']}={r['slice_value']}",
+                r["items"],
+                r["tp"],
+                r["fp"],
+                r["fn"],
+                r["missing"],
+                r["extra"],
+                r["mismatch"],
+                f(r["precision"]),
+                f(r["recall"]),
+                f(r["f1"]),
+                "—" if r["f1_ci_low"] is None else f"{r['f1_ci_low']:.3f}–{r['f1_ci_high']:.3f}",
+            ]
             for r in rows
         ],
         "note": "Pooled over items (micro); the interval is a percentile bootstrap over items.",

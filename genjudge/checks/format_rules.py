@@ -48,10 +48,17 @@ class FormatRules:
     def metrics(self) -> list[MetricSpec]:
         specs: list[MetricSpec] = []
         for side in self.options.sides:
-            specs.append(MeanMetric("format_rules_pass_rate", Family.STRUCTURE, side, f"{self.name}.{side}.all_pass"))
+            specs.append(
+                MeanMetric("format_rules_pass_rate", Family.STRUCTURE, side, f"{self.name}.{side}.all_pass")
+            )
             for rule in self.rules:
                 specs.append(
-                    MeanMetric(f"format_rule_{rule.name}_pass_rate", Family.STRUCTURE, side, f"{self.name}.{side}.{rule.name}")
+                    MeanMetric(
+                        f"format_rule_{rule.name}_pass_rate",
+                        Family.STRUCTURE,
+                        side,
+                        f"{self.name}.{side}.{rule.name}",
+                    )
                 )
         return specs
 
@@ -84,7 +91,13 @@ class FormatRules:
                 columns[f"{self.name}.{side}.{rule_name}"] = values
             scored = int(np.isfinite(all_pass).sum())
             failures += [
-                {"side": side, "rule": r.name, "failed": counts[r.name], "scored": scored, "example": example.get(r.name)}
+                {
+                    "side": side,
+                    "rule": r.name,
+                    "failed": counts[r.name],
+                    "scored": scored,
+                    "example": example.get(r.name),
+                }
                 for r in self.rules
             ]
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)

@@ -59,14 +59,18 @@ class JsonStructure:
     tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.EXTRACTION, TaskKind.GENERATION})
     Options: ClassVar[type[CheckOptions]] = JsonStructureOptions
 
-    def __init__(self, task: TaskKind = TaskKind.EXTRACTION, options: JsonStructureOptions | None = None) -> None:
+    def __init__(
+        self, task: TaskKind = TaskKind.EXTRACTION, options: JsonStructureOptions | None = None
+    ) -> None:
         from genjudge.structure import SchemaValidator
 
         self.task = task
         self.options = options or JsonStructureOptions()
         o = self.options
         # Built here so an invalid schema is a ConfigError before any item is scored.
-        self.validator = None if o.schema_ is None else SchemaValidator(o.schema_, default_draft=o.default_draft)
+        self.validator = (
+            None if o.schema_ is None else SchemaValidator(o.schema_, default_draft=o.default_draft)
+        )
 
     def metrics(self) -> list[MetricSpec]:
         specs: list[MetricSpec] = []
@@ -79,7 +83,9 @@ class JsonStructure:
             if self.validator is not None:
                 specs += [
                     MeanMetric("schema_adherence_rate", Family.STRUCTURE, side, f"{stem}.schema_valid"),
-                    MeanMetric("strict_schema_adherence_rate", Family.STRUCTURE, side, f"{stem}.strict_schema_valid"),
+                    MeanMetric(
+                        "strict_schema_adherence_rate", Family.STRUCTURE, side, f"{stem}.strict_schema_valid"
+                    ),
                 ]
         return specs
 
@@ -93,7 +99,10 @@ class JsonStructure:
         found_by: dict[str, Counter[str]] = {}
         for side in self.options.sides:
             outputs = frame[side].tolist() if side in frame else [None] * n
-            cols = {k: np.full(n, np.nan) for k in ("strict_parse", "lenient_parse", "schema_valid", "strict_schema_valid")}
+            cols = {
+                k: np.full(n, np.nan)
+                for k in ("strict_parse", "lenient_parse", "schema_valid", "strict_schema_valid")
+            }
             fails = np.full(n, None, dtype=object)
             found_by[side] = Counter()
             for i, output in enumerate(outputs):
@@ -116,17 +125,27 @@ class JsonStructure:
                     fails[i] = ["/ parse"]
                     cols["schema_valid"][i] = 0.0
                 cols["strict_schema_valid"][i] = float(strict.ok and cols["schema_valid"][i] == 1.0)
-            keep = ["strict_parse", "lenient_parse"] + (["schema_valid", "strict_schema_valid"] if self.validator else [])
+            keep = ["strict_parse", "lenient_parse"] + (
+                ["schema_valid", "strict_schema_valid"] if self.validator else []
+            )
             for key in keep:
                 columns[f"{self.name}.{side}.{key}"] = cols[key]
             if self.validator is not None:
                 columns[f"{self.name}.{side}.failures"] = fails
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.where(present, None, "no output on any side").astype(object)
-        scored = {side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum()) for side in self.options.sides}
+        scored = {
+            side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum())
+            for side in self.options.sides
+        }
         table = [
-            {"side": side, "path": path, "keyword": keyword, "items": count,
-             "share_of_items": count / scored[side] if scored[side] else None}
+            {
+                "side": side,
+                "path": path,
+                "keyword": keyword,
+                "items": count,
+                "share_of_items": count / scored[side] if scored[side] else None,
+            }
             for (side, path, keyword), count in sorted(failure_counts.items(), key=lambda kv: (-kv[1], kv[0]))
         ][: self.options.top_failures]
         sections: dict[str, Any] = {"json_found_by": {s: dict(c) for s, c in found_by.items()}}
@@ -138,8 +157,16 @@ class JsonStructure:
             sections["schema_failures"] = {
                 "title": "Most common schema failures (instance path x keyword)",
                 "header": ["side", "path", "keyword", "items", "share of items"],
-                "rows": [[r["side"], r["path"], r["keyword"], r["items"],
-                          "—" if r["share_of_items"] is None else f"{r['share_of_items']:.3f}"] for r in table],
+                "rows": [
+                    [
+                        r["side"],
+                        r["path"],
+                        r["keyword"],
+                        r["items"],
+                        "—" if r["share_of_items"] is None else f"{r['share_of_items']:.3f}",
+                    ]
+                    for r in table
+                ],
                 "note": "Array indices in paths are shown as *; an item counts once per (path, keyword).",
             }
             sections["schema_draft"] = self.validator.draft

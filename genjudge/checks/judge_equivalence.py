@@ -15,7 +15,14 @@ import pandas as pd
 from pydantic import Field
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext, missing_outputs
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    MeanMetric,
+    MetricSpec,
+    RunContext,
+    missing_outputs,
+)
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["JudgeEquivalence"]
@@ -46,9 +53,20 @@ class JudgeEquivalence:
         rubric = load_rubric(self.options.rubric)
         bound = dict(judge_based=True, rubric_id=rubric.id, rubric_version=str(rubric.version))
         return [
-            MeanMetric("judge_equivalence_rate", Family.FIDELITY, "student_vs_teacher", f"{self.name}.equivalent", **bound),
-            MeanMetric("judge_position_inconsistency_rate", Family.FIDELITY, "student_vs_teacher",
-                       f"{self.name}.position_inconsistent", **bound),
+            MeanMetric(
+                "judge_equivalence_rate",
+                Family.FIDELITY,
+                "student_vs_teacher",
+                f"{self.name}.equivalent",
+                **bound,
+            ),
+            MeanMetric(
+                "judge_position_inconsistency_rate",
+                Family.FIDELITY,
+                "student_vs_teacher",
+                f"{self.name}.position_inconsistent",
+                **bound,
+            ),
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:

@@ -22,7 +22,10 @@ from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["JudgeRubric"]
 
-_DEFAULT = {TaskKind.GENERATION: ["faithfulness", "coverage", "fluency"], TaskKind.EXTRACTION: ["extraction_field"]}
+_DEFAULT = {
+    TaskKind.GENERATION: ["faithfulness", "coverage", "fluency"],
+    TaskKind.EXTRACTION: ["extraction_field"],
+}
 _RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
 
 
@@ -58,8 +61,15 @@ class JudgeRubric:
 
     def metrics(self) -> list[MetricSpec]:
         return [
-            MeanMetric(_metric_name(r.id), Family.QUALITY, subject, f"{self.name}.{r.id}.{subject}",
-                       judge_based=True, rubric_id=r.id, rubric_version=str(r.version))
+            MeanMetric(
+                _metric_name(r.id),
+                Family.QUALITY,
+                subject,
+                f"{self.name}.{r.id}.{subject}",
+                judge_based=True,
+                rubric_id=r.id,
+                rubric_version=str(r.version),
+            )
             for r in self._rubrics()
             for subject in self.options.subjects
         ]
@@ -111,7 +121,10 @@ class JudgeRubric:
                     st[i], rs[i] = Status.UNSCORED.value, "output is not a JSON object"
                     continue
                 if not out:
-                    st[i], rs[i] = Status.UNSCORED.value, "output is an empty JSON object (no fields to judge)"
+                    st[i], rs[i] = (
+                        Status.UNSCORED.value,
+                        "output is an empty JSON object (no fields to judge)",
+                    )
                     continue
                 for field, value in out.items():
                     text = "null" if value is None else as_text(value)  # "" stays "", not null
@@ -128,7 +141,7 @@ class JudgeRubric:
                     st[i], rs[i] = worst.status.value, f"{len(bad)} of {len(vs)} fields: {worst.reason}"
                 else:
                     values[i] = float(np.mean([v.value for v in vs]))
-                rationale[i] = {v_field: v.rationale for v_field, v in zip(outs[i], vs)}
+                rationale[i] = {v_field: v.rationale for v_field, v in zip(outs[i], vs, strict=False)}
             return values, st, rs, rationale, verdicts
         items = [
             {"source": as_text(sources[i]), "reference": as_text(refs[i]), "output": as_text(outs[i])}

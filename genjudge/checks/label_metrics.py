@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, ConfusionMetrics, MetricSpec, RunContext, missing_outputs
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    ConfusionMetrics,
+    MetricSpec,
+    RunContext,
+    missing_outputs,
+)
 from genjudge.checks.normalize import normalize_label
 from genjudge.records import Family, Status, TaskKind
 
@@ -49,7 +56,9 @@ class LabelMetrics:
 
 
 def _labels(column: pd.Series) -> np.ndarray:
-    return np.array([None if v is None or v != v else normalize_label(v) for v in column.to_numpy()], dtype=object)
+    return np.array(
+        [None if v is None or v != v else normalize_label(v) for v in column.to_numpy()], dtype=object
+    )
 
 
 def flip_matrix(teacher: np.ndarray, student: np.ndarray) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,8 +22,12 @@ def register(app: typer.Typer) -> None:
 
 @fail_cleanly
 def freeze(
-    set_path: Annotated[Path, typer.Argument(metavar="SET", help="Evaluation set: .jsonl, .csv or .parquet.")],
-    slice_: Annotated[Optional[list[str]], typer.Option("--slice", "-s", help="A slice column (repeat for several).")] = None,
+    set_path: Annotated[
+        Path, typer.Argument(metavar="SET", help="Evaluation set: .jsonl, .csv or .parquet.")
+    ],
+    slice_: Annotated[
+        list[str] | None, typer.Option("--slice", "-s", help="A slice column (repeat for several).")
+    ] = None,
 ) -> None:
     """Fingerprint an evaluation set and write SET.manifest.json beside it."""
     from genjudge.io.evalset import freeze as do_freeze
@@ -36,17 +40,34 @@ def freeze(
 
 @fail_cleanly
 def run_command(
-    config_path: Annotated[Optional[Path], typer.Argument(metavar="[CONFIG]", help="Run config (.yaml, .yml or .toml); or give the flags below.")] = None,
-    task: Annotated[Optional[str], typer.Option(help="Without CONFIG: classification, extraction or generation.")] = None,
-    set_path: Annotated[Optional[Path], typer.Option("--set", help="Without CONFIG: the frozen evaluation set.")] = None,
-    teacher: Annotated[Optional[Path], typer.Option(help="Without CONFIG: the teacher's outputs.")] = None,
-    student: Annotated[Optional[Path], typer.Option(help="Without CONFIG: the student's outputs.")] = None,
-    slice_: Annotated[Optional[list[str]], typer.Option("--slice", "-s", help="Slice column (repeatable; overrides the manifest's).")] = None,
-    min_support: Annotated[Optional[int], typer.Option(help="Minimum slice size to trust (default 30).")] = None,
-    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path (default .genjudge/genjudge.db, or $GENJUDGE_STORE).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<run id> beside the config).")] = None,
-    resamples: Annotated[Optional[int], typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Bootstrap seed (overrides the config).")] = None,
+    config_path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[CONFIG]", help="Run config (.yaml, .yml or .toml); or give the flags below."
+        ),
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option(help="Without CONFIG: classification, extraction or generation.")
+    ] = None,
+    set_path: Annotated[
+        Path | None, typer.Option("--set", help="Without CONFIG: the frozen evaluation set.")
+    ] = None,
+    teacher: Annotated[Path | None, typer.Option(help="Without CONFIG: the teacher's outputs.")] = None,
+    student: Annotated[Path | None, typer.Option(help="Without CONFIG: the student's outputs.")] = None,
+    slice_: Annotated[
+        list[str] | None,
+        typer.Option("--slice", "-s", help="Slice column (repeatable; overrides the manifest's)."),
+    ] = None,
+    min_support: Annotated[int | None, typer.Option(help="Minimum slice size to trust (default 30).")] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Store URL or SQLite path (default .genjudge/genjudge.db, or $GENJUDGE_STORE)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder (default reports/<run id> beside the config).")
+    ] = None,
+    resamples: Annotated[int | None, typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap seed (overrides the config).")] = None,
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
     from genjudge.cli.summary import print_summary
@@ -55,7 +76,9 @@ def run_command(
     from genjudge.runner import run
 
     flags = {"task": task, "set": set_path, "teacher": teacher, "student": student}
-    overrides: dict = {k: v for k, v in {"slices": slice_, "min_support": min_support}.items() if v is not None}
+    overrides: dict = {
+        k: v for k, v in {"slices": slice_, "min_support": min_support}.items() if v is not None
+    }
     if out is not None:
         overrides["report_dir"] = str(out.resolve())
     if config_path is not None:
@@ -68,9 +91,13 @@ def run_command(
         if absent:
             raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
         config_dir = Path.cwd()
-        config = config_from_dict({**{k: str(v) for k, v in flags.items()}, **overrides}, base=config_dir, source="flags")
+        config = config_from_dict(
+            {**{k: str(v) for k, v in flags.items()}, **overrides}, base=config_dir, source="flags"
+        )
     if resamples is not None or seed is not None:
-        bootstrap = config.bootstrap.model_copy(update={k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None})
+        bootstrap = config.bootstrap.model_copy(
+            update={k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None}
+        )
         config = config.model_copy(update={"bootstrap": bootstrap})
     result = run(config, config_dir=config_dir, store=store)
     print_summary(result.report, result.report_dir)
@@ -79,7 +106,7 @@ def run_command(
 @runs_app.command("list")
 @fail_cleanly
 def runs_list(
-    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path.")] = None,
+    store: Annotated[str | None, typer.Option(help="Store URL or SQLite path.")] = None,
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
 ) -> None:
     """List stored runs, newest first."""
@@ -92,8 +119,18 @@ def runs_list(
     table = Table("created", "name", "task", "items", "set", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
-        head = ", ".join(f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None)
-        table.add_row(r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12], head, r["run_id"])
+        head = ", ".join(
+            f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None
+        )
+        table.add_row(
+            r["created_at"][:19],
+            r["name"] or "",
+            r["task"],
+            str(r["items"]),
+            r["set_fingerprint"][:12],
+            head,
+            r["run_id"],
+        )
     Console().print(table if rows else "no runs stored yet")
 
 
@@ -101,7 +138,7 @@ def runs_list(
 @fail_cleanly
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
-    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path.")] = None,
+    store: Annotated[str | None, typer.Option(help="Store URL or SQLite path.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON.")] = False,
 ) -> None:
     """Show one stored run: its summary, or with --json its whole report."""

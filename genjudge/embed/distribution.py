@@ -25,7 +25,8 @@ _NON_SLICE_SUFFIXES = ("_latency_ms", "_input_tokens", "_output_tokens", "_cost"
 def slice_columns(frame: pd.DataFrame) -> list[str]:
     """The frame's slice columns: everything that is not a reserved or per-output column."""
     return [
-        c for c in frame.columns
+        c
+        for c in frame.columns
         if c not in NON_SLICE_COLUMNS and not str(c).endswith(_NON_SLICE_SUFFIXES) and "." not in str(c)
     ]
 
@@ -38,12 +39,17 @@ def distribution(values: np.ndarray, *, threshold: float, quantiles: Sequence[fl
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if x.size == 0:
-        return {"n": 0, "mean": None, "quantiles": {str(q): None for q in quantiles}, "share_at_or_above": None}
+        return {
+            "n": 0,
+            "mean": None,
+            "quantiles": {str(q): None for q in quantiles},
+            "share_at_or_above": None,
+        }
     qs = np.quantile(x, list(quantiles))
     return {
         "n": int(x.size),
         "mean": float(x.mean()),
-        "quantiles": {str(q): float(v) for q, v in zip(quantiles, qs)},
+        "quantiles": {str(q): float(v) for q, v in zip(quantiles, qs, strict=False)},
         "share_at_or_above": float((x >= threshold).mean()),
     }
 
@@ -52,7 +58,13 @@ def distribution_table(
     frame: pd.DataFrame, values: np.ndarray, *, threshold: float, quantiles: Sequence[float]
 ) -> list[dict[str, Any]]:
     """One distribution row for the whole set, then one per value of every slice column."""
-    rows = [{"slice_column": None, "slice_value": None, **distribution(values, threshold=threshold, quantiles=quantiles)}]
+    rows = [
+        {
+            "slice_column": None,
+            "slice_value": None,
+            **distribution(values, threshold=threshold, quantiles=quantiles),
+        }
+    ]
     for column in slice_columns(frame):
         codes, uniques = pd.factorize(frame[column], sort=True)
         for code, value in enumerate(uniques):

@@ -123,9 +123,10 @@ class Encoder:
         if self._model is None:
             model = load_model(self.model_name, self.device)
             native = int(model.max_seq_length)
-            if self._requested_max is not None:
-                if not 1 <= self._requested_max <= native:
-                    raise ConfigError(f"max_seq_length must be in [1, {native}] for this model, got {self._requested_max}")
+            if self._requested_max is not None and not 1 <= self._requested_max <= native:
+                raise ConfigError(
+                    f"max_seq_length must be in [1, {native}] for this model, got {self._requested_max}"
+                )
             self._model = model
         return self._model
 
@@ -151,8 +152,8 @@ class Encoder:
         if misses:
             miss_texts = [texts[first[k]] for k in misses]
             vectors, n_tokens = self._run_model(miss_texts)
-            self.cache.put_many(model_id, zip(misses, vectors, n_tokens))
-            for key, vec, n in zip(misses, vectors, n_tokens):
+            self.cache.put_many(model_id, zip(misses, vectors, n_tokens, strict=False))
+            for key, vec, n in zip(misses, vectors, n_tokens, strict=False):
                 found[key] = (vec, n)
         limit = self.max_seq_length
         dim = next(iter(found.values()))[0].shape[0] if found else 0
@@ -177,7 +178,9 @@ class Encoder:
                 )
             finally:
                 model.max_seq_length = previous
-        return np.asarray(vectors, dtype=np.float32), _token_counts(model.tokenizer, texts, self.max_seq_length)
+        return np.asarray(vectors, dtype=np.float32), _token_counts(
+            model.tokenizer, texts, self.max_seq_length
+        )
 
 
 def _token_counts(tokenizer: Any, texts: list[str], limit: int) -> list[int]:
@@ -200,6 +203,6 @@ def _token_counts(tokenizer: Any, texts: list[str], limit: int) -> list[int]:
             return_token_type_ids=False,
             verbose=False,
         )["input_ids"]
-        for i, x in zip(chunk, ids):
+        for i, x in zip(chunk, ids, strict=False):
             counts[i] = len(x)
     return counts

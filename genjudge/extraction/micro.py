@@ -55,9 +55,22 @@ def micro_rows(
             missing, extra, mismatch = (int(v) for v in extra_counts[field][idx_rows].sum(axis=0))
             rows.append(
                 {
-                    "comparison": comparison, "field": field, "slice_column": column, "slice_value": value,
-                    "items": m, "tp": tp, "fp": fp, "fn": fn, "missing": missing, "extra": extra,
-                    "mismatch": mismatch, "precision": p, "recall": r, "f1": f, "f1_ci_low": lo, "f1_ci_high": hi,
+                    "comparison": comparison,
+                    "field": field,
+                    "slice_column": column,
+                    "slice_value": value,
+                    "items": m,
+                    "tp": tp,
+                    "fp": fp,
+                    "fn": fn,
+                    "missing": missing,
+                    "extra": extra,
+                    "mismatch": mismatch,
+                    "precision": p,
+                    "recall": r,
+                    "f1": f,
+                    "f1_ci_low": lo,
+                    "f1_ci_high": hi,
                 }
             )
     return rows

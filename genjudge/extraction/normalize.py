@@ -28,8 +28,22 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["DEFAULT_DATE_FORMATS", "FieldSpec", "is_absent", "normalise"]
 
 DEFAULT_DATE_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
-    "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y", "%b %d, %Y", "%B %d, %Y", "%d%b%Y", "%Y/%m/%d",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%y",
+    "%d-%m-%y",
+    "%d.%m.%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d%b%Y",
+    "%Y/%m/%d",
 )
 """Day-first: ``03/04/2018`` is 3 April. Declare ``date_formats`` for month-first data."""
 

@@ -16,7 +16,9 @@ from typing import Any
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON text of ``value`` (sorted keys, compact separators, NaN refused)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
+    )
 
 
 _SPACE = re.compile(r"\s+")

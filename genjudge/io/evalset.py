@@ -9,7 +9,7 @@ slice columns and a short hash per row, which lets a refused run say exactly wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,9 @@ def load_set(path: Path) -> EvalSet:
         if row.get("input") is None:
             raise InputError(path, line, "input", "missing")
         if item_id in lines:
-            raise DuplicateIdError(path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})")
+            raise DuplicateIdError(
+                path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})"
+            )
         if "metadata" in row and row["metadata"] is not None and not isinstance(row["metadata"], dict):
             raise InputError(path, line, "metadata", "must be an object")
         lines[item_id] = line
@@ -104,7 +106,9 @@ def freeze(path: Path, slices: list[str] | None = None) -> SetManifest:
     slices = list(slices or [])
     for name in slices:
         if name not in evalset.columns:
-            raise InputError(path, None, name, f"slice column not in the set (columns: {', '.join(evalset.columns)})")
+            raise InputError(
+                path, None, name, f"slice column not in the set (columns: {', '.join(evalset.columns)})"
+            )
         if name in RESERVED:
             raise InputError(path, None, name, "a reserved column cannot be a slice")
     digest, hashes = fingerprint(evalset.rows)
@@ -116,7 +120,7 @@ def freeze(path: Path, slices: list[str] | None = None) -> SetManifest:
         columns=evalset.columns,
         slices=slices,
         row_hashes=hashes,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
     )
     manifest_path(path).write_text(manifest.model_dump_json(indent=1) + "\n", encoding="utf-8")
     return manifest
@@ -142,7 +146,9 @@ def load_frozen(set_path: Path) -> tuple[EvalSet, SetManifest]:
     return evalset, manifest
 
 
-def describe_change(set_path: Path, manifest: SetManifest, digest: str, hashes: dict[str, str], show: int = 5) -> str:
+def describe_change(
+    set_path: Path, manifest: SetManifest, digest: str, hashes: dict[str, str], show: int = 5
+) -> str:
     """A sentence saying how the set differs from its manifest: rows added, removed, edited."""
     old = manifest.row_hashes
     added = [i for i in hashes if i not in old]

@@ -11,6 +11,7 @@ the run can record those items as unscored and the report can list them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -52,7 +53,9 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
     for line, row in read_rows(path):
         item_id = normalise_id(path, line, row.get("id"))
         if item_id in lines:
-            raise DuplicateIdError(path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})")
+            raise DuplicateIdError(
+                path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})"
+            )
         lines[item_id] = line
         if item_id not in known:
             unknown.append((line, item_id))
@@ -61,10 +64,8 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
             raise InputError(path, line, "output", "missing (use null for a model that produced nothing)")
         output = row["output"]
         if parse_json and isinstance(output, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 output = json.loads(output)
-            except json.JSONDecodeError:
-                pass
         result.outputs[item_id] = output
         probs = _read_probs(path, line, row)
         if probs is not None:
@@ -75,7 +76,9 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
                 result.numbers[name][item_id] = _number(path, line, name, value)
     if unknown:
         shown = ", ".join(repr(i) for _, i in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
-        raise InputError(path, unknown[0][0], "id", f"{len(unknown)} id(s) not in the evaluation set: {shown}")
+        raise InputError(
+            path, unknown[0][0], "id", f"{len(unknown)} id(s) not in the evaluation set: {shown}"
+        )
     result.missing = [i for i in set_ids if i not in lines]
     return result
 
@@ -98,7 +101,7 @@ def _read_probs(path: Path, line: int, row: dict[str, Any]) -> dict[str, float] 
         except json.JSONDecodeError:
             raise InputError(path, line, "probs", "not valid JSON") from None
     if raw is None:
-        columns = {k[len("prob."):]: v for k, v in row.items() if k.startswith("prob.") and v is not None}
+        columns = {k[len("prob.") :]: v for k, v in row.items() if k.startswith("prob.") and v is not None}
         raw = columns or None
     if raw is None:
         return None

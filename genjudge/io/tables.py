@@ -52,7 +52,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 row = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
-                raise InputError(path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+                raise InputError(
+                    path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                ) from None
             if not isinstance(row, dict):
                 raise InputError(path, line_no, None, f"expected a JSON object, got {type(row).__name__}")
             yield line_no, row
@@ -64,7 +66,12 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         start = reader.line_num + 1
         for row in reader:
             if None in row:
-                raise InputError(path, start, None, f"{len(reader.fieldnames or [])} columns in the header, more in this row")
+                raise InputError(
+                    path,
+                    start,
+                    None,
+                    f"{len(reader.fieldnames or [])} columns in the header, more in this row",
+                )
             if any(v is None for v in row.values()):
                 raise InputError(path, start, None, "fewer columns than the header")
             # An empty CSV cell means "absent", as a missing key does in JSONL.

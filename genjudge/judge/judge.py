@@ -11,16 +11,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import normalize_text
 from genjudge.judge.rubric import Rubric, load_rubric
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict, parse_verdict
 from genjudge.llm.client import CallOutcome, LLMClient
-from genjudge.io.canonical import normalize_text
 from genjudge.llm.meter import Meter, MeterTotals
 from genjudge.llm.types import ChatRequest, Provider
 from genjudge.records import Status
 
 __all__ = ["Judge", "build_provider"]
+
 
 def build_provider(settings: JudgeSettings) -> Provider:
     """The provider ``settings`` names, its SDK client built once (retries off)."""
@@ -36,8 +37,13 @@ def build_provider(settings: JudgeSettings) -> Provider:
         else:
             model = ensure_default_model()
             path, sha256 = model.path, model.sha256
-        return LocalProvider(settings.model_name, model_path=path, threads=settings.threads, n_ctx=settings.n_ctx,
-                             sha256=sha256)
+        return LocalProvider(
+            settings.model_name,
+            model_path=path,
+            threads=settings.threads,
+            n_ctx=settings.n_ctx,
+            sha256=sha256,
+        )
     env = settings.key_env
     key = os.environ.get(env) if env else None
     if not key:
@@ -45,8 +51,11 @@ def build_provider(settings: JudgeSettings) -> Provider:
             raise ConfigError(f"the {settings.provider} judge needs an API key in ${env}")
         key = "not-needed"  # a local OpenAI-compatible server usually takes any key
     common = dict(
-        api_key=key, base_url=settings.base_url, concurrency=settings.concurrency,
-        timeout_s=settings.attempt_timeout_s, structured_output=settings.structured_output,
+        api_key=key,
+        base_url=settings.base_url,
+        concurrency=settings.concurrency,
+        timeout_s=settings.attempt_timeout_s,
+        structured_output=settings.structured_output,
     )
     if settings.provider == "openai":
         from genjudge.llm.providers.openai import OpenAIProvider
@@ -60,8 +69,12 @@ def build_provider(settings: JudgeSettings) -> Provider:
 class Judge:
     """An LLM judge. Opened lazily on first use; ``aclose`` (or ``async with``) releases it."""
 
-    def __init__(self, settings: JudgeSettings | dict[str, Any] | None = None, *, provider: Provider | None = None):
-        self.settings = settings if isinstance(settings, JudgeSettings) else JudgeSettings.model_validate(settings or {})
+    def __init__(
+        self, settings: JudgeSettings | dict[str, Any] | None = None, *, provider: Provider | None = None
+    ):
+        self.settings = (
+            settings if isinstance(settings, JudgeSettings) else JudgeSettings.model_validate(settings or {})
+        )
         self._provider_override = provider
         self._client: LLMClient | None = None
         self._open_lock: asyncio.Lock | None = None
@@ -125,14 +138,20 @@ class Judge:
             return Verdict(status=Status.UNSCORED, reason=f"missing {', '.join(missing)}")
         system, user = rubric.render(item)
         request = ChatRequest(
-            system=system, user=user, temperature=self.settings.temperature,
-            max_tokens=self.settings.max_tokens, json_schema=rubric.json_schema,
-            schema_name=rubric.id, logprobs=self.settings.logprob_weighting and rubric.kind == "score",
+            system=system,
+            user=user,
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
+            json_schema=rubric.json_schema,
+            schema_name=rubric.id,
+            logprobs=self.settings.logprob_weighting and rubric.kind == "score",
         )
         out = await client.call(request, extra={**rubric.key, "sample": sample})
         return _verdict(rubric, out, self.settings.logprob_weighting)
 
-    async def grade(self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0) -> list[Verdict]:
+    async def grade(
+        self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0
+    ) -> list[Verdict]:
         """One verdict per item, in order. ``sample`` separates repeated draws in the cache."""
         rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
         client = await self.open()
@@ -152,8 +171,13 @@ class Judge:
                 return Verdict(status=Status.UNSCORED, reason="missing text")
             if normalize_text(a) == normalize_text(b):
                 top = max(rubric.labels or {}, key=lambda k: (rubric.labels or {})[k])
-                return Verdict(status=Status.OK, value=rubric.labels[top], label=top,  # type: ignore[index]
-                               rationale="identical after normalisation", normalised_identical=True)
+                return Verdict(
+                    status=Status.OK,
+                    value=rubric.labels[top],
+                    label=top,  # type: ignore[index]
+                    rationale="identical after normalisation",
+                    normalised_identical=True,
+                )
             ab, ba = await asyncio.gather(
                 self._one(client, rubric, {"text_a": a, "text_b": b}, sample),
                 self._one(client, rubric, {"text_a": b, "text_b": a}, sample),
@@ -162,7 +186,9 @@ class Judge:
 
         return list(await asyncio.gather(*(pair(a, b) for a, b in pairs)))
 
-    def grade_sync(self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0) -> list[Verdict]:
+    def grade_sync(
+        self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0
+    ) -> list[Verdict]:
         """Blocking edge over :meth:`grade` for scripts (not from inside a running loop)."""
         return asyncio.run(self._sync(self.grade(rubric, items, sample=sample)))
 
@@ -179,13 +205,27 @@ class Judge:
 
 def _verdict(rubric: Rubric, out: CallOutcome, weighting: bool) -> Verdict:
     m = out.meter
-    meter = dict(latency_ms=m.latency_ms, input_tokens=m.input_tokens, output_tokens=m.output_tokens,
-                 cost_usd=m.cost_usd, cached=m.cached, attempts=m.attempts)
+    meter = dict(
+        latency_ms=m.latency_ms,
+        input_tokens=m.input_tokens,
+        output_tokens=m.output_tokens,
+        cost_usd=m.cost_usd,
+        cached=m.cached,
+        attempts=m.attempts,
+    )
     if out.response is None:
         return Verdict(status=Status.ERROR, reason=out.error, **meter)
     p = parse_verdict(rubric, out.response, logprob_weighting=weighting)
-    return Verdict(status=p.status, reason=p.reason, value=p.value, label=p.label, rationale=p.rationale,
-                   raw=out.response.text, note=p.note, **meter)
+    return Verdict(
+        status=p.status,
+        reason=p.reason,
+        value=p.value,
+        label=p.label,
+        rationale=p.rationale,
+        raw=out.response.text,
+        note=p.note,
+        **meter,
+    )
 
 
 def _sum(a: float | int | None, b: float | int | None) -> Any:
@@ -200,7 +240,8 @@ def _combine(ab: Verdict, ba: Verdict) -> Verdict:
         cost_usd=_sum(ab.cost_usd, ba.cost_usd),
         cached=ab.cached and ba.cached,
         attempts=ab.attempts + ba.attempts,
-        label_ab=ab.label, label_ba=ba.label,
+        label_ab=ab.label,
+        label_ba=ba.label,
         raw=f"A,B: {ab.raw}\nB,A: {ba.raw}",
     )
     for order, v in (("A,B", ab), ("B,A", ba)):
@@ -210,6 +251,11 @@ def _combine(ab: Verdict, ba: Verdict) -> Verdict:
         if v.status is not Status.OK:
             return Verdict(status=v.status, reason=f"order {order}: {v.reason}", **meter)
     if ab.label != ba.label:
-        return Verdict(status=Status.UNSCORED, reason=f"position-inconsistent: A,B said {ab.label}, B,A said {ba.label}",
-                       position_inconsistent=True, rationale=f"A,B: {ab.rationale} | B,A: {ba.rationale}", **meter)
+        return Verdict(
+            status=Status.UNSCORED,
+            reason=f"position-inconsistent: A,B said {ab.label}, B,A said {ba.label}",
+            position_inconsistent=True,
+            rationale=f"A,B: {ab.rationale} | B,A: {ba.rationale}",
+            **meter,
+        )
     return Verdict(status=Status.OK, value=ab.value, label=ab.label, rationale=ab.rationale, **meter)

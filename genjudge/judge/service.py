@@ -75,6 +75,7 @@ def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
         "attempts": sum(v.attempts for v in verdicts),
         "input_tokens": sum(v.input_tokens or 0 for v in verdicts),
         "output_tokens": sum(v.output_tokens or 0 for v in verdicts),
-        "cost_usd": None if any(v.cost_usd is None for v in attempted)
+        "cost_usd": None
+        if any(v.cost_usd is None for v in attempted)
         else round(sum(v.cost_usd or 0.0 for v in attempted), 8),
     }

@@ -102,7 +102,9 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def parse_verdict(rubric: Rubric, response: ChatResponse, *, logprob_weighting: bool = False) -> ParsedVerdict:
+def parse_verdict(
+    rubric: Rubric, response: ChatResponse, *, logprob_weighting: bool = False
+) -> ParsedVerdict:
     """Read a verdict out of ``response`` according to ``rubric``; never guesses."""
     if response.refusal:
         return _unscored(f"refusal: {response.refusal}")

@@ -89,8 +89,12 @@ def import_summeval(
                             ratings.append((item_id, f"{kind}{k}", dim, int(float(row[f"{kind}{k}_{dim}"]))))
         else:
             for kind in kinds:
-                for k, ann in enumerate(_annotations(row.get(f"{kind}_annotations"), source, line, f"{kind}_annotations"), 1):
-                    ratings.extend((item_id, f"{kind}{k}", dim, int(ann[dim])) for dim in dimensions if dim in ann)
+                for k, ann in enumerate(
+                    _annotations(row.get(f"{kind}_annotations"), source, line, f"{kind}_annotations"), 1
+                ):
+                    ratings.extend(
+                        (item_id, f"{kind}{k}", dim, int(ann[dim])) for dim in dimensions if dim in ann
+                    )
         items.append(
             {
                 "id": item_id,
@@ -109,7 +113,8 @@ def import_summeval(
         rubric=RubricRef(
             id="summeval",
             version="fabbri-2021",
-            instructions=" ".join(f"{d}: {SUMMEVAL_QUESTIONS[d]}" for d in dimensions) + " Rate 1 (worst) to 5 (best).",
+            instructions=" ".join(f"{d}: {SUMMEVAL_QUESTIONS[d]}" for d in dimensions)
+            + " Rate 1 (worst) to 5 (best).",
         ),
         dimensions={d: Scale(level="ordinal", values=[1, 2, 3, 4, 5]) for d in dimensions},
         ratings=RatingsSource(path="ratings.csv", layout="long"),
@@ -152,7 +157,9 @@ def import_pandalm(source: Path, out: Path, *, judges: tuple[str, ...] = PANDALM
         for k in (1, 2, 3):
             label = _pandalm_label(row.get(f"annotator{k}"))
             if label is None:
-                raise InputError(source, line, f"annotator{k}", f"expected 0, 1 or 2, got {row.get(f'annotator{k}')!r}")
+                raise InputError(
+                    source, line, f"annotator{k}", f"expected 0, 1 or 2, got {row.get(f'annotator{k}')!r}"
+                )
             ratings.append((item_id, f"annotator{k}", "preference", label))
             ratings.append((item_id, f"annotator{k}", "tie", int(label == 0)))
         for judge in judges:
@@ -163,7 +170,10 @@ def import_pandalm(source: Path, out: Path, *, judges: tuple[str, ...] = PANDALM
                 reason = f"released verdict {row[judge]!r} is not a label"
                 verdicts[judge] += [(item_id, d, "", "unscored", reason) for d in ("preference", "tie")]
             else:
-                verdicts[judge] += [(item_id, "preference", label, "ok", ""), (item_id, "tie", int(label == 0), "ok", "")]
+                verdicts[judge] += [
+                    (item_id, "preference", label, "ok", ""),
+                    (item_id, "tie", int(label == 0), "ok", ""),
+                ]
         items.append(
             {
                 "id": item_id,
@@ -188,8 +198,15 @@ def import_pandalm(source: Path, out: Path, *, judges: tuple[str, ...] = PANDALM
             instructions="Given the instruction and input, which response is better: 1, 2, or are they equally good (0, tie)?",
         ),
         dimensions={
-            "preference": Scale(level="nominal", values=[0, 1, 2], names={"0": "tie", "1": "response1", "2": "response2"}),
-            "tie": Scale(level="nominal", values=[0, 1], names={"0": "not equally good", "1": "equally good"}, positive=1),
+            "preference": Scale(
+                level="nominal", values=[0, 1, 2], names={"0": "tie", "1": "response1", "2": "response2"}
+            ),
+            "tie": Scale(
+                level="nominal",
+                values=[0, 1],
+                names={"0": "not equally good", "1": "equally good"},
+                positive=1,
+            ),
         },
         ratings=RatingsSource(path="ratings.csv", layout="long"),
         items="items.jsonl",

@@ -63,7 +63,9 @@ class Scale(_Strict):
 
     @property
     def numeric(self) -> bool:
-        return self.values is None or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values)
+        return self.values is None or all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values
+        )
 
     def code(self, raw: Any) -> float:
         """The numeric code of a rating; raises ``ValueError`` for a value off the scale."""

@@ -45,7 +45,9 @@ class RatedSample:
         try:
             return self.manifest.dimensions[dimension]
         except KeyError:
-            raise ConfigError(f"dimension {dimension!r} is not in the sample (it has {self.dimensions})") from None
+            raise ConfigError(
+                f"dimension {dimension!r} is not in the sample (it has {self.dimensions})"
+            ) from None
 
     def item_ids(self, dimension: str | None = None) -> list[str]:
         """Rated item ids (of one dimension), sorted."""
@@ -56,7 +58,9 @@ class RatedSample:
         r = self.ratings if dimension is None else self.ratings[self.ratings["dimension"] == dimension]
         return sorted(r["rater"].unique().tolist())
 
-    def matrix(self, dimension: str, item_ids: list[str] | None = None) -> tuple[list[str], list[str], np.ndarray]:
+    def matrix(
+        self, dimension: str, item_ids: list[str] | None = None
+    ) -> tuple[list[str], list[str], np.ndarray]:
         """(item ids, raters, raters x items array of coded ratings with NaN where missing)."""
         self.scale(dimension)
         r = self.ratings[self.ratings["dimension"] == dimension]
@@ -69,7 +73,9 @@ class RatedSample:
         keep = set(item_ids)
         ratings = self.ratings[self.ratings["item_id"].isin(keep)].reset_index(drop=True)
         items = {k: v for k, v in self.items.items() if k in keep}
-        return RatedSample(self.manifest, ratings, items, sample_fingerprint(self.manifest, ratings, items), self.root)
+        return RatedSample(
+            self.manifest, ratings, items, sample_fingerprint(self.manifest, ratings, items), self.root
+        )
 
     def item_column(self, column: str, item_ids: list[str]) -> list[Any]:
         """A column of the items (None where an item lacks it)."""
@@ -97,11 +103,18 @@ def load_sample(path: Path | str) -> RatedSample:
     if src.layout == "long":
         ratings = read_long(root / src.path, manifest.dimensions)
     else:
-        ratings = read_wide(root / src.path, manifest.dimensions, pattern=src.pattern, id_column=src.id_column)
+        ratings = read_wide(
+            root / src.path, manifest.dimensions, pattern=src.pattern, id_column=src.id_column
+        )
     items = read_items(root / manifest.items) if manifest.items else {}
     missing = sorted(set(ratings["item_id"]) - set(items)) if items else []
     if missing:
-        raise InputError(root / (manifest.items or ""), None, "id", f"{len(missing)} rated items have no row, e.g. {missing[0]!r}")
+        raise InputError(
+            root / (manifest.items or ""),
+            None,
+            "id",
+            f"{len(missing)} rated items have no row, e.g. {missing[0]!r}",
+        )
     return RatedSample(manifest, ratings, items, sample_fingerprint(manifest, ratings, items), root)
 
 
@@ -119,7 +132,9 @@ def read_long(path: Path, dimensions: dict[str, Scale]) -> pd.DataFrame:
                 raise InputError(path, line, col, "missing")
         key = (str(row["item_id"]), str(row["rater"]), str(row["dimension"]))
         if key[2] not in dimensions:
-            raise InputError(path, line, "dimension", f"{key[2]!r} is not declared (declared: {sorted(dimensions)})")
+            raise InputError(
+                path, line, "dimension", f"{key[2]!r} is not declared (declared: {sorted(dimensions)})"
+            )
         if row.get("rating") is None:
             continue
         try:
@@ -136,7 +151,11 @@ def read_long(path: Path, dimensions: dict[str, Scale]) -> pd.DataFrame:
 
 
 def read_wide(
-    path: Path, dimensions: dict[str, Scale], *, pattern: str = "{rater}_{dimension}", id_column: str = "item_id"
+    path: Path,
+    dimensions: dict[str, Scale],
+    *,
+    pattern: str = "{rater}_{dimension}",
+    id_column: str = "item_id",
 ) -> pd.DataFrame:
     """Ratings in the wide layout: an id column plus one column per (rater, dimension).
 
@@ -147,23 +166,41 @@ def read_wide(
         raise ConfigError(f"wide pattern must contain {{rater}} and {{dimension}}, got {pattern!r}")
     dims = "|".join(re.escape(d) for d in sorted(dimensions, key=len, reverse=True))
     regex = re.compile(
-        "^" + re.escape(pattern).replace(r"\{rater\}", "(?P<rater>.+?)").replace(r"\{dimension\}", f"(?P<dimension>{dims})") + "$"
+        "^"
+        + re.escape(pattern)
+        .replace(r"\{rater\}", "(?P<rater>.+?)")
+        .replace(r"\{dimension\}", f"(?P<dimension>{dims})")
+        + "$"
     )
     rows: list[dict[str, Any]] = []
     columns: dict[str, tuple[str, str]] | None = None
     for line, row in read_rows(Path(path)):
         if columns is None:
-            columns = {c: (m["rater"], m["dimension"]) for c in row if c != id_column and (m := regex.match(c))}
+            columns = {
+                c: (m["rater"], m["dimension"]) for c in row if c != id_column and (m := regex.match(c))
+            }
             if not columns:
-                raise InputError(path, 1, None, f"no column matches {pattern!r} for dimensions {sorted(dimensions)}")
+                raise InputError(
+                    path, 1, None, f"no column matches {pattern!r} for dimensions {sorted(dimensions)}"
+                )
         if row.get(id_column) in (None, ""):
             raise InputError(path, line, id_column, "missing")
         for col, (rater, dim) in columns.items():
-            rows.append({"item_id": str(row[id_column]), "rater": rater, "dimension": dim, "rating": row.get(col), "_line": line})
+            rows.append(
+                {
+                    "item_id": str(row[id_column]),
+                    "rater": rater,
+                    "dimension": dim,
+                    "rating": row.get(col),
+                    "_line": line,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame = frame[frame["rating"].notna()].copy()
     values = []
-    for rating, dim, line, col in zip(frame["rating"], frame["dimension"], frame["_line"], frame["rater"], strict=True):
+    for rating, dim, line, col in zip(
+        frame["rating"], frame["dimension"], frame["_line"], frame["rater"], strict=True
+    ):
         try:
             values.append(dimensions[dim].code(rating))
         except ValueError as exc:
@@ -188,10 +225,13 @@ def read_items(path: Path) -> dict[str, dict[str, Any]]:
     return items
 
 
-def sample_fingerprint(manifest: SampleManifest, ratings: pd.DataFrame, items: dict[str, dict[str, Any]]) -> str:
+def sample_fingerprint(
+    manifest: SampleManifest, ratings: pd.DataFrame, items: dict[str, dict[str, Any]]
+) -> str:
     """sha256 of the canonical, sorted content of a sample (scales, ratings, items)."""
     rating_rows = sorted(
-        [str(i), str(r), str(d), float(v)] for i, r, d, v in ratings[["item_id", "rater", "dimension", "value"]].itertuples(index=False)
+        [str(i), str(r), str(d), float(v)]
+        for i, r, d, v in ratings[["item_id", "rater", "dimension", "value"]].itertuples(index=False)
     )
     content = {
         "dimensions": {k: v.model_dump(mode="json") for k, v in manifest.dimensions.items()},

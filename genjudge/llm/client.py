@@ -101,8 +101,13 @@ class LLMClient:
     def key(self, request: ChatRequest, extra: dict[str, Any]) -> str:
         """The cache key of ``request`` plus ``extra`` (rubric id / version, sample index...)."""
         return cache_key(
-            {"provider": self.provider.name, "model": self.provider.model, "identity": self.identity,
-             "request": request.model_dump(mode="json"), "extra": extra}
+            {
+                "provider": self.provider.name,
+                "model": self.provider.model,
+                "identity": self.identity,
+                "request": request.model_dump(mode="json"),
+                "extra": extra,
+            }
         )
 
     def _retryable(self, exc: BaseException) -> bool:
@@ -176,8 +181,10 @@ class LLMClient:
         except CallError as exc:
             error = f"{type(exc).__name__}: {exc}"
             if exc.retryable and exc.retry_after is not None and exc.retry_after > self.max_retry_after_s:
-                error += (f" (gave up: the server asked to wait {exc.retry_after:g} s, more than "
-                          f"max_retry_after_s = {self.max_retry_after_s:g} s)")
+                error += (
+                    f" (gave up: the server asked to wait {exc.retry_after:g} s, more than "
+                    f"max_retry_after_s = {self.max_retry_after_s:g} s)"
+                )
         latency = (time.perf_counter() - start) * 1000.0
         if resp is None:
             # Failed attempts cost nothing countable, unless the model's price is unknown at all.
@@ -196,8 +203,10 @@ class LLMClient:
     def _timeout_message(self) -> str:
         message = f"no answer within {self.timeout_s:g} s"
         if not self.interruptible:
-            message += (f"; not retried: a {self.provider.name} generation cannot be interrupted and "
-                        "runs to completion, so a retry would only queue behind it")
+            message += (
+                f"; not retried: a {self.provider.name} generation cannot be interrupted and "
+                "runs to completion, so a retry would only queue behind it"
+            )
         return message
 
     async def aclose(self) -> None:

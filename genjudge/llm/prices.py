@@ -49,7 +49,9 @@ class PriceTable:
     def load(cls, user_path: Path | None = None) -> PriceTable:
         text = resources.files("genjudge").joinpath("data/prices.json").read_text("utf-8")
         entries = _read(text, "genjudge/data/prices.json")
-        extra = user_path or (Path(os.environ["GENJUDGE_PRICES"]) if os.environ.get("GENJUDGE_PRICES") else None)
+        extra = user_path or (
+            Path(os.environ["GENJUDGE_PRICES"]) if os.environ.get("GENJUDGE_PRICES") else None
+        )
         if extra is not None:
             try:
                 entries.update(_read(Path(extra).read_text("utf-8"), str(extra)))

@@ -31,7 +31,7 @@ HEADLINE = (
 def status_counts(status: np.ndarray, reason: np.ndarray) -> dict[str, Any]:
     """Counts per status and, for the others, per reason."""
     counts = Counter(status.tolist())
-    reasons = Counter(r for s, r in zip(status, reason) if s != Status.OK.value)
+    reasons = Counter(r for s, r in zip(status, reason, strict=False) if s != Status.OK.value)
     return {
         "ok": counts.get(Status.OK.value, 0),
         "unscored": counts.get(Status.UNSCORED.value, 0),
@@ -41,9 +41,18 @@ def status_counts(status: np.ndarray, reason: np.ndarray) -> dict[str, Any]:
 
 
 def build_report(
-    record: RunRecord, manifest: SetManifest, config: RunConfig, frame: pd.DataFrame, table: pd.DataFrame,
-    item_status: np.ndarray, instances: list[Any], results: list[CheckResult], metrics: list[MetricValue],
-    slices: list[str], rare_classes: list[str], missing: dict[str, list[str]],
+    record: RunRecord,
+    manifest: SetManifest,
+    config: RunConfig,
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    item_status: np.ndarray,
+    instances: list[Any],
+    results: list[CheckResult],
+    metrics: list[MetricValue],
+    slices: list[str],
+    rare_classes: list[str],
+    missing: dict[str, list[str]],
 ) -> dict[str, Any]:
     """Assemble the report dictionary."""
     n = len(frame)
@@ -52,7 +61,12 @@ def build_report(
     for name, subject in HEADLINE:
         for m in metrics:
             if m.metric == name and m.subject == subject and m.slice_column is None and m.label is None:
-                headline[f"{subject}.{name}"] = {"value": m.value, "n": m.n, "ci_low": m.ci_low, "ci_high": m.ci_high}
+                headline[f"{subject}.{name}"] = {
+                    "value": m.value,
+                    "n": m.n,
+                    "ci_low": m.ci_low,
+                    "ci_high": m.ci_high,
+                }
     slice_sizes = [
         {"column": column, "value": str(value), "n": int(count), "too_small": int(count) < config.min_support}
         for column in slices
@@ -61,8 +75,13 @@ def build_report(
     return {
         "schema_version": SCHEMA_VERSION,
         "run": record.model_dump(mode="json"),
-        "set": {"path": str(config.set), "fingerprint": manifest.fingerprint, "rows": manifest.rows,
-                "slices": slices, "rare_classes": rare_classes},
+        "set": {
+            "path": str(config.set),
+            "fingerprint": manifest.fingerprint,
+            "rows": manifest.rows,
+            "slices": slices,
+            "rare_classes": rare_classes,
+        },
         "settings": {
             "bootstrap": config.bootstrap.model_dump(),
             "min_support": config.min_support,
@@ -79,8 +98,10 @@ def build_report(
         "metrics": [m.model_dump(mode="json") for m in metrics],
         "slices": slice_sizes,
         "findings": [f.model_dump() for f in findings(metrics, config.findings, task=config.task)],
-        "sections": {**{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
-                     **cross_check_sections(table)},
+        "sections": {
+            **{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
+            **cross_check_sections(table),
+        },
         "notes": [note for r in results for note in r.notes],
         "operations": operations_summary(frame),
     }
@@ -97,11 +118,19 @@ def cross_check_sections(table: pd.DataFrame) -> dict[str, Any]:
         return {}
     header = list(worst.columns)
     rows = [[_cell(v) for v in row] for row in worst.itertuples(index=False)]
-    return {"judge_vs_similarity": {"disagreements": {
-        "title": "Where the judge and embedding similarity disagree most", "header": header, "rows": rows,
-        "note": ("similarity is ranked among scored items (0-1); disagreement = |judge - rank|. "
-                 "Similar but judged different is where a reused-words contradiction hides."),
-    }}}
+    return {
+        "judge_vs_similarity": {
+            "disagreements": {
+                "title": "Where the judge and embedding similarity disagree most",
+                "header": header,
+                "rows": rows,
+                "note": (
+                    "similarity is ranked among scored items (0-1); disagreement = |judge - rank|. "
+                    "Similar but judged different is where a reused-words contradiction hides."
+                ),
+            }
+        }
+    }
 
 
 def _cell(value: Any) -> Any:

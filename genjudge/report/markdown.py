@@ -33,7 +33,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     missing = report["missing_outputs"]
     for side, ids in missing.items():
         if ids:
-            shown = ", ".join(ids[:20]) + (f", ... ({len(ids)} in all; see report.json)" if len(ids) > 20 else "")
+            shown = ", ".join(ids[:20]) + (
+                f", ... ({len(ids)} in all; see report.json)" if len(ids) > 20 else ""
+            )
             out += ["", f"**Missing {side} outputs ({len(ids)}):** {shown}"]
     for t in all_tables(report):
         out += ["", _table(t)]
@@ -42,5 +44,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     for t in section_tables(report):
         out += ["", _table(t)]
     for name, section in other_sections(report).items():
-        out += ["", f"## {name}", "", "```json", json.dumps(section, indent=1, ensure_ascii=False)[:4000], "```"]
+        out += [
+            "",
+            f"## {name}",
+            "",
+            "```json",
+            json.dumps(section, indent=1, ensure_ascii=False)[:4000],
+            "```",
+        ]
     return "\n".join(out) + "\n"

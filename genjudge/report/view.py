@@ -45,12 +45,26 @@ def overall_table(report: dict[str, Any]) -> Table:
     rows, bars = [], []
     for m in report["metrics"]:
         if m["slice_column"] is None and m.get("label") is None:
-            rows.append([m["family"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
-                         str(m["n_unscored"]), flags(m)])
+            rows.append(
+                [
+                    m["family"],
+                    _label(m),
+                    m["subject"],
+                    fmt(m["value"]),
+                    ci(m),
+                    str(m["n"]),
+                    str(m["n_unscored"]),
+                    flags(m),
+                ]
+            )
             bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
-    return Table("All items", ["family", "metric", "subject", "value", "95% CI", "n", "not scored", "flags"], rows,
-                 note="n is the denominator: items scored for that metric; 'not scored' items are counted apart, never averaged in.",
-                 bars=bars)
+    return Table(
+        "All items",
+        ["family", "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
+        rows,
+        note="n is the denominator: items scored for that metric; 'not scored' items are counted apart, never averaged in.",
+        bars=bars,
+    )
 
 
 def slice_tables(report: dict[str, Any]) -> list[Table]:
@@ -59,12 +73,28 @@ def slice_tables(report: dict[str, Any]) -> list[Table]:
         rows, bars = [], []
         for m in report["metrics"]:
             if m["slice_column"] == column and m.get("label") is None:
-                rows.append([m["slice_value"], _label(m), m["subject"], fmt(m["value"]), ci(m), str(m["n"]),
-                             str(m["n_unscored"]), flags(m)])
+                rows.append(
+                    [
+                        m["slice_value"],
+                        _label(m),
+                        m["subject"],
+                        fmt(m["value"]),
+                        ci(m),
+                        str(m["n"]),
+                        str(m["n_unscored"]),
+                        flags(m),
+                    ]
+                )
                 bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
         if rows:
-            tables.append(Table(f"By {column}", [column, "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
-                                rows, bars=bars))
+            tables.append(
+                Table(
+                    f"By {column}",
+                    [column, "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
+                    rows,
+                    bars=bars,
+                )
+            )
     return tables
 
 
@@ -83,9 +113,16 @@ def flip_table(report: dict[str, Any]) -> Table | None:
     flip = report.get("sections", {}).get("label_metrics", {}).get("flip_matrix")
     if not flip or not flip["labels"]:
         return None
-    rows = [[f"teacher: {label}"] + [str(c) for c in counts] for label, counts in zip(flip["labels"], flip["counts"])]
-    return Table("Label flips (rows: teacher, columns: student)", [""] + [f"student: {x}" for x in flip["labels"]], rows,
-                 note=f"{flip['flips']} of {flip['n']} items flipped.")
+    rows = [
+        [f"teacher: {label}"] + [str(c) for c in counts]
+        for label, counts in zip(flip["labels"], flip["counts"], strict=False)
+    ]
+    return Table(
+        "Label flips (rows: teacher, columns: student)",
+        [""] + [f"student: {x}" for x in flip["labels"]],
+        rows,
+        note=f"{flip['flips']} of {flip['n']} items flipped.",
+    )
 
 
 def counts_table(report: dict[str, Any]) -> Table:
@@ -102,8 +139,12 @@ def operations_table(report: dict[str, Any]) -> Table | None:
     if not ops:
         return None
     rows = []
-    for key, label in (("latency_ms", "latency ms (p50 / p95 / p99)"), ("cost_per_1k_calls_usd", "cost per 1,000 calls, USD"),
-                       ("input_tokens", "input tokens per call"), ("output_tokens", "output tokens per call")):
+    for key, label in (
+        ("latency_ms", "latency ms (p50 / p95 / p99)"),
+        ("cost_per_1k_calls_usd", "cost per 1,000 calls, USD"),
+        ("input_tokens", "input tokens per call"),
+        ("output_tokens", "output tokens per call"),
+    ):
         cells = []
         for side in ("teacher", "student"):
             d = ops[side].get(key)
@@ -138,10 +179,17 @@ def section_tables(report: dict[str, Any]) -> list[Table]:
     """Sections a check shaped as tables: ``{"title": ..., "header": [...], "rows": [[...]], "note": ...}``."""
     tables = []
     for check, section in report.get("sections", {}).items():
-        for key, value in section.items():
+        for _key, value in section.items():
             if _is_table(value):
                 rows = [[str(c) for c in row] for row in value["rows"]]
-                tables.append(Table(f"{value['title']} ({check})", [str(h) for h in value["header"]], rows, note=value.get("note")))
+                tables.append(
+                    Table(
+                        f"{value['title']} ({check})",
+                        [str(h) for h in value["header"]],
+                        rows,
+                        note=value.get("note"),
+                    )
+                )
     return tables
 
 
@@ -149,7 +197,9 @@ def other_sections(report: dict[str, Any]) -> dict[str, Any]:
     """Section content that is neither a table nor shown elsewhere, by check."""
     out = {}
     for check, section in report.get("sections", {}).items():
-        rest = {k: v for k, v in section.items() if not _is_table(v) and (check, k) not in _RENDERED_ELSEWHERE}
+        rest = {
+            k: v for k, v in section.items() if not _is_table(v) and (check, k) not in _RENDERED_ELSEWHERE
+        }
         if rest:
             out[check] = rest
     return out

@@ -22,9 +22,15 @@ def render_html(report: dict[str, Any]) -> str:
     )
     run = report["run"]
     return env.get_template("report.html.j2").render(
-        title=run["config"].get("name") or run["run_id"], run=run, set=report["set"], settings=report["settings"],
-        findings=report["findings"], missing=report["missing_outputs"],
-        tables=all_tables(report) + section_tables(report), notes=report.get("notes", []), other=other_sections(report),
+        title=run["config"].get("name") or run["run_id"],
+        run=run,
+        set=report["set"],
+        settings=report["settings"],
+        findings=report["findings"],
+        missing=report["missing_outputs"],
+        tables=all_tables(report) + section_tables(report),
+        notes=report.get("notes", []),
+        other=other_sections(report),
     )
 
 
@@ -33,7 +39,9 @@ def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for column in out.columns:
         if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+            out[column] = out[column].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+            )
             # Mixed str / number objects would not fit one Parquet type; text keeps every value.
             out[column] = out[column].map(lambda v: None if v is None else str(v))
     return out
@@ -43,7 +51,9 @@ def write_all(report: dict[str, Any], table: pd.DataFrame, folder: Path) -> None
     """Write every report file into ``folder`` (created if needed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "report.json").write_text(
+        json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
     flat = examples_frame(table)

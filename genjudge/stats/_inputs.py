@@ -61,7 +61,9 @@ def as_labels(y1: Any, y2: Any, labels: Sequence[Any] | None) -> tuple[np.ndarra
         try:
             labels = sorted(set(a.tolist()) | set(b.tolist()))
         except TypeError as exc:
-            raise DegenerateInputError(f"labels of mixed types cannot be ordered; pass labels= ({exc})") from None
+            raise DegenerateInputError(
+                f"labels of mixed types cannot be ordered; pass labels= ({exc})"
+            ) from None
     labels = list(labels)
     index = {lab: i for i, lab in enumerate(labels)}
     if len(index) != len(labels):
@@ -75,4 +77,6 @@ def as_labels(y1: Any, y2: Any, labels: Sequence[Any] | None) -> tuple[np.ndarra
 def require_varies(values: np.ndarray, name: str, statistic: str) -> None:
     """Raise when ``values`` is constant: ``statistic`` is undefined for it."""
     if values.size and np.all(values == values[0]):
-        raise DegenerateInputError(f"{statistic} is undefined: {name} is constant ({values[0].item()!r} for all {values.size} items)")
+        raise DegenerateInputError(
+            f"{statistic} is undefined: {name} is constant ({values[0].item()!r} for all {values.size} items)"
+        )

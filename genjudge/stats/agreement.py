@@ -140,7 +140,9 @@ def krippendorff_alpha(
             )
         import krippendorff
 
-        value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level, value_domain=domain))
+        value = float(
+            krippendorff.alpha(reliability_data=data, level_of_measurement=level, value_domain=domain)
+        )
     return AlphaResult("krippendorff_alpha", value, level, n_units, n_values)
 
 
@@ -150,9 +152,13 @@ def _reliability_matrix(reliability_data: Any) -> np.ndarray:
     try:
         data = np.array(reliability_data, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DegenerateInputError(f"reliability_data must be numeric raters x units (NaN for missing): {exc}") from None
+        raise DegenerateInputError(
+            f"reliability_data must be numeric raters x units (NaN for missing): {exc}"
+        ) from None
     if data.ndim != 2 or data.size == 0:
-        raise DegenerateInputError(f"reliability_data must be a non-empty raters x units matrix, got shape {data.shape}")
+        raise DegenerateInputError(
+            f"reliability_data must be a non-empty raters x units matrix, got shape {data.shape}"
+        )
     if np.isinf(data).any():
         raise DegenerateInputError("reliability_data has infinite values")
     return data
@@ -175,7 +181,9 @@ def _pairwise_alpha(data: np.ndarray, present: np.ndarray, m_u: np.ndarray, leve
                 d = ((a[:, None] - b[None, :]) / s) ** 2
             return np.where(s == 0, 0.0, d)
 
-        within = sum(dist(col[ok], col[ok]).sum() / (k - 1) for col, ok, k in zip(data.T, present.T, m_u, strict=True))
+        within = sum(
+            dist(col[ok], col[ok]).sum() / (k - 1) for col, ok, k in zip(data.T, present.T, m_u, strict=True)
+        )
         total = sum(dist(values[i : i + 2048], values).sum() for i in range(0, n, 2048))
     return float(1.0 - (n - 1) * within / total)
 
@@ -228,7 +236,9 @@ def fleiss_kappa(table: Any, *, from_counts: bool = False) -> AgreementResult:
         table = table.to_numpy()
     arr = np.asarray(table, dtype=object if not from_counts else float)
     if arr.ndim != 2 or arr.shape[0] == 0:
-        raise DegenerateInputError(f"Fleiss' kappa needs a non-empty items x raters table, got shape {arr.shape}")
+        raise DegenerateInputError(
+            f"Fleiss' kappa needs a non-empty items x raters table, got shape {arr.shape}"
+        )
     if from_counts:
         counts = arr.astype(float)
         if not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(counts != np.round(counts)):
@@ -236,7 +246,9 @@ def fleiss_kappa(table: Any, *, from_counts: bool = False) -> AgreementResult:
     else:
         flat = arr.ravel().tolist()
         if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in flat):
-            raise DegenerateInputError("Fleiss' kappa needs every item rated by every rater (no missing labels)")
+            raise DegenerateInputError(
+                "Fleiss' kappa needs every item rated by every rater (no missing labels)"
+            )
         cats = {v: i for i, v in enumerate(sorted(set(flat)))}
         counts = np.zeros((arr.shape[0], len(cats)))
         for row, labels in enumerate(arr.tolist()):
@@ -257,13 +269,17 @@ def fleiss_kappa(table: Any, *, from_counts: bool = False) -> AgreementResult:
 def exact_agreement(y1: Any, y2: Any) -> AgreementResult:
     """Share of items on which the two raters give the same value."""
     a, b = as_pair(y1, y2, numeric=False)
-    return AgreementResult("exact_agreement", float(np.mean([x == y for x, y in zip(a, b, strict=True)])), int(a.size))
+    return AgreementResult(
+        "exact_agreement", float(np.mean([x == y for x, y in zip(a, b, strict=True)])), int(a.size)
+    )
 
 
 def adjacent_agreement(y1: Any, y2: Any, *, tolerance: float = 1.0) -> AgreementResult:
     """Share of items on which the two ratings differ by at most ``tolerance`` (one scale point)."""
     a, b = as_pair(y1, y2)
-    return AgreementResult("adjacent_agreement", float(np.mean(np.abs(a - b) <= tolerance + 1e-12)), int(a.size))
+    return AgreementResult(
+        "adjacent_agreement", float(np.mean(np.abs(a - b) <= tolerance + 1e-12)), int(a.size)
+    )
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, *, labels: Sequence[Any] | None = None) -> ConfusionMatrix:
@@ -282,5 +298,10 @@ def binary_rates(y_true: Any, y_pred: Any, *, positive: Any = 1) -> BinaryRates:
     tp, fn = int((t & p).sum()), int((t & ~p).sum())
     tn, fp = int((~t & ~p).sum()), int((~t & p).sum())
     return BinaryRates(
-        tpr=tp / (tp + fn) if tp + fn else None, tnr=tn / (tn + fp) if tn + fp else None, tp=tp, fn=fn, tn=tn, fp=fp
+        tpr=tp / (tp + fn) if tp + fn else None,
+        tnr=tn / (tn + fp) if tn + fp else None,
+        tp=tp,
+        fn=fn,
+        tn=tn,
+        fp=fp,
     )

@@ -104,7 +104,9 @@ def summary_level_correlation(
     a, b = as_pair(metric, human, min_size=2)
     docs = as_vector(documents, "documents", numeric=False)
     if docs.size != a.size:
-        raise DegenerateInputError(f"documents must have one entry per item, got {docs.size} for {a.size} items")
+        raise DegenerateInputError(
+            f"documents must have one entry per item, got {docs.size} for {a.size} items"
+        )
     values, skipped = [], 0
     order = np.argsort(docs.astype(str), kind="stable")
     keys = docs.astype(str)[order]
@@ -121,12 +123,16 @@ def summary_level_correlation(
     return MetaCorrelation(method, "summary", float(np.mean(values)), int(a.size), len(values), skipped)
 
 
-def system_level_correlation(metric: Any, human: Any, *, systems: Any, method: Method = "spearman") -> MetaCorrelation:
+def system_level_correlation(
+    metric: Any, human: Any, *, systems: Any, method: Method = "spearman"
+) -> MetaCorrelation:
     """Correlation between the systems' mean metric score and mean human score."""
     a, b = as_pair(metric, human, min_size=2)
     sys_ = as_vector(systems, "systems", numeric=False).astype(str)
     if sys_.size != a.size:
-        raise DegenerateInputError(f"systems must have one entry per item, got {sys_.size} for {a.size} items")
+        raise DegenerateInputError(
+            f"systems must have one entry per item, got {sys_.size} for {a.size} items"
+        )
     names = sorted(set(sys_.tolist()))
     if len(names) < 2:
         raise DegenerateInputError(f"system-level {method} needs at least 2 systems, got {len(names)}")

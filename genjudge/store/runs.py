@@ -54,7 +54,9 @@ class RunStore:
                 raise StoreError(f"cannot open the store {self.url}: {exc}") from None
         return self._engine
 
-    def save(self, record: RunRecord, report: dict[str, Any], table: pd.DataFrame, statuses: list[str]) -> None:
+    def save(
+        self, record: RunRecord, report: dict[str, Any], table: pd.DataFrame, statuses: list[str]
+    ) -> None:
         """Store a run with its report and per-example rows, in one transaction."""
         # One JSON document per row, straight from pandas (no decode / re-encode round trip).
         # Split on "\n" only: JSON escapes newlines in strings, but not U+2028, which splitlines() would cut at.
@@ -79,14 +81,25 @@ class RunStore:
                 conn.execute(
                     examples.insert(),
                     [
-                        {"run_id": record.run_id, "position": i, "item_id": ids[i], "status": statuses[i], "data": line}
+                        {
+                            "run_id": record.run_id,
+                            "position": i,
+                            "item_id": ids[i],
+                            "status": statuses[i],
+                            "data": line,
+                        }
                         for i, line in enumerate(lines)
                     ],
                 )
 
     def find_same_inputs(self, inputs_hash: str) -> str | None:
         """The earliest run with identical inputs, if any."""
-        query = sa.select(runs.c.run_id).where(runs.c.inputs_hash == inputs_hash).order_by(runs.c.created_at).limit(1)
+        query = (
+            sa.select(runs.c.run_id)
+            .where(runs.c.inputs_hash == inputs_hash)
+            .order_by(runs.c.created_at)
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar()
 
@@ -97,11 +110,17 @@ class RunStore:
             result = []
             for row in conn.execute(query).mappings():
                 report = json.loads(row["report"])
-                result.append({
-                    "run_id": row["run_id"], "created_at": row["created_at"], "name": row["name"],
-                    "task": row["task"], "set_fingerprint": row["set_fingerprint"],
-                    "items": report.get("counts", {}).get("items"), "headline": report.get("headline", {}),
-                })
+                result.append(
+                    {
+                        "run_id": row["run_id"],
+                        "created_at": row["created_at"],
+                        "name": row["name"],
+                        "task": row["task"],
+                        "set_fingerprint": row["set_fingerprint"],
+                        "items": report.get("counts", {}).get("items"),
+                        "headline": report.get("headline", {}),
+                    }
+                )
             return result
 
     def get(self, run_id: str) -> tuple[RunRecord, dict[str, Any]]:

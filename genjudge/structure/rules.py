@@ -63,7 +63,9 @@ class RequiredSectionsRule(_Rule):
     sections: list[str] = Field(min_length=1)
 
 
-FormatRule = Annotated[RegexRule | LengthRule | RequiredFieldsRule | RequiredSectionsRule, Field(discriminator="kind")]
+FormatRule = Annotated[
+    RegexRule | LengthRule | RequiredFieldsRule | RequiredSectionsRule, Field(discriminator="kind")
+]
 _RULES = TypeAdapter(list[FormatRule])
 
 
@@ -94,7 +96,9 @@ class CompiledRule:
             hit = self.regex.search(text) is not None
             if hit == r.must_match:
                 return RuleOutcome(True)
-            return RuleOutcome(False, f"{'no match' if r.must_match else 'forbidden match'} for /{r.pattern}/")
+            return RuleOutcome(
+                False, f"{'no match' if r.must_match else 'forbidden match'} for /{r.pattern}/"
+            )
         if r.kind == "length":
             size = len(text) if r.unit == "chars" else len(text.split())
             if r.min is not None and size < r.min:
@@ -102,7 +106,7 @@ class CompiledRule:
             if r.max is not None and size > r.max:
                 return RuleOutcome(False, f"{size} {r.unit} > max {r.max}")
             return RuleOutcome(True)
-        missing = [s for s, p in zip(r.sections, self.section_patterns) if not p.search(text)]
+        missing = [s for s, p in zip(r.sections, self.section_patterns, strict=False) if not p.search(text)]
         return RuleOutcome(not missing, f"missing sections: {', '.join(missing)}" if missing else None)
 
 
@@ -111,7 +115,9 @@ def compile_rules(rules: list[Any]) -> list[CompiledRule]:
     try:
         parsed = _RULES.validate_python(rules)
     except ValidationError as exc:
-        raise ConfigError(f"invalid format rule: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+        raise ConfigError(
+            f"invalid format rule: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
+        ) from None
     seen: set[str] = set()
     out = []
     for rule in parsed:
@@ -122,7 +128,9 @@ def compile_rules(rules: list[Any]) -> list[CompiledRule]:
             try:
                 out.append(CompiledRule(rule, regex=re.compile(rule.pattern)))
             except re.error as exc:
-                raise ConfigError(f"format rule {rule.name!r}: invalid regular expression {rule.pattern!r}: {exc}") from None
+                raise ConfigError(
+                    f"format rule {rule.name!r}: invalid regular expression {rule.pattern!r}: {exc}"
+                ) from None
         elif rule.kind == "length":
             if rule.min is None and rule.max is None:
                 raise ConfigError(f"format rule {rule.name!r}: give min, max or both")
@@ -131,7 +139,9 @@ def compile_rules(rules: list[Any]) -> list[CompiledRule]:
             out.append(CompiledRule(rule))
         elif rule.kind == "required_sections":
             pats = tuple(
-                re.compile(rf"^[ \t]*(?:#+[ \t]*)?\**{re.escape(s)}\**[ \t]*:?[ \t]*(?:$|(?<=:).*$)", re.I | re.M)
+                re.compile(
+                    rf"^[ \t]*(?:#+[ \t]*)?\**{re.escape(s)}\**[ \t]*:?[ \t]*(?:$|(?<=:).*$)", re.I | re.M
+                )
                 for s in rule.sections
             )
             out.append(CompiledRule(rule, section_patterns=pats))

@@ -26,10 +26,19 @@ __all__ = ["Failure", "SchemaValidator", "generalise_path", "load_schema"]
 
 # Formats jsonschema knows, and the ones it knows but only checks with an optional package.
 _OPTIONAL_FORMAT_PACKAGES = {
-    "hostname": "fqdn", "idn-hostname": "idna", "uri": "rfc3987", "uri-reference": "rfc3987",
-    "iri": "rfc3987", "iri-reference": "rfc3987", "duration": "isoduration",
-    "uri-template": "uri-template", "color": "webcolors", "json-pointer": "jsonpointer",
-    "relative-json-pointer": "jsonpointer", "date-time": "rfc3339-validator", "time": "rfc3339-validator",
+    "hostname": "fqdn",
+    "idn-hostname": "idna",
+    "uri": "rfc3987",
+    "uri-reference": "rfc3987",
+    "iri": "rfc3987",
+    "iri-reference": "rfc3987",
+    "duration": "isoduration",
+    "uri-template": "uri-template",
+    "color": "webcolors",
+    "json-pointer": "jsonpointer",
+    "relative-json-pointer": "jsonpointer",
+    "date-time": "rfc3339-validator",
+    "time": "rfc3339-validator",
 }
 _KNOWN_DRAFTS = frozenset(
     {
@@ -96,8 +105,11 @@ class SchemaValidator:
         from jsonschema import validators
 
         self.schema = load_schema(schema)
-        default = {"2020-12": jsonschema.Draft202012Validator, "7": jsonschema.Draft7Validator,
-                   "4": jsonschema.Draft4Validator}.get(default_draft)
+        default = {
+            "2020-12": jsonschema.Draft202012Validator,
+            "7": jsonschema.Draft7Validator,
+            "4": jsonschema.Draft4Validator,
+        }.get(default_draft)
         if default is None:
             raise ConfigError(f"unknown default_draft {default_draft!r}; use 2020-12, 7 or 4")
         if isinstance(self.schema, dict) and "$schema" in self.schema:
@@ -121,9 +133,13 @@ class SchemaValidator:
         out = []
         for fmt in self.unchecked_formats:
             if fmt in _OPTIONAL_FORMAT_PACKAGES:
-                out.append(f"format {fmt!r} is not checked: install {_OPTIONAL_FORMAT_PACKAGES[fmt]} (jsonschema[format]).")
+                out.append(
+                    f"format {fmt!r} is not checked: install {_OPTIONAL_FORMAT_PACKAGES[fmt]} (jsonschema[format])."
+                )
             else:
-                out.append(f"format {fmt!r} is not a format jsonschema knows; it is an annotation and not checked.")
+                out.append(
+                    f"format {fmt!r} is not a format jsonschema knows; it is an annotation and not checked."
+                )
         return out
 
     def failures(self, instance: Any) -> list[Failure]:

@@ -31,7 +31,6 @@ from genjudge.stats import (
     binary_rates,
     bootstrap_ci,
     cohen_kappa,
-    confusion_matrix,
     exact_agreement,
     kendall_tau_b,
     krippendorff_alpha,
@@ -78,7 +77,9 @@ def loo_agreement(h: np.ndarray, j: np.ndarray, scale: Scale) -> tuple[float, fl
     return _loo(h, j, others, scale, np.arange(h.shape[1]))
 
 
-def _loo(h: np.ndarray, j: np.ndarray, others: list[np.ndarray], scale: Scale, i: np.ndarray) -> tuple[float, float]:
+def _loo(
+    h: np.ndarray, j: np.ndarray, others: list[np.ndarray], scale: Scale, i: np.ndarray
+) -> tuple[float, float]:
     # The consensus is a per-item quantity: computed once, then indexed by each resample.
     level = _pair_level(scale)
     if not others:
@@ -114,7 +115,9 @@ def statistic_functions(h: np.ndarray, j: np.ndarray, scale: Scale) -> dict[str,
         fns["exact_agreement"] = lambda i: exact_agreement(j[i], r[i]).value
         fns["adjacent_agreement"] = lambda i: adjacent_agreement(j[i], r[i]).value
         if labels is not None and np.isin(j, labels).all():
-            fns["cohen_kappa_quadratic"] = lambda i: cohen_kappa(j[i], r[i], weights="quadratic", labels=labels).value
+            fns["cohen_kappa_quadratic"] = lambda i: (
+                cohen_kappa(j[i], r[i], weights="quadratic", labels=labels).value
+            )
         return fns
     has = ~np.isnan(cons)
     labels = scale.domain()
@@ -126,6 +129,7 @@ def statistic_functions(h: np.ndarray, j: np.ndarray, scale: Scale) -> dict[str,
     fns["exact_agreement"] = on_majority(lambda t, p: exact_agreement(t, p).value)
     pos = scale.positive_code
     if pos is not None:
+
         def rate(t: np.ndarray, p: np.ndarray, which: str) -> float:
             v = getattr(binary_rates(t, p, positive=pos), which)
             return float("nan") if v is None else v
@@ -174,7 +178,13 @@ def bootstrap_bundle(
         return 0.0
 
     if live and resamples != 0:
-        bootstrap_ci(all_at_once, n, resamples=resamples or policy.resamples, confidence=policy.confidence, rng=policy.seed)
+        bootstrap_ci(
+            all_at_once,
+            n,
+            resamples=resamples or policy.resamples,
+            confidence=policy.confidence,
+            rng=policy.seed,
+        )
     names = list(fns)
     if {"human_alpha", "alpha_with_judge"} <= set(fns):
         # Paired: the same resamples, so the interval of the difference is the difference's own.
@@ -194,8 +204,14 @@ def bootstrap_bundle(
             drawn, undefined = int(d.size), int((~np.isfinite(d)).sum())
             lo, hi = percentile_interval(d, policy.confidence)
         out[name] = StatValue(
-            name=name, value=points[name], ci_low=lo, ci_high=hi, n=n, reason=reasons.get(name),
-            undefined_draws=undefined, draws=drawn,
+            name=name,
+            value=points[name],
+            ci_low=lo,
+            ci_high=hi,
+            n=n,
+            reason=reasons.get(name),
+            undefined_draws=undefined,
+            draws=drawn,
         )
     return out
 

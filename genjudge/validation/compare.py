@@ -24,7 +24,12 @@ interval describes only the resamples where agreement exists (rare classes drawn
 
 
 def validate_dimension(
-    sample: RatedSample, verdicts: pd.DataFrame, dimension: str, policy: Policy, *, item_ids: list[str] | None = None
+    sample: RatedSample,
+    verdicts: pd.DataFrame,
+    dimension: str,
+    policy: Policy,
+    *,
+    item_ids: list[str] | None = None,
 ) -> DimensionResult:
     """Measure the judge against the humans on ``dimension`` and apply ``policy``."""
     scale = sample.scale(dimension)
@@ -33,9 +38,17 @@ def validate_dimension(
     if v.empty:
         # A dimension the judge was not asked about is not validated: never skipped silently.
         return DimensionResult(
-            dimension=dimension, level=scale.level, n_items=0, n_unscored=len(ids), unscored_reasons={NO_VERDICT: len(ids)},
-            n_raters=len(raters), primary=StatValue(name="judge_alpha", value=None, reason="no verdicts"), ceiling=None,
-            stats={}, outcome="insufficient", reason="no verdicts",
+            dimension=dimension,
+            level=scale.level,
+            n_items=0,
+            n_unscored=len(ids),
+            unscored_reasons={NO_VERDICT: len(ids)},
+            n_raters=len(raters),
+            primary=StatValue(name="judge_alpha", value=None, reason="no verdicts"),
+            ceiling=None,
+            stats={},
+            outcome="insufficient",
+            reason="no verdicts",
         )
     judged = v.reindex(ids)
     j_all = judged["value"].to_numpy(dtype=float)
@@ -90,10 +103,14 @@ def _meta_functions(sample: RatedSample, ids: list[str], h: np.ndarray, j: np.nd
     fns = {}
     if sample.manifest.document:
         docs = np.array([str(x) for x in sample.item_column(sample.manifest.document, ids)], dtype=object)
-        fns["summary_level_kendall"] = lambda i: summary_level_correlation(j[i], cons[i], documents=docs[i], method="kendall").value
+        fns["summary_level_kendall"] = lambda i: (
+            summary_level_correlation(j[i], cons[i], documents=docs[i], method="kendall").value
+        )
     if sample.manifest.system:
         systems = np.array([str(x) for x in sample.item_column(sample.manifest.system, ids)], dtype=object)
-        fns["system_level_kendall"] = lambda i: system_level_correlation(j[i], cons[i], systems=systems[i], method="kendall").value
+        fns["system_level_kendall"] = lambda i: (
+            system_level_correlation(j[i], cons[i], systems=systems[i], method="kendall").value
+        )
     return fns
 
 
@@ -110,7 +127,9 @@ def _slices(
             hs, js = h[:, pos], j[pos]
             small = pos.size < policy.min_slice_items
             # A slice too small to trust gets its point value only: no interval to misread.
-            stats = bootstrap_bundle(loo_functions(hs, js, scale), pos.size, policy, resamples=0 if small else resamples)
+            stats = bootstrap_bundle(
+                loo_functions(hs, js, scale), pos.size, policy, resamples=0 if small else resamples
+            )
             bias = None
             if scale.level != "nominal":
                 bias = float(np.mean(js - consensus(hs, scale)))
@@ -153,7 +172,12 @@ def _worst(
         order = [p for p in np.argsort(-np.abs(gap), kind="stable") if abs(gap[p]) > 0][:k]
     else:
         # Strongest disagreement first: the judge against a majority that most humans share.
-        share = np.array([np.mean(h[~np.isnan(h[:, p]), p] == cons[p]) if not np.isnan(cons[p]) else 0 for p in range(len(ids))])
+        share = np.array(
+            [
+                np.mean(h[~np.isnan(h[:, p]), p] == cons[p]) if not np.isnan(cons[p]) else 0
+                for p in range(len(ids))
+            ]
+        )
         wrong = np.flatnonzero((j != cons) & ~np.isnan(cons))
         order = list(wrong[np.argsort(-share[wrong], kind="stable")][:k])
         gap = np.full(len(ids), np.nan)
@@ -194,7 +218,10 @@ def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
         return "insufficient", f"{r.n_items} scored items, fewer than the policy's minimum {policy.min_items}"
     rate = r.n_unscored / total if total else 0.0
     if rate > policy.max_unscored_rate:
-        return "rejected", f"{r.n_unscored} of {total} items unscored ({rate:.0%} > {policy.max_unscored_rate:.0%})"
+        return (
+            "rejected",
+            f"{r.n_unscored} of {total} items unscored ({rate:.0%} > {policy.max_unscored_rate:.0%})",
+        )
     p, lo = r.primary, r.primary.ci_low
     if p.draws and p.undefined_draws / p.draws > MAX_UNDEFINED_DRAWS:
         return "insufficient", (
@@ -220,7 +247,10 @@ def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
                 f"lower bound {lo:.3f} < tentative bar {policy.tentative}; the humans' own agreement {ceil:.3f} is under "
                 f"{policy.min_ceiling}, so matching them is not evidence"
             )
-        return "rejected", f"lower bound {lo:.3f} < tentative bar {policy.tentative} and < human ceiling {ceil:.3f} - {policy.ceiling_margin}"
+        return (
+            "rejected",
+            f"lower bound {lo:.3f} < tentative bar {policy.tentative} and < human ceiling {ceil:.3f} - {policy.ceiling_margin}",
+        )
     return "rejected", f"lower bound {lo:.3f} < tentative bar {policy.tentative}"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
-from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -46,10 +46,12 @@ def decide(
     level = weakest([r.outcome for r in results])
     explanation = explain(results, policy)
     if subset is not None:
-        explanation.insert(0, f"validated on a subset of the rated sample: {subset} (fingerprint of the subset).")
+        explanation.insert(
+            0, f"validated on a subset of the rated sample: {subset} (fingerprint of the subset)."
+        )
     return Decision(
         decision_id=uuid.uuid4().hex,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         judge_provider=judge_provider,
         judge_model=judge_model,
         rubric_id=rubric_id,
@@ -73,7 +75,11 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
     for r in results:
         p, c = r.primary, r.ceiling
         verdict = "accepted (" + r.outcome.replace("_", " ") + ")" if r.outcome in ACCEPTED else r.outcome
-        ceiling = f"; humans reach {describe(c.value)} [{describe(c.ci_low)}, {describe(c.ci_high)}] against each other" if c else ""
+        ceiling = (
+            f"; humans reach {describe(c.value)} [{describe(c.ci_low)}, {describe(c.ci_high)}] against each other"
+            if c
+            else ""
+        )
         lines.append(
             f"{r.dimension}: {verdict}. Judge vs human consensus alpha {describe(p.value)} "
             f"[{describe(p.ci_low)}, {describe(p.ci_high)}] on {r.n_items} items ({_unscored(r)}){ceiling}: {r.reason}."
@@ -92,17 +98,29 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
                 f"[{describe(bias.ci_low)}, {describe(bias.ci_high)}]."
             )
         elif bias is not None and bias.value is not None:
-            lines.append(f"{r.dimension}: no systematic direction (bias {bias.value:+.3f}, interval includes 0).")
+            lines.append(
+                f"{r.dimension}: no systematic direction (bias {bias.value:+.3f}, interval includes 0)."
+            )
         if r.confusion:
             labels, counts = r.confusion["labels"], r.confusion["counts"]
-            off = [(counts[a][b], labels[a], labels[b]) for a in range(len(labels)) for b in range(len(labels)) if a != b]
+            off = [
+                (counts[a][b], labels[a], labels[b])
+                for a in range(len(labels))
+                for b in range(len(labels))
+                if a != b
+            ]
             off.sort(reverse=True)
             if off and off[0][0]:
                 top = ", ".join(f"humans '{a}' -> judge '{b}': {n}" for n, a, b in off[:3] if n)
                 lines.append(f"{r.dimension}: most frequent disagreements: {top}.")
         trusted = [s for s in r.slices if not s.too_small and s.judge.value is not None]
         if trusted:
-            worst = min(trusted, key=lambda s: s.judge.value - (s.ceiling.value if s.ceiling and s.ceiling.value is not None else 0))
+            worst = min(
+                trusted,
+                key=lambda s: (
+                    s.judge.value - (s.ceiling.value if s.ceiling and s.ceiling.value is not None else 0)
+                ),
+            )
             ceil = f" vs human ceiling {describe(worst.ceiling.value)}" if worst.ceiling else ""
             bias_s = f", bias {worst.bias:+.2f}" if worst.bias is not None else ""
             lines.append(
@@ -111,7 +129,9 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
             )
         small = [s for s in r.slices if s.too_small]
         if small:
-            lines.append(f"{r.dimension}: {len(small)} slice(s) under {policy.min_slice_items} items are shown but not trusted.")
+            lines.append(
+                f"{r.dimension}: {len(small)} slice(s) under {policy.min_slice_items} items are shown but not trusted."
+            )
         if r.worst_items:
             items = "; ".join(
                 f"{w.item_id} (judge {w.judge}, humans {'/'.join(w.humans)})" for w in r.worst_items[:3]
@@ -121,5 +141,9 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
 
 
 def _unscored(r: DimensionResult) -> str:
-    causes = ", ".join(f"{n} {'with no verdict' if k == NO_VERDICT else k}" for k, n in r.unscored_reasons.items() if k != "unscored")
+    causes = ", ".join(
+        f"{n} {'with no verdict' if k == NO_VERDICT else k}"
+        for k, n in r.unscored_reasons.items()
+        if k != "unscored"
+    )
     return f"{r.n_unscored} unscored" + (f", {causes}" if causes else "")

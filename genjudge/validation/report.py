@@ -12,7 +12,11 @@ def _ci(s: StatValue | None, *, short: bool = False) -> str:
         return f"{s.value:.3f}"
     undefined = ""
     if s.undefined_draws:
-        undefined = f" ({s.undefined_draws}/{s.draws} undefined)" if short else f" (undefined on {s.undefined_draws} of {s.draws} resamples)"
+        undefined = (
+            f" ({s.undefined_draws}/{s.draws} undefined)"
+            if short
+            else f" (undefined on {s.undefined_draws} of {s.draws} resamples)"
+        )
     return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]{undefined}"
 
 
@@ -52,9 +56,16 @@ def to_markdown(d: Decision) -> str:
         ]
         if r.confusion:
             labels = r.confusion["labels"]
-            out += ["Confusion (rows: human majority, columns: judge):", "", "| | " + " | ".join(labels) + " |",
-                    "|---" * (len(labels) + 1) + "|"]
-            out += [f"| {lab} | " + " | ".join(map(str, row)) + " |" for lab, row in zip(labels, r.confusion["counts"], strict=True)]
+            out += [
+                "Confusion (rows: human majority, columns: judge):",
+                "",
+                "| | " + " | ".join(labels) + " |",
+                "|---" * (len(labels) + 1) + "|",
+            ]
+            out += [
+                f"| {lab} | " + " | ".join(map(str, row)) + " |"
+                for lab, row in zip(labels, r.confusion["counts"], strict=True)
+            ]
             out.append("")
         if r.slices:
             out += ["| slice | n | judge alpha | human ceiling | bias | |", "|---|---|---|---|---|---|"]
@@ -68,9 +79,16 @@ def to_markdown(d: Decision) -> str:
             out += ["Worst items:", ""]
             for w in r.worst_items:
                 why = f": {w.rationale}" if w.rationale else ""
-                out.append(f"- `{w.item_id}` judge {w.judge}, humans {'/'.join(w.humans)} (consensus {w.consensus}){why}")
+                out.append(
+                    f"- `{w.item_id}` judge {w.judge}, humans {'/'.join(w.humans)} (consensus {w.consensus}){why}"
+                )
             out.append("")
     if d.judge_cost:
         c = d.judge_cost
-        out += ["## Judge cost", "", ", ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in c.items()), ""]
+        out += [
+            "## Judge cost",
+            "",
+            ", ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in c.items()),
+            "",
+        ]
     return "\n".join(out)

@@ -22,7 +22,9 @@ from genjudge.labels import RatedSample
 from genjudge.records import Status
 
 
-def pick_items(sample: RatedSample, dimension: str, limit: int | None, seed: int, *, stratify: bool = False) -> list[str]:
+def pick_items(
+    sample: RatedSample, dimension: str, limit: int | None, seed: int, *, stratify: bool = False
+) -> list[str]:
     """The items to judge: all rated items, or a seeded random ``limit`` of them.
 
     ``stratify``: an equal share from each human-consensus class (majority label or rounded
@@ -76,10 +78,14 @@ async def judge_sample(
     fields = fields or {}
     unknown = set(fields) - set(rubric.fields)
     if unknown:
-        raise ConfigError(f"--field names {sorted(unknown)}, which rubric {rubric.id!r} does not have ({rubric.fields})")
+        raise ConfigError(
+            f"--field names {sorted(unknown)}, which rubric {rubric.id!r} does not have ({rubric.fields})"
+        )
     rows = [{f: sample.items.get(i, {}).get(fields.get(f, f)) for f in rubric.fields} for i in item_ids]
     if not sample.items:
-        raise ConfigError("the sample has no items file: the judge has nothing to read (use --verdicts instead)")
+        raise ConfigError(
+            "the sample has no items file: the judge has nothing to read (use --verdicts instead)"
+        )
     if rubric.kind == "label" and set(rubric.fields) == {"text_a", "text_b"}:
         verdicts = await judge.equivalence([(r["text_a"], r["text_b"]) for r in rows], rubric=rubric)
     else:
@@ -91,7 +97,10 @@ async def judge_sample(
             try:
                 value = scale.code(v.value if v.value is not None else v.label)
             except ValueError as exc:
-                status, reason = Status.UNSCORED.value, f"verdict {v.value!r} is off the sample's scale: {exc}"
+                status, reason = (
+                    Status.UNSCORED.value,
+                    f"verdict {v.value!r} is off the sample's scale: {exc}",
+                )
         raw = v.value if v.status is Status.OK and v.value is not None else v.label
         out.append(
             {

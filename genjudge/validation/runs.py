@@ -17,12 +17,14 @@ def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
     from genjudge.checks.base import MeanMetric
     from genjudge.runner import build_checks
 
-    return sorted({
-        (spec.rubric_id, spec.rubric_version or "")
-        for check in build_checks(config)
-        for spec in check.metrics()
-        if isinstance(spec, MeanMetric) and spec.rubric_id is not None
-    })
+    return sorted(
+        {
+            (spec.rubric_id, spec.rubric_version or "")
+            for check in build_checks(config)
+            for spec in check.metrics()
+            if isinstance(spec, MeanMetric) and spec.rubric_id is not None
+        }
+    )
 
 
 def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) -> dict[str, bool]:

@@ -84,7 +84,9 @@ def save_decision(store_url: str, decision: Decision) -> None:
         raise StoreError(f"cannot save the decision to {store_url}: {exc}") from exc
 
 
-def lookup_decision(store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str) -> Decision | None:
+def lookup_decision(
+    store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str
+) -> Decision | None:
     """The latest decision for this judge and rubric version, or None when it was never validated.
 
     The runner calls this: ``decision is not None and decision.accepted`` means validated.

@@ -39,7 +39,9 @@ def read_verdicts(path: Path | str, sample: RatedSample) -> pd.DataFrame:
         if item_id in (None, ""):
             raise InputError(path, line, "item_id", "missing")
         if dim not in sample.manifest.dimensions:
-            raise InputError(path, line, "dimension", f"{dim!r} is not a dimension of the sample {sample.dimensions}")
+            raise InputError(
+                path, line, "dimension", f"{dim!r} is not a dimension of the sample {sample.dimensions}"
+            )
         key = (str(item_id), str(dim))
         if key in seen:
             raise InputError(path, line, "item_id", f"{key} has two verdicts (first on line {seen[key]})")
@@ -53,7 +55,9 @@ def read_verdicts(path: Path | str, sample: RatedSample) -> pd.DataFrame:
             try:
                 value = sample.scale(str(dim)).code(raw)
             except ValueError as exc:
-                raise InputError(path, line, "value", f"{exc} (status ok needs a value on the scale)") from None
+                raise InputError(
+                    path, line, "value", f"{exc} (status ok needs a value on the scale)"
+                ) from None
         rows.append(
             {
                 "item_id": key[0],
@@ -77,7 +81,16 @@ def write_verdicts(path: Path | str, frame: pd.DataFrame) -> None:
         w.writerow(COLUMNS)
         for row in frame.itertuples(index=False):
             ok = row.status == Status.OK.value
-            w.writerow([row.item_id, row.dimension, row.raw if ok else "", row.status, row.reason or "", row.rationale or ""])
+            w.writerow(
+                [
+                    row.item_id,
+                    row.dimension,
+                    row.raw if ok else "",
+                    row.status,
+                    row.reason or "",
+                    row.rationale or "",
+                ]
+            )
 
 
 def imported_source(path: Path | str) -> str:

@@ -19,14 +19,22 @@ def random_table(n: int = 600, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     truth = rng.choice(LABELS, n, p=[0.5, 0.3, 0.15, 0.05])
     pred = np.where(rng.random(n) < 0.7, truth, rng.choice(LABELS, n))
-    return pd.DataFrame({
-        "truth": truth.astype(object), "pred": pred.astype(object),
-        "correct": (truth == pred).astype(float), "region": rng.choice(["north", "south", "west"], n),
-    })
+    return pd.DataFrame(
+        {
+            "truth": truth.astype(object),
+            "pred": pred.astype(object),
+            "correct": (truth == pred).astype(float),
+            "region": rng.choice(["north", "south", "west"], n),
+        }
+    )
 
 
 def by(metrics, name, column=None, value=None, label=None):
-    found = [m for m in metrics if m.metric == name and m.slice_column == column and m.slice_value == value and m.label == label]
+    found = [
+        m
+        for m in metrics
+        if m.metric == name and m.slice_column == column and m.slice_value == value and m.label == label
+    ]
     assert len(found) == 1, (name, column, value, label, found)
     return found[0]
 
@@ -35,11 +43,15 @@ def test_confusion_metrics_match_sklearn_overall_and_per_slice():
     table = random_table()
     spec = ConfusionMetrics(Family.QUALITY, "student", "truth", "pred", with_accuracy=True)
     metrics = aggregate(table, [spec], ["region"], Settings(resamples=200))
-    for column, value, rows in [(None, None, table)] + [("region", r, table[table.region == r]) for r in ("north", "south", "west")]:
+    for column, value, rows in [(None, None, table)] + [
+        ("region", r, table[table.region == r]) for r in ("north", "south", "west")
+    ]:
         y, p = rows.truth.to_numpy(str), rows.pred.to_numpy(str)
         assert by(metrics, "accuracy_score", column, value).value == pytest.approx(accuracy_score(y, p))
         for avg in ("precision", "recall", "f1"):
-            expected = precision_recall_fscore_support(y, p, average="macro", zero_division=0)[("precision", "recall", "f1").index(avg)]
+            expected = precision_recall_fscore_support(y, p, average="macro", zero_division=0)[
+                ("precision", "recall", "f1").index(avg)
+            ]
             assert by(metrics, f"macro_{avg}_score", column, value).value == pytest.approx(expected)
         labels = sorted(set(y) | set(p))
         pr, rc, f1, support = precision_recall_fscore_support(y, p, labels=labels, zero_division=0)
@@ -61,8 +73,12 @@ def test_prf_handles_classes_never_predicted_like_sklearn():
 
 def test_mean_metric_counts_denominators_and_excludes_unscored():
     table = pd.DataFrame({"v": [1.0, 0.0, np.nan, 1.0, np.nan], "s": ["x", "x", "x", "y", None]})
-    metrics = aggregate(table, [MeanMetric("agreement_rate", Family.FIDELITY, "student_vs_teacher", "v")], ["s"],
-                        Settings(resamples=200, min_support=2))
+    metrics = aggregate(
+        table,
+        [MeanMetric("agreement_rate", Family.FIDELITY, "student_vs_teacher", "v")],
+        ["s"],
+        Settings(resamples=200, min_support=2),
+    )
     overall = by(metrics, "agreement_rate")
     assert (overall.value, overall.n, overall.n_unscored) == (pytest.approx(2 / 3), 3, 2)
     x = by(metrics, "agreement_rate", "s", "x")
@@ -73,7 +89,12 @@ def test_mean_metric_counts_denominators_and_excludes_unscored():
 
 def test_empty_slice_has_no_value_not_zero():
     table = pd.DataFrame({"v": [np.nan, np.nan, 1.0], "s": ["x", "x", "y"]})
-    metrics = aggregate(table, [MeanMetric("agreement_rate", Family.FIDELITY, "student_vs_teacher", "v")], ["s"], Settings(resamples=100))
+    metrics = aggregate(
+        table,
+        [MeanMetric("agreement_rate", Family.FIDELITY, "student_vs_teacher", "v")],
+        ["s"],
+        Settings(resamples=100),
+    )
     empty = by(metrics, "agreement_rate", "s", "x")
     assert empty.value is None and empty.n == 0 and empty.n_unscored == 2 and empty.ci_low is None
 
@@ -83,17 +104,25 @@ def test_bootstrap_interval_hand_checked():
     # P(0) = 1/256, P(.25) = 12/256, P(.5) = 54/256, P(.75) = 108/256, P(1) = 81/256.
     # The 2.5% quantile: cumulative 0.004 at 0, 0.051 at .25 -> .25; the 97.5% quantile: 1.0.
     table = pd.DataFrame({"v": [0.0, 1.0, 1.0, 1.0]})
-    m = aggregate(table, [MeanMetric("agreement_rate", Family.FIDELITY, "s", "v")], [], Settings(resamples=1000))[0]
+    m = aggregate(
+        table, [MeanMetric("agreement_rate", Family.FIDELITY, "s", "v")], [], Settings(resamples=1000)
+    )[0]
     assert (m.value, m.ci_low, m.ci_high, m.ci_method) == (0.75, 0.25, 1.0, "multinomial")
-    constant = aggregate(pd.DataFrame({"v": [1.0] * 50}), [MeanMetric("a", Family.FIDELITY, "s", "v")], [], Settings())[0]
+    constant = aggregate(
+        pd.DataFrame({"v": [1.0] * 50}), [MeanMetric("a", Family.FIDELITY, "s", "v")], [], Settings()
+    )[0]
     assert (constant.ci_low, constant.ci_high) == (1.0, 1.0)
 
 
 def test_multinomial_bootstrap_matches_item_resampling():
     rng = np.random.default_rng(11)
     values = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], 300, p=[0.1, 0.2, 0.3, 0.25, 0.15])
-    m = aggregate(pd.DataFrame({"v": values}), [MeanMetric("score", Family.QUALITY, "s", "v")], [],
-                  Settings(resamples=4000))[0]
+    m = aggregate(
+        pd.DataFrame({"v": values}),
+        [MeanMetric("score", Family.QUALITY, "s", "v")],
+        [],
+        Settings(resamples=4000),
+    )[0]
     lo, hi = bootstrap_ci(lambda i: values[i].mean(), len(values), resamples=4000, rng=5)
     assert m.ci_low == pytest.approx(lo, abs=0.03) and m.ci_high == pytest.approx(hi, abs=0.03)
 
@@ -101,12 +130,19 @@ def test_multinomial_bootstrap_matches_item_resampling():
 def test_continuous_values_resample_and_large_n_uses_normal_limit():
     rng = np.random.default_rng(2)
     small = rng.normal(0.7, 0.1, 500)
-    m = aggregate(pd.DataFrame({"v": small}), [MeanMetric("sim", Family.FIDELITY, "s", "v")], [], Settings(resamples=500))[0]
+    m = aggregate(
+        pd.DataFrame({"v": small}),
+        [MeanMetric("sim", Family.FIDELITY, "s", "v")],
+        [],
+        Settings(resamples=500),
+    )[0]
     assert m.ci_method == "resample"
     half = 1.96 * small.std() / np.sqrt(500)
     assert m.ci_low == pytest.approx(small.mean() - half, abs=0.003)
     big = rng.normal(0.7, 0.1, RESAMPLE_LIMIT + 1)
-    m = aggregate(pd.DataFrame({"v": big}), [MeanMetric("sim", Family.FIDELITY, "s", "v")], [], Settings(resamples=500))[0]
+    m = aggregate(
+        pd.DataFrame({"v": big}), [MeanMetric("sim", Family.FIDELITY, "s", "v")], [], Settings(resamples=500)
+    )[0]
     assert m.ci_method == "normal"
     assert m.ci_high - m.value == pytest.approx(1.959964 * big.std() / np.sqrt(len(big)), rel=1e-6)
 

@@ -33,7 +33,7 @@ def test_fingerprint_ignores_row_order_and_changes_on_any_edit():
             edited = [dict(r) for r in ROWS]
             edited[i][key] = str(edited[i][key]) + "!"
             assert fingerprint(edited)[0] != base, (i, key)
-    extra = ROWS + [{"id": "d", "input": "fourth"}]
+    extra = [*ROWS, {"id": "d", "input": "fourth"}]
     assert fingerprint(extra)[0] != base
     assert fingerprint(ROWS[:2])[0] != base
 
@@ -72,20 +72,28 @@ def test_freeze_writes_manifest_and_refuses_changed_set_saying_what_changed(tmp_
 
 def test_unfrozen_set_is_refused_with_the_command_to_fix_it(tmp_path):
     path = write_jsonl(tmp_path / "set.jsonl", ROWS)
-    with pytest.raises(FingerprintMismatchError, match=r"is not frozen: .* Run `genjudge freeze .*set.jsonl` first"):
+    with pytest.raises(
+        FingerprintMismatchError, match=r"is not frozen: .* Run `genjudge freeze .*set.jsonl` first"
+    ):
         load_frozen(path)
 
 
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        (['{"id": "a", "input": "x"}', '{"id": "b", "input": '], "set.jsonl:2: not valid JSON (Expecting value at column 22)"),
+        (
+            ['{"id": "a", "input": "x"}', '{"id": "b", "input": '],
+            "set.jsonl:2: not valid JSON (Expecting value at column 22)",
+        ),
         (['{"id": "a", "input": "x"}', '["a", "b"]'], "set.jsonl:2: expected a JSON object, got list"),
         (['{"input": "x"}'], "set.jsonl:1: field 'id': missing"),
         (['{"id": "", "input": "x"}'], "set.jsonl:1: field 'id': empty"),
         (['{"id": 1.5, "input": "x"}'], "set.jsonl:1: field 'id': must be a string or an integer, got float"),
         (['{"id": "a"}'], "set.jsonl:1: field 'input': missing"),
-        (['{"id": "a", "input": "x"}', "", '{"id": "a", "input": "y"}'], "set.jsonl:3: field 'id': duplicate id 'a' (first on line 1)"),
+        (
+            ['{"id": "a", "input": "x"}', "", '{"id": "a", "input": "y"}'],
+            "set.jsonl:3: field 'id': duplicate id 'a' (first on line 1)",
+        ),
         (['{"id": "a", "input": "x", "metadata": 3}'], "set.jsonl:1: field 'metadata': must be an object"),
     ],
 )

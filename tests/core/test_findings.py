@@ -9,10 +9,31 @@ from genjudge.records import Family, MetricValue
 T = FindingThresholds()
 
 
-def mv(metric, subject, value, n=200, column=None, slice_value=None, lo=None, hi=None, family=Family.QUALITY, label=None):
-    return MetricValue(metric=metric, family=family, subject=subject, value=value, n=n, slice_column=column,
-                       slice_value=slice_value, ci_low=lo if lo is not None else value - 0.02,
-                       ci_high=hi if hi is not None else value + 0.02, too_small=n < 30, label=label)
+def mv(
+    metric,
+    subject,
+    value,
+    n=200,
+    column=None,
+    slice_value=None,
+    lo=None,
+    hi=None,
+    family=Family.QUALITY,
+    label=None,
+):
+    return MetricValue(
+        metric=metric,
+        family=family,
+        subject=subject,
+        value=value,
+        n=n,
+        slice_column=column,
+        slice_value=slice_value,
+        ci_low=lo if lo is not None else value - 0.02,
+        ci_high=hi if hi is not None else value + 0.02,
+        too_small=n < 30,
+        label=label,
+    )
 
 
 def codes(metrics):
@@ -20,18 +41,31 @@ def codes(metrics):
 
 
 def test_teacher_ceiling_when_agreement_high_and_quality_low():
-    ms = [mv("agreement_rate", "student_vs_teacher", 0.95, family=Family.FIDELITY),
-          mv("accuracy_score", "student", 0.62), mv("accuracy_score", "teacher", 0.64)]
+    ms = [
+        mv("agreement_rate", "student_vs_teacher", 0.95, family=Family.FIDELITY),
+        mv("accuracy_score", "student", 0.62),
+        mv("accuracy_score", "teacher", 0.64),
+    ]
     found = findings(ms, T)
     assert [f.code for f in found] == ["teacher_ceiling"]
     assert "the teacher is the ceiling" in found[0].message and "0.950 (n=200" in found[0].message
 
 
 def test_same_quality_different_answers_and_distillation_gap():
-    assert codes([mv("agreement_rate", "student_vs_teacher", 0.7, family=Family.FIDELITY),
-                  mv("accuracy_score", "student", 0.85), mv("accuracy_score", "teacher", 0.86)]) == ["same_quality_different_answers"]
-    assert codes([mv("agreement_rate", "student_vs_teacher", 0.93, family=Family.FIDELITY),
-                  mv("accuracy_score", "student", 0.85), mv("accuracy_score", "teacher", 0.93)]) == ["distillation_gap"]
+    assert codes(
+        [
+            mv("agreement_rate", "student_vs_teacher", 0.7, family=Family.FIDELITY),
+            mv("accuracy_score", "student", 0.85),
+            mv("accuracy_score", "teacher", 0.86),
+        ]
+    ) == ["same_quality_different_answers"]
+    assert codes(
+        [
+            mv("agreement_rate", "student_vs_teacher", 0.93, family=Family.FIDELITY),
+            mv("accuracy_score", "student", 0.85),
+            mv("accuracy_score", "teacher", 0.93),
+        ]
+    ) == ["distillation_gap"]
 
 
 def test_weak_slice_needs_its_interval_below_the_overall_value():
@@ -53,9 +87,13 @@ def test_lower_is_better_metrics_are_weak_when_high():
 
 
 def test_lost_class_and_small_slices():
-    ms = [mv("f1_score", "student", 0.4, label="fraud"), mv("f1_score", "teacher", 0.8, label="fraud"),
-          mv("f1_score", "student", 0.88, label="billing"), mv("f1_score", "teacher", 0.9, label="billing"),
-          mv("accuracy_score", "student", 0.5, n=12, column="rare_class", slice_value="fraud")]
+    ms = [
+        mv("f1_score", "student", 0.4, label="fraud"),
+        mv("f1_score", "teacher", 0.8, label="fraud"),
+        mv("f1_score", "student", 0.88, label="billing"),
+        mv("f1_score", "teacher", 0.9, label="billing"),
+        mv("accuracy_score", "student", 0.5, n=12, column="rare_class", slice_value="fraud"),
+    ]
     found = findings(ms, T)
     assert [f.code for f in found] == ["lost_class", "small_slices"]
     assert "'fraud'" in found[0].message and "rare_class=fraud (n=12)" in found[1].message
@@ -64,19 +102,43 @@ def test_lost_class_and_small_slices():
 def test_generation_leaves_exact_agreement_out_and_unvalidated_judge_is_named():
     from genjudge.records import TaskKind
 
-    ms = [mv("agreement_rate", "student_vs_teacher", 0.1, family=Family.FIDELITY),
-          mv("reference_match_rate", "student", 0.0), mv("reference_match_rate", "teacher", 0.0)]
+    ms = [
+        mv("agreement_rate", "student_vs_teacher", 0.1, family=Family.FIDELITY),
+        mv("reference_match_rate", "student", 0.0),
+        mv("reference_match_rate", "teacher", 0.0),
+    ]
     assert [f.code for f in findings(ms, T, task=TaskKind.GENERATION)] == []
-    assert [f.code for f in findings(ms, T, task=TaskKind.CLASSIFICATION)] == ["same_quality_different_answers"]
-    judged = mv("judge_equivalence_rate", "student_vs_teacher", 0.9, family=Family.FIDELITY).model_copy(update={"validated": False})
+    assert [f.code for f in findings(ms, T, task=TaskKind.CLASSIFICATION)] == [
+        "same_quality_different_answers"
+    ]
+    judged = mv("judge_equivalence_rate", "student_vs_teacher", 0.9, family=Family.FIDELITY).model_copy(
+        update={"validated": False}
+    )
     found = findings([judged], T)
     assert [f.code for f in found] == ["unvalidated_judge"] and "judge_equivalence_rate" in found[0].message
     assert findings([judged.model_copy(update={"validated": True})], T) == []
 
 
 def test_small_slice_names_the_metrics_under_the_minimum():
-    ms = [mv("agreement_rate", "student_vs_teacher", 0.9, n=40, column="doc", slice_value="a", family=Family.FIDELITY),
-          mv("judge_position_inconsistency_rate", "student_vs_teacher", 0.1, n=7, column="doc", slice_value="a",
-             family=Family.FIDELITY)]
+    ms = [
+        mv(
+            "agreement_rate",
+            "student_vs_teacher",
+            0.9,
+            n=40,
+            column="doc",
+            slice_value="a",
+            family=Family.FIDELITY,
+        ),
+        mv(
+            "judge_position_inconsistency_rate",
+            "student_vs_teacher",
+            0.1,
+            n=7,
+            column="doc",
+            slice_value="a",
+            family=Family.FIDELITY,
+        ),
+    ]
     [f] = findings(ms, T)
     assert f.code == "small_slices" and "doc=a (n=7 for judge_position_inconsistency_rate)" in f.message

@@ -25,7 +25,10 @@ def test_missing_ids_are_reported_not_dropped(tmp_path):
 
 
 def test_unknown_ids_are_an_error_listing_them(tmp_path):
-    path = write(tmp_path / "o.jsonl", [{"id": "a", "output": "x"}, {"id": "zz", "output": "y"}, {"id": "yy", "output": "y"}])
+    path = write(
+        tmp_path / "o.jsonl",
+        [{"id": "a", "output": "x"}, {"id": "zz", "output": "y"}, {"id": "yy", "output": "y"}],
+    )
     with pytest.raises(InputError) as err:
         load_outputs(path, IDS)
     assert str(err.value) == f"{path}:2: field 'id': 2 id(s) not in the evaluation set: 'zz', 'yy'"
@@ -38,8 +41,14 @@ def test_unknown_ids_are_an_error_listing_them(tmp_path):
         ({"id": "a", "output": "x", "latency_ms": "fast"}, "field 'latency_ms': not a number: 'fast'"),
         ({"id": "a", "output": "x", "cost": -1}, "field 'cost': must be a non-negative number, got -1"),
         ({"id": "a", "output": "x", "probs": {"p": 0.5, "q": 0.4}}, "field 'probs': sums to 0.9, not 1"),
-        ({"id": "a", "output": "x", "probs": {"p": 1.5, "q": -0.5}}, "field 'probs.q': must be a non-negative number, got -0.5"),
-        ({"id": "a", "output": "x", "probs": []}, "field 'probs': must be a non-empty object of class -> probability"),
+        (
+            {"id": "a", "output": "x", "probs": {"p": 1.5, "q": -0.5}},
+            "field 'probs.q': must be a non-negative number, got -0.5",
+        ),
+        (
+            {"id": "a", "output": "x", "probs": []},
+            "field 'probs': must be a non-empty object of class -> probability",
+        ),
     ],
 )
 def test_bad_fields_name_file_line_and_field(tmp_path, row, message):
@@ -57,7 +66,9 @@ def test_duplicate_output_id(tmp_path):
 
 def test_csv_probs_columns_and_json_outputs(tmp_path):
     path = tmp_path / "o.csv"
-    path.write_text('id,output,prob.x,prob.y,latency_ms\na,x,0.75,0.25,120\nb,"{""k"": 1}",,,\n', encoding="utf-8")
+    path.write_text(
+        'id,output,prob.x,prob.y,latency_ms\na,x,0.75,0.25,120\nb,"{""k"": 1}",,,\n', encoding="utf-8"
+    )
     out = load_outputs(path, IDS, parse_json=True)
     assert out.probs == {"a": {"x": 0.75, "y": 0.25}}
     assert out.outputs == {"a": "x", "b": {"k": 1}}

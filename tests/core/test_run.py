@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
@@ -57,14 +58,24 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
     y, p = labelled.reference.to_numpy(str), student[labelled.id].to_numpy(str)
     assert head["student.accuracy_score"]["value"] == pytest.approx(accuracy_score(y, p))
     assert head["student.accuracy_score"]["n"] == len(labelled)
-    assert head["student.macro_f1_score"]["value"] == pytest.approx(f1_score(y, p, average="macro", zero_division=0))
+    assert head["student.macro_f1_score"]["value"] == pytest.approx(
+        f1_score(y, p, average="macro", zero_division=0)
+    )
 
     # Per slice: every number states its denominator and flags small slices.
-    hard = [m for m in report["metrics"] if m["metric"] == "accuracy_score" and m["subject"] == "student"
-            and m["slice_column"] == "difficulty" and m["slice_value"] == "hard"][0]
+    hard = next(
+        m
+        for m in report["metrics"]
+        if m["metric"] == "accuracy_score"
+        and m["subject"] == "student"
+        and m["slice_column"] == "difficulty"
+        and m["slice_value"] == "hard"
+    )
     rows = labelled[labelled.difficulty == "hard"]
     assert hard["n"] == len(rows)
-    assert hard["value"] == pytest.approx(accuracy_score(rows.reference.to_numpy(str), student[rows.id].to_numpy(str)))
+    assert hard["value"] == pytest.approx(
+        accuracy_score(rows.reference.to_numpy(str), student[rows.id].to_numpy(str))
+    )
     sizes = {(s["column"], s["value"]): s["n"] for s in report["slices"]}
     for column in ("channel", "difficulty", "business_critical"):
         for value, count in items[column].value_counts().items():
@@ -83,7 +94,9 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
 
     table = pd.read_parquet(out / "examples.parquet")
     assert len(table) == 400 and table.loc[table.id == "t-0212", "status"].item() == "unscored"
-    assert {"input", "teacher", "student", "reference", "exact_match.agree", "label_metrics.student"} <= set(table.columns)
+    assert {"input", "teacher", "student", "reference", "exact_match.agree", "label_metrics.student"} <= set(
+        table.columns
+    )
     md = (out / "report.md").read_text()
     assert "Missing student outputs (1):** t-0212" in md
     assert f"| fidelity | agreement_rate | student_vs_teacher | {agree:.3f} |" in md
@@ -116,9 +129,13 @@ def test_rerun_is_recognised_and_history_is_listed(example, tmp_path):
 
 def test_edited_set_is_refused_with_exit_2(example, tmp_path):
     lines = (example / "set.jsonl").read_text().splitlines()
-    lines[4] = lines[4].replace('"easy"', '"hard"') if '"easy"' in lines[4] else lines[4].replace('"hard"', '"easy"')
+    lines[4] = (
+        lines[4].replace('"easy"', '"hard"') if '"easy"' in lines[4] else lines[4].replace('"hard"', '"easy"')
+    )
     (example / "set.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    result = CliRunner().invoke(app, ["run", str(example / "genjudge.yaml"), "--store", str(tmp_path / "s.db")])
+    result = CliRunner().invoke(
+        app, ["run", str(example / "genjudge.yaml"), "--store", str(tmp_path / "s.db")]
+    )
     assert result.exit_code == 2
     assert "1 row removed (t-0400)" in result.output and "1 row edited (t-0005)" in result.output
 
@@ -143,11 +160,29 @@ def test_freeze_command(tmp_path):
 def test_run_from_flags_and_from_toml_give_the_same_numbers(example, tmp_path):
     store = str(tmp_path / "s.db")
     toml = example / "genjudge.toml"
-    toml.write_text('task = "classification"\nset = "set.jsonl"\nteacher = "teacher.jsonl"\nstudent = "student.jsonl"\n'
-                    "[bootstrap]\nresamples = 500\n", encoding="utf-8")
+    toml.write_text(
+        'task = "classification"\nset = "set.jsonl"\nteacher = "teacher.jsonl"\nstudent = "student.jsonl"\n'
+        "[bootstrap]\nresamples = 500\n",
+        encoding="utf-8",
+    )
     a = invoke("run", str(toml), "--store", store, "--out", str(tmp_path / "a"))
-    b = invoke("run", "--task", "classification", "--set", str(example / "set.jsonl"), "--teacher", str(example / "teacher.jsonl"),
-               "--student", str(example / "student.jsonl"), "--resamples", "500", "--store", store, "--out", str(tmp_path / "b"))
+    b = invoke(
+        "run",
+        "--task",
+        "classification",
+        "--set",
+        str(example / "set.jsonl"),
+        "--teacher",
+        str(example / "teacher.jsonl"),
+        "--student",
+        str(example / "student.jsonl"),
+        "--resamples",
+        "500",
+        "--store",
+        store,
+        "--out",
+        str(tmp_path / "b"),
+    )
     assert a.exit_code == b.exit_code == 0, a.output + b.output
     ra, rb = (json.loads((tmp_path / x / "report.json").read_text()) for x in ("a", "b"))
     assert ra["metrics"] == rb["metrics"]
@@ -161,15 +196,28 @@ def test_run_without_config_names_the_missing_flags(tmp_path):
 
 
 def test_store_keeps_every_example_row_intact(tmp_path):
+    from datetime import datetime
+
     import pandas as pd
 
-    from genjudge.store import RunStore
     from genjudge.records import RunRecord, TaskKind
-    from datetime import datetime, timezone
+    from genjudge.store import RunStore
 
-    table = pd.DataFrame({"id": ["a", "b"], "input": ["line\u2028separator", "new\nline"], "score": [1.0, float("nan")]})
-    record = RunRecord(run_id="r1", created_at=datetime.now(timezone.utc), genjudge_version="0", git_revision=None,
-                       python_version="3", task=TaskKind.GENERATION, set_fingerprint="f", inputs_hash="h", config={}, seed=0)
+    table = pd.DataFrame(
+        {"id": ["a", "b"], "input": ["line\u2028separator", "new\nline"], "score": [1.0, float("nan")]}
+    )
+    record = RunRecord(
+        run_id="r1",
+        created_at=datetime.now(UTC),
+        genjudge_version="0",
+        git_revision=None,
+        python_version="3",
+        task=TaskKind.GENERATION,
+        set_fingerprint="f",
+        inputs_hash="h",
+        config={},
+        seed=0,
+    )
     store = RunStore(f"sqlite:///{tmp_path / 's.db'}")
     store.save(record, {"counts": {"items": 2}}, table, ["ok", "unscored"])
     back = store.examples("r1")
@@ -180,7 +228,9 @@ def test_store_keeps_every_example_row_intact(tmp_path):
 def test_operations_summary_matches_the_output_files(example, tmp_path):
     import numpy as np
 
-    result = invoke("run", str(example / "genjudge.yaml"), "--store", str(tmp_path / "s.db"), "--out", str(tmp_path / "o"))
+    result = invoke(
+        "run", str(example / "genjudge.yaml"), "--store", str(tmp_path / "s.db"), "--out", str(tmp_path / "o")
+    )
     assert result.exit_code == 0
     ops = json.loads((tmp_path / "o" / "report.json").read_text())["operations"]
     teacher, student = read(example / "teacher.jsonl"), read(example / "student.jsonl")
@@ -190,4 +240,6 @@ def test_operations_summary_matches_the_output_files(example, tmp_path):
         assert ops[side]["cost_per_1k_calls_usd"]["mean"] == pytest.approx(frame.cost.mean() * 1000)
     t50, s50 = np.quantile(teacher.latency_ms, 0.5), np.quantile(student.latency_ms, 0.5)
     assert ops["saved_pct"]["latency_p50"] == pytest.approx(100 * (t50 - s50) / t50)
-    assert ops["saved_pct"]["cost_per_1k_calls"] == pytest.approx(100 * (1 - student.cost.mean() / teacher.cost.mean()))
+    assert ops["saved_pct"]["cost_per_1k_calls"] == pytest.approx(
+        100 * (1 - student.cost.mean() / teacher.cost.mean())
+    )

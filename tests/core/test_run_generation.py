@@ -30,7 +30,9 @@ def example(tmp_path: Path) -> Path:
 def judge_by_kind(folder: Path):
     """A judge that knows the ground truth of the example (kinds.json), whatever the order asked."""
     kinds = json.loads((folder / "kinds.json").read_text())
-    students = {json.loads(line)["output"]: json.loads(line)["id"] for line in (folder / "student.jsonl").open()}
+    students = {
+        json.loads(line)["output"]: json.loads(line)["id"] for line in (folder / "student.jsonl").open()
+    }
 
     def respond(seen):
         texts = blocks(seen.user)
@@ -43,11 +45,16 @@ def judge_by_kind(folder: Path):
 
 def write_config(folder: Path, base_url: str, model: str = "loop-judge", **extra) -> Path:
     config = {
-        "task": "generation", "set": "set.jsonl", "teacher": "teacher.jsonl", "student": "student.jsonl",
-        "min_support": 8, "bootstrap": {"resamples": 500},
+        "task": "generation",
+        "set": "set.jsonl",
+        "teacher": "teacher.jsonl",
+        "student": "student.jsonl",
+        "min_support": 8,
+        "bootstrap": {"resamples": 500},
         "checks": {"exact_match": {}, "embedding_similarity": {}, "judge_equivalence": {}},
         "judge": {"provider": "openai", "model": model, "base_url": base_url, "concurrency": 8},
-        "store": "store.db", **extra,
+        "store": "store.db",
+        **extra,
     }
     path = folder / "run.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -55,7 +62,11 @@ def write_config(folder: Path, base_url: str, model: str = "loop-judge", **extra
 
 
 def metric(report, name, subject="student_vs_teacher"):
-    return next(m for m in report["metrics"] if m["metric"] == name and m["subject"] == subject and m["slice_column"] is None)
+    return next(
+        m
+        for m in report["metrics"]
+        if m["metric"] == name and m["subject"] == subject and m["slice_column"] is None
+    )
 
 
 async def test_generation_run_with_judge_similarity_and_validation(example, monkeypatch):
@@ -84,7 +95,9 @@ async def test_generation_run_with_judge_similarity_and_validation(example, monk
         assert cos[contradictions].min() > 0.95
         worst = report["sections"]["judge_vs_similarity"]["disagreements"]["rows"]
         header = report["sections"]["judge_vs_similarity"]["disagreements"]["header"]
-        flagged = {row[0] for row in worst if row[header.index("direction")] == "similar but judged different"}
+        flagged = {
+            row[0] for row in worst if row[header.index("direction")] == "similar but judged different"
+        }
         assert set(contradictions) <= flagged
         md = (result.report_dir / "report.md").read_text()
         assert "judge unvalidated" in md and "Where the judge and embedding similarity disagree most" in md
@@ -102,7 +115,9 @@ async def test_generation_run_with_judge_similarity_and_validation(example, monk
 
         # Another judge model has no decision: a run that requires one is refused before any call.
         strict = write_config(example, server.base_url, model="other-judge", require_validated_judge=True)
-        with pytest.raises(ConfigError, match=r"openai/other-judge has no accepted validation for rubric\(s\) equivalence"):
+        with pytest.raises(
+            ConfigError, match=r"openai/other-judge has no accepted validation for rubric\(s\) equivalence"
+        ):
             await run_async(load_config(strict), config_dir=example)
         assert len(server.seen) == 42
     finally:
@@ -118,7 +133,14 @@ def accept(store: Path, *, tmp: Path, model: str) -> None:
     root, truth = write_sample(tmp)
     sample = load_sample(root)
     verdicts = read_verdicts(write_verdicts(tmp / "v.csv", np.asarray(truth).tolist()), sample)
-    decision = decide(sample, verdicts, judge_provider="openai", judge_model=model, rubric_id="equivalence",
-                      rubric_version="1", verdicts_source="imported")
+    decision = decide(
+        sample,
+        verdicts,
+        judge_provider="openai",
+        judge_model=model,
+        rubric_id="equivalence",
+        rubric_version="1",
+        verdicts_source="imported",
+    )
     assert decision.accepted
     save_decision(f"sqlite:///{store}", decision)

@@ -53,22 +53,43 @@ def test_check_scores_pairs_and_states_the_blind_spot(tmp_path):
             "id": ["same", "contradiction", "unrelated", "nostudent"],
             "input": "",
             "reference": [None, None, "The stock market fell sharply today.", "x"],
-            "teacher": ["The meeting was cancelled.", "The meeting was cancelled.", "I like green apples.", "y"],
-            "student": ["The meeting was cancelled.", "The meeting was not cancelled.", "Quantum computers use qubits.", None],
+            "teacher": [
+                "The meeting was cancelled.",
+                "The meeting was cancelled.",
+                "I like green apples.",
+                "y",
+            ],
+            "student": [
+                "The meeting was cancelled.",
+                "The meeting was not cancelled.",
+                "Quantum computers use qubits.",
+                None,
+            ],
             "topic": ["a", "a", "b", "b"],
         }
     )
     cls = get("embedding_similarity")
-    result = asyncio.run(cls(TaskKind.GENERATION, cls.Options(threshold=0.8)).score(frame, RunContext(TaskKind.GENERATION, 0, tmp_path)))
+    result = asyncio.run(
+        cls(TaskKind.GENERATION, cls.Options(threshold=0.8)).score(
+            frame, RunContext(TaskKind.GENERATION, 0, tmp_path)
+        )
+    )
     cos = result.columns["embedding_similarity.student_vs_teacher.cosine"]
     assert cos[0] == pytest.approx(1.0, abs=1e-5)
     assert cos[1] > 0.8  # the negation is invisible to the cosine: the reason for the note
     assert cos[2] < 0.3
-    assert np.isnan(cos[3]) and result.status[3] == "unscored" and result.reason[3] == "missing student output"
-    np.testing.assert_array_equal(result.columns["embedding_similarity.student_vs_teacher.above_threshold"][:3], [1, 1, 0])
+    assert (
+        np.isnan(cos[3]) and result.status[3] == "unscored" and result.reason[3] == "missing student output"
+    )
+    np.testing.assert_array_equal(
+        result.columns["embedding_similarity.student_vs_teacher.above_threshold"][:3], [1, 1, 0]
+    )
     assert np.isnan(result.columns["embedding_similarity.student_vs_reference.cosine"][0])
     assert any(n.startswith("What similarity cannot see") for n in result.notes)
     dist = result.sections["similarity_distribution"]["student_vs_teacher"]
     assert dist[0]["n"] == 3 and dist[0]["share_at_or_above"] == pytest.approx(2 / 3)
-    assert [(d["slice_column"], d["slice_value"], d["n"]) for d in dist[1:]] == [("topic", "a", 2), ("topic", "b", 1)]
+    assert [(d["slice_column"], d["slice_value"], d["n"]) for d in dist[1:]] == [
+        ("topic", "a", 2),
+        ("topic", "b", 1),
+    ]
     assert result.sections["encoding"]["unique_texts"] == 7

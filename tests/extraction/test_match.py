@@ -13,7 +13,12 @@ from genjudge.checks.base import RunContext
 from genjudge.extraction import FieldSpec, match_item, prf
 from genjudge.records import TaskKind
 
-SPECS = {"company": FieldSpec(), "date": FieldSpec(kind="date"), "total": FieldSpec(kind="number"), "x": FieldSpec()}
+SPECS = {
+    "company": FieldSpec(),
+    "date": FieldSpec(kind="date"),
+    "total": FieldSpec(kind="number"),
+    "x": FieldSpec(),
+}
 
 
 def test_outcomes_of_one_item():
@@ -35,10 +40,26 @@ def test_outcomes_of_one_item():
 def test_check_columns_and_micro_table_match_sklearn():
     from sklearn.metrics import precision_recall_fscore_support
 
-    ref = [{"company": "A", "date": "01/01/2019", "total": "1"}, {"company": "B", "total": "2"}, {"company": "C"}]
-    student = [{"company": "a", "date": "2019-01-01", "total": "1.00"}, {"company": "Bee", "date": "x"}, "not json"]
-    frame = pd.DataFrame({"id": ["1", "2", "3"], "input": "", "reference": ref, "teacher": ref, "student": student,
-                          "grp": ["g1", "g2", "g2"]})
+    ref = [
+        {"company": "A", "date": "01/01/2019", "total": "1"},
+        {"company": "B", "total": "2"},
+        {"company": "C"},
+    ]
+    student = [
+        {"company": "a", "date": "2019-01-01", "total": "1.00"},
+        {"company": "Bee", "date": "x"},
+        "not json",
+    ]
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "input": "",
+            "reference": ref,
+            "teacher": ref,
+            "student": student,
+            "grp": ["g1", "g2", "g2"],
+        }
+    )
     cls = get("extraction_fields")
     check = cls(TaskKind.EXTRACTION, cls.Options(fields={k: v.model_dump() for k, v in SPECS.items()}))
     result = asyncio.run(check.score(frame, RunContext(TaskKind.EXTRACTION, 0, ".")))
@@ -50,18 +71,37 @@ def test_check_columns_and_micro_table_match_sklearn():
     np.testing.assert_allclose(col["extraction_fields.student_vs_reference.missing_rate"], [0.0, 0.5, 1.0])
     np.testing.assert_allclose(col["extraction_fields.student_vs_reference.extra_rate"], [0.0, 0.5, np.nan])
     np.testing.assert_allclose(col["extraction_fields.student_vs_reference.company.recall"], [1.0, 0.0, 0.0])
-    np.testing.assert_allclose(col["extraction_fields.student_vs_reference.date.precision"], [1.0, 0.0, np.nan])
+    np.testing.assert_allclose(
+        col["extraction_fields.student_vs_reference.date.precision"], [1.0, 0.0, np.nan]
+    )
     np.testing.assert_allclose(col["extraction_fields.teacher_vs_reference.f1"], [1.0, 1.0, 1.0])
     assert result.sections["unparsed"]["student"] == 1
-    row = next(r for r in result.sections["field_prf"]
-               if r["comparison"] == "student_vs_reference" and r["field"] == "all" and r["slice_column"] is None)
-    assert (row["tp"], row["fp"], row["fn"], row["missing"], row["extra"], row["mismatch"]) == (3, 2, 3, 2, 1, 1)
+    row = next(
+        r
+        for r in result.sections["field_prf"]
+        if r["comparison"] == "student_vs_reference" and r["field"] == "all" and r["slice_column"] is None
+    )
+    assert (row["tp"], row["fp"], row["fn"], row["missing"], row["extra"], row["mismatch"]) == (
+        3,
+        2,
+        3,
+        2,
+        1,
+        1,
+    )
     # The same pooled counts as binary decisions: one per (field instance, side) cell, scored by sklearn.
-    y_true = [1] * 3 + [0] * 2 + [1] * 3   # TP cells, FP cells, FN cells
+    y_true = [1] * 3 + [0] * 2 + [1] * 3  # TP cells, FP cells, FN cells
     y_pred = [1] * 3 + [1] * 2 + [0] * 3
     p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="binary")
-    assert (row["precision"], row["recall"], row["f1"]) == (pytest.approx(p), pytest.approx(r), pytest.approx(f))
+    assert (row["precision"], row["recall"], row["f1"]) == (
+        pytest.approx(p),
+        pytest.approx(r),
+        pytest.approx(f),
+    )
     assert row["f1_ci_low"] <= row["f1"] <= row["f1_ci_high"]
-    g2 = next(r for r in result.sections["field_prf"]
-              if r["comparison"] == "student_vs_reference" and r["field"] == "all" and r["slice_value"] == "g2")
+    g2 = next(
+        r
+        for r in result.sections["field_prf"]
+        if r["comparison"] == "student_vs_reference" and r["field"] == "all" and r["slice_value"] == "g2"
+    )
     assert (g2["items"], g2["tp"], g2["fp"], g2["fn"]) == (2, 0, 2, 3)

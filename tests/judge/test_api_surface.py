@@ -22,10 +22,38 @@ def test_contract_names():
     from genjudge.judge import Judge, JudgeSettings, Rubric, Verdict, load_rubric  # noqa: F401
 
     fields = set(JudgeSettings.model_fields)
-    assert {"provider", "model", "base_url", "api_key_env", "concurrency", "rpm", "tpm", "timeout_s",
-            "max_attempts", "temperature", "cache_path", "threads", "model_path", "logprob_weighting"} <= fields
-    assert {"status", "reason", "value", "label", "rationale", "latency_ms", "input_tokens", "output_tokens",
-            "cost_usd", "cached", "attempts", "label_ab", "label_ba", "position_inconsistent"} <= set(Verdict.model_fields)
+    assert {
+        "provider",
+        "model",
+        "base_url",
+        "api_key_env",
+        "concurrency",
+        "rpm",
+        "tpm",
+        "timeout_s",
+        "max_attempts",
+        "temperature",
+        "cache_path",
+        "threads",
+        "model_path",
+        "logprob_weighting",
+    } <= fields
+    assert {
+        "status",
+        "reason",
+        "value",
+        "label",
+        "rationale",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "cached",
+        "attempts",
+        "label_ab",
+        "label_ba",
+        "position_inconsistent",
+    } <= set(Verdict.model_fields)
 
 
 def test_checks_registered_and_documented():
@@ -36,6 +64,17 @@ def test_checks_registered_and_documented():
             assert spec.judge_based
     for metric in ("judge_equivalence_rate", "judge_position_inconsistency_rate", "judge_<rubric>_score"):
         assert metric in DOC
-    for field in ("provider", "concurrency", "rpm", "tpm", "timeout_s", "max_attempts", "cache_path",
-                  "threads", "model_path", "logprob_weighting", "prices_path"):
+    for field in (
+        "provider",
+        "concurrency",
+        "rpm",
+        "tpm",
+        "timeout_s",
+        "max_attempts",
+        "cache_path",
+        "threads",
+        "model_path",
+        "logprob_weighting",
+        "prices_path",
+    ):
         assert f"  {field}:" in DOC, field

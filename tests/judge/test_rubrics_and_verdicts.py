@@ -25,7 +25,11 @@ def test_the_five_rubrics_ship_and_match_the_repo_copies():
         assert (REPO / "rubrics" / f"{name}.toml").read_text() == packaged.read_text(), name
         r = load_rubric(name)
         assert r.id == name and r.version
-    assert FAITH.scale.min == 1 and FAITH.scale.max == 5 and EQUIV.labels == {"equivalent": 1.0, "not_equivalent": 0.0}
+    assert (
+        FAITH.scale.min == 1
+        and FAITH.scale.max == 5
+        and EQUIV.labels == {"equivalent": 1.0, "not_equivalent": 0.0}
+    )
 
 
 def test_invalid_rubrics_are_config_errors(tmp_path):
@@ -59,10 +63,20 @@ def resp(text: str, **kw) -> ChatResponse:
         (resp('{"reason": "r"}'), Status.UNSCORED, None, "unparseable"),
         (resp("[4]"), Status.UNSCORED, None, "unparseable"),
         (resp("Score: 4/5, looks faithful."), Status.UNSCORED, None, "unparseable"),
-        (resp('{"reason": "The output is mostly', finish_reason="length"), Status.UNSCORED, None, "unparseable"),
+        (
+            resp('{"reason": "The output is mostly', finish_reason="length"),
+            Status.UNSCORED,
+            None,
+            "unparseable",
+        ),
         (resp("I'm sorry, but I can't evaluate this content."), Status.UNSCORED, None, "refusal"),
         (resp("", refusal="I can't help with that."), Status.UNSCORED, None, "refusal"),
-        (resp('{"reason": "r", "score": 4}', finish_reason="content_filter"), Status.UNSCORED, None, "refusal"),
+        (
+            resp('{"reason": "r", "score": 4}', finish_reason="content_filter"),
+            Status.UNSCORED,
+            None,
+            "refusal",
+        ),
     ],
 )
 def test_score_verdict_parsing(response, status, value, reason):
@@ -81,10 +95,15 @@ def test_label_verdict_parsing():
 def test_logprob_weighted_score():
     # The token after '"score": ' is "4" with alternatives 4: .6, 5: .3, 3: .1 (and a non-scale
     # token). Weighted mean = .6*4 + .3*5 + .1*3 = 4.2 (G-Eval's probability-weighted score).
-    toks = [TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
-            TokenLogprob(token="4", logprob=math.log(0.6),
-                         top={"4": math.log(0.6), "5": math.log(0.3), "3": math.log(0.1), "x": math.log(0.001)}),
-            TokenLogprob(token="}", logprob=0.0)]
+    toks = [
+        TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
+        TokenLogprob(
+            token="4",
+            logprob=math.log(0.6),
+            top={"4": math.log(0.6), "5": math.log(0.3), "3": math.log(0.1), "x": math.log(0.001)},
+        ),
+        TokenLogprob(token="}", logprob=0.0),
+    ]
     assert weighted_score(toks, FAITH, score=4) == pytest.approx(4.2 / 1.0, rel=1e-9)
     r = ChatResponse(text='{"reason": "ok", "score": 4}', logprobs=toks)
     assert parse_verdict(FAITH, r, logprob_weighting=True).value == pytest.approx(4.2)
@@ -96,10 +115,15 @@ def test_logprob_weighted_score():
 def test_logprob_mass_is_summed_across_spellings():
     # " 4" and "4" are one scale point: p(4) = .3 + .3 = .6, p(5) = .4, so 4*.6 + 5*.4 = 4.4
     # (keeping only one spelling would give (4*.3 + 5*.4) / .7 = 4.571).
-    toks = [TokenLogprob(token='{"reason": "ok", "score":', logprob=0.0),
-            TokenLogprob(token=" 4", logprob=math.log(0.3),
-                         top={" 4": math.log(0.3), "4": math.log(0.3), "5": math.log(0.4)}),
-            TokenLogprob(token="}", logprob=0.0)]
+    toks = [
+        TokenLogprob(token='{"reason": "ok", "score":', logprob=0.0),
+        TokenLogprob(
+            token=" 4",
+            logprob=math.log(0.3),
+            top={" 4": math.log(0.3), "4": math.log(0.3), "5": math.log(0.4)},
+        ),
+        TokenLogprob(token="}", logprob=0.0),
+    ]
     r = ChatResponse(text='{"reason": "ok", "score": 4}', logprobs=toks)
     assert parse_verdict(FAITH, r, logprob_weighting=True).value == pytest.approx(4.4)
     assert weighted_score(toks, FAITH, score=4) == pytest.approx(4.4)
@@ -109,10 +133,15 @@ def test_logprob_weighting_only_when_the_token_is_the_score():
     # Scale 1-10, score 10 spelled as tokens "1", "0": the first token is not the score, so the
     # alternatives of "1" say nothing about 10. The plain score stands, with a note.
     ten = FAITH.model_copy(update={"scale": FAITH.scale.model_copy(update={"max": 10})})
-    toks = [TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
-            TokenLogprob(token="1", logprob=math.log(0.9), top={"1": math.log(0.9), "2": math.log(0.1)}),
-            TokenLogprob(token="0", logprob=0.0), TokenLogprob(token="}", logprob=0.0)]
-    p = parse_verdict(ten, ChatResponse(text='{"reason": "ok", "score": 10}', logprobs=toks), logprob_weighting=True)
+    toks = [
+        TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
+        TokenLogprob(token="1", logprob=math.log(0.9), top={"1": math.log(0.9), "2": math.log(0.1)}),
+        TokenLogprob(token="0", logprob=0.0),
+        TokenLogprob(token="}", logprob=0.0),
+    ]
+    p = parse_verdict(
+        ten, ChatResponse(text='{"reason": "ok", "score": 10}', logprobs=toks), logprob_weighting=True
+    )
     assert p.status is Status.OK and p.value == 10.0 and "not applied" in p.note
     assert weighted_score(toks, ten, score=10) is None
 
@@ -130,11 +159,12 @@ def test_texts_are_delimited_with_a_nonce_they_cannot_forge():
 
 def test_few_shot_examples_render_in_the_system_prompt(tmp_path):
     text = (REPO / "rubrics" / "fluency.toml").read_text() + (
-        '\n[[examples]]\nfields = { output = "Dog the runned." }\nverdict = { reason = "broken", score = 1 }\n')
+        '\n[[examples]]\nfields = { output = "Dog the runned." }\nverdict = { reason = "broken", score = 1 }\n'
+    )
     f = tmp_path / "fluency_fs.toml"
     f.write_text(text)
     r = load_rubric(f)
-    assert 'Example 1:\nOUTPUT:\n<output-' in r.system_prompt
+    assert "Example 1:\nOUTPUT:\n<output-" in r.system_prompt
     assert r.system_prompt.endswith('Answer: {"reason": "broken", "score": 1}')
     bad = tmp_path / "bad_fs.toml"
     bad.write_text(text.replace("fields = { output =", "fields = { source ="))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,9 @@ def _manifest(tmp: Path, layout: str, path: str, **extra) -> None:
 
 
 def test_long_and_wide_layouts_read_the_same_ratings(tmp_path):
-    (tmp_path / "long.csv").write_text("item_id,rater,dimension,rating\na,r1,quality,1\na,r2,quality,2\nb,r1,quality,3\nb,r2,quality,\n")
+    (tmp_path / "long.csv").write_text(
+        "item_id,rater,dimension,rating\na,r1,quality,1\na,r2,quality,2\nb,r1,quality,3\nb,r2,quality,\n"
+    )
     (tmp_path / "wide.csv").write_text("item_id,text,r1_quality,r2_quality\na,x,1,2\nb,y,3,\n")
     _manifest(tmp_path, "long", "long.csv")
     long = load_sample(tmp_path)
@@ -49,7 +50,9 @@ def test_fingerprint_ignores_row_order_and_sees_any_edit(tmp_path):
     first = load_sample(tmp_path).fingerprint
     (tmp_path / "r.csv").write_text(header + "\n".join(reversed(rows)) + "\n")
     assert load_sample(tmp_path).fingerprint == first
-    (tmp_path / "r.csv").write_text(header + "\n".join(rows).replace("b,r1,quality,3", "b,r1,quality,2") + "\n")
+    (tmp_path / "r.csv").write_text(
+        header + "\n".join(rows).replace("b,r1,quality,3", "b,r1,quality,2") + "\n"
+    )
     assert load_sample(tmp_path).fingerprint != first
 
 
@@ -71,8 +74,12 @@ def test_bad_rows_name_file_line_and_field(tmp_path, row, field, problem):
 
 @pytest.mark.parametrize("raw", ["nan", "inf", "-Infinity"])
 def test_nan_and_inf_are_not_ratings_on_an_interval_scale(tmp_path, raw):
-    m = {"name": "t", "rubric": {"id": "r", "version": "1"}, "dimensions": {"q": {"level": "interval"}},
-         "ratings": {"path": "r.csv"}}
+    m = {
+        "name": "t",
+        "rubric": {"id": "r", "version": "1"},
+        "dimensions": {"q": {"level": "interval"}},
+        "ratings": {"path": "r.csv"},
+    }
     (tmp_path / "sample.json").write_text(json.dumps(m))
     (tmp_path / "r.csv").write_text(f"item_id,rater,dimension,rating\na,r1,q,2.5\nb,r1,q,{raw}\n")
     with pytest.raises(InputError, match=f"{raw!r} is not a finite number") as err:
@@ -99,8 +106,12 @@ def test_duplicate_rating_is_refused(tmp_path):
 
 
 def test_scale_level_is_declared_not_guessed(tmp_path):
-    m = {"name": "t", "rubric": {"id": "r", "version": "1"}, "dimensions": {"q": {"level": "ordinal"}},
-         "ratings": {"path": "r.csv"}}
+    m = {
+        "name": "t",
+        "rubric": {"id": "r", "version": "1"},
+        "dimensions": {"q": {"level": "ordinal"}},
+        "ratings": {"path": "r.csv"},
+    }
     (tmp_path / "sample.json").write_text(json.dumps(m))
     with pytest.raises(ConfigError, match="must list its values"):
         load_sample(tmp_path)
@@ -114,15 +125,27 @@ def test_the_shipped_example_loads():
 
 
 def test_summeval_import_matches_the_source(shared_data, tmp_path):
-    import_summeval(shared_data / "summeval" / "summeval_per_annotator_1200.jsonl", tmp_path / "se", raters="all")
+    import_summeval(
+        shared_data / "summeval" / "summeval_per_annotator_1200.jsonl", tmp_path / "se", raters="all"
+    )
     s = load_sample(tmp_path / "se")
     assert len(s.item_ids()) == 1200 and len(s.raters()) == 8
     assert len(s.ratings) == 1200 * 8 * 4
-    first = s.ratings[(s.ratings.item_id == "dm-test-8764fb95bfad8ee849274873a92fb8d6b400eee2|M8") & (s.ratings.rater == "expert1")]
+    first = s.ratings[
+        (s.ratings.item_id == "dm-test-8764fb95bfad8ee849274873a92fb8d6b400eee2|M8")
+        & (s.ratings.rater == "expert1")
+    ]
     # expert_annotations[0] of the first row: coherence 3, consistency 4, fluency 5, relevance 2
-    assert dict(zip(first.dimension, first.value)) == {"coherence": 3, "consistency": 4, "fluency": 5, "relevance": 2}
+    assert dict(zip(first.dimension, first.value, strict=False)) == {
+        "coherence": 3,
+        "consistency": 4,
+        "fluency": 5,
+        "relevance": 2,
+    }
     # the wide CSV holds the same ratings (it has no articles, so only the ratings are compared)
-    import_summeval(shared_data / "summeval" / "summeval_per_annotator_1200_wide.csv", tmp_path / "w", raters="all")
+    import_summeval(
+        shared_data / "summeval" / "summeval_per_annotator_1200_wide.csv", tmp_path / "w", raters="all"
+    )
     w = load_sample(tmp_path / "w")
     key = ["item_id", "rater", "dimension"]
     assert w.ratings.sort_values(key)["value"].tolist() == s.ratings.sort_values(key)["value"].tolist()
@@ -135,7 +158,7 @@ def test_pandalm_import_reproduces_majority_counts(shared_data, tmp_path):
     cons = consensus(h, s.scale("preference"))
     values, counts = np.unique(cons[~np.isnan(cons)], return_counts=True)
     # published majority labels 105 / 422 / 472 (no three-way split among 999 pairs)
-    assert dict(zip(values.tolist(), counts.tolist())) == {0.0: 105, 1.0: 422, 2.0: 472}
+    assert dict(zip(values.tolist(), counts.tolist(), strict=False)) == {0.0: 105, 1.0: 422, 2.0: 472}
     gpt = (tmp_path / "pl" / "verdicts" / "gpt35_judge.csv").read_text().splitlines()
     # 25 'garbage' verdicts x 2 dimensions are unscored, never a label
     assert sum(",unscored," in line for line in gpt) == 50

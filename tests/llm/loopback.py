@@ -9,11 +9,13 @@ Every request is recorded with its arrival time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -47,7 +49,10 @@ def verdict(**obj: Any) -> Reply:
 
 def blocks(user: str) -> dict[str, str]:
     """The delimited texts of a rendered prompt, matched by name and nonce: {"text-a": ..., ...}."""
-    return {m.group(1): m.group(3) for m in re.finditer(r"<([a-z-]+)-([0-9a-f]{10})>\n(.*?)\n</\1-\2>", user, re.S)}
+    return {
+        m.group(1): m.group(3)
+        for m in re.finditer(r"<([a-z-]+)-([0-9a-f]{10})>\n(.*?)\n</\1-\2>", user, re.S)
+    }
 
 
 class Loopback:
@@ -91,17 +96,18 @@ class Loopback:
         try:
             reply = self.responder(seen)
             if reply.delay:
-                try:  # a slow answer, cut short when the server stops
+                # a slow answer, cut short when the server stops
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), reply.delay)
-                except TimeoutError:
-                    pass
             return reply
         finally:
             self.inflight -= 1
 
     @staticmethod
     def _error(reply: Reply) -> web.Response:
-        kind = {429: "rate_limit_error", 500: "api_error", 400: "invalid_request_error"}.get(reply.status, "error")
+        kind = {429: "rate_limit_error", 500: "api_error", 400: "invalid_request_error"}.get(
+            reply.status, "error"
+        )
         body = {"type": "error", "error": {"type": kind, "message": reply.content or kind, "code": kind}}
         return web.json_response(body, status=reply.status, headers=reply.headers)
 
@@ -115,14 +121,31 @@ class Loopback:
             return self._error(reply)
         if reply.body is not None:
             return web.json_response(reply.body)
-        choice = {"index": 0, "finish_reason": reply.finish,
-                  "message": {"role": "assistant", "content": None if reply.refusal else reply.content,
-                              "refusal": reply.refusal},
-                  "logprobs": {"content": reply.logprobs} if reply.logprobs else None}
-        usage = {"prompt_tokens": (len(system) + len(user)) // 4, "completion_tokens": max(1, len(reply.content) // 4)}
+        choice = {
+            "index": 0,
+            "finish_reason": reply.finish,
+            "message": {
+                "role": "assistant",
+                "content": None if reply.refusal else reply.content,
+                "refusal": reply.refusal,
+            },
+            "logprobs": {"content": reply.logprobs} if reply.logprobs else None,
+        }
+        usage = {
+            "prompt_tokens": (len(system) + len(user)) // 4,
+            "completion_tokens": max(1, len(reply.content) // 4),
+        }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        return web.json_response({"id": "chatcmpl-loop", "object": "chat.completion", "created": 0,
-                                  "model": body.get("model"), "choices": [choice], "usage": usage})
+        return web.json_response(
+            {
+                "id": "chatcmpl-loop",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body.get("model"),
+                "choices": [choice],
+                "usage": usage,
+            }
+        )
 
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -143,9 +166,24 @@ class Loopback:
             stop, content = "refusal", [{"type": "text", "text": reply.refusal}]
         elif isinstance(parsed, dict) and body.get("tool_choice"):
             stop = "tool_use"
-            content = [{"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": parsed}]
+            content = [
+                {"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": parsed}
+            ]
         else:
             content = [{"type": "text", "text": reply.content}]
-        usage = {"input_tokens": (len(system) + len(user)) // 4, "output_tokens": max(1, len(reply.content) // 4)}
-        return web.json_response({"id": "msg_loop", "type": "message", "role": "assistant", "model": body.get("model"),
-                                  "content": content, "stop_reason": stop, "stop_sequence": None, "usage": usage})
+        usage = {
+            "input_tokens": (len(system) + len(user)) // 4,
+            "output_tokens": max(1, len(reply.content) // 4),
+        }
+        return web.json_response(
+            {
+                "id": "msg_loop",
+                "type": "message",
+                "role": "assistant",
+                "model": body.get("model"),
+                "content": content,
+                "stop_reason": stop,
+                "stop_sequence": None,
+                "usage": usage,
+            }
+        )

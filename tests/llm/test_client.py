@@ -16,16 +16,25 @@ RUBRIC = load_rubric("faithfulness")
 
 
 def settings(lb, provider="openai", **kw) -> JudgeSettings:
-    base = dict(provider=provider, model="gpt-4o-mini" if provider == "openai" else "claude-haiku-4-5",
-                base_url=lb.base_url if provider == "openai" else lb.anthropic_url,
-                api_key_env="GJ_TEST_NO_KEY", concurrency=8, timeout_s=5, max_attempts=3,
-                backoff_initial_s=0.01, backoff_max_s=0.05)
+    base = dict(
+        provider=provider,
+        model="gpt-4o-mini" if provider == "openai" else "claude-haiku-4-5",
+        base_url=lb.base_url if provider == "openai" else lb.anthropic_url,
+        api_key_env="GJ_TEST_NO_KEY",
+        concurrency=8,
+        timeout_s=5,
+        max_attempts=3,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+    )
     base.update(kw)
     return JudgeSettings(**base)
 
 
 def items(n: int) -> list[dict]:
-    return [{"source": f"Source {i}: the council approved the plan.", "output": f"Output {i}."} for i in range(n)]
+    return [
+        {"source": f"Source {i}: the council approved the plan.", "output": f"Output {i}."} for i in range(n)
+    ]
 
 
 async def test_ok_verdicts_tokens_and_cost(loopback):
@@ -137,19 +146,19 @@ async def test_no_item_lost_under_mixed_faults(loopback):
         tries[i] = tries.get(i, 0) + 1
         kind = i % 8
         if kind == 1:
-            return Reply(content="The output looks fine to me, well done!")          # garbage
+            return Reply(content="The output looks fine to me, well done!")  # garbage
         if kind == 2:
-            return Reply(refusal="I can't help with that.")                          # refusal
+            return Reply(refusal="I can't help with that.")  # refusal
         if kind == 3:
             return Reply(content='{"reason": "The output is mostly', finish="length")  # truncated
         if kind == 4 and tries[i] == 1:
-            return Reply(status=429, headers={"Retry-After": "0"})                   # then ok
+            return Reply(status=429, headers={"Retry-After": "0"})  # then ok
         if kind == 5 and tries[i] <= 2:
-            return Reply(status=500)                                                 # then ok
+            return Reply(status=500)  # then ok
         if kind == 6:
-            return verdict(reason="way off", score=9)                                # out of scale
+            return verdict(reason="way off", score=9)  # out of scale
         if kind == 7:
-            return Reply(status=503)                                                 # never recovers
+            return Reply(status=503)  # never recovers
         return verdict(reason="fine", score=4)
 
     loopback.responder = responder
@@ -159,9 +168,14 @@ async def test_no_item_lost_under_mixed_faults(loopback):
     assert len(out) == 40
     reasons = {i % 8: (v.status, (v.reason or "").split(":")[0]) for i, v in enumerate(out)}
     assert reasons == {
-        0: (Status.OK, ""), 1: (Status.UNSCORED, "unparseable"), 2: (Status.UNSCORED, "refusal"),
-        3: (Status.UNSCORED, "unparseable"), 4: (Status.OK, ""), 5: (Status.OK, ""),
-        6: (Status.UNSCORED, "out-of-scale value"), 7: (Status.ERROR, "ServerError"),
+        0: (Status.OK, ""),
+        1: (Status.UNSCORED, "unparseable"),
+        2: (Status.UNSCORED, "refusal"),
+        3: (Status.UNSCORED, "unparseable"),
+        4: (Status.OK, ""),
+        5: (Status.OK, ""),
+        6: (Status.UNSCORED, "out-of-scale value"),
+        7: (Status.ERROR, "ServerError"),
     }
     assert all(v.value is None for v in out if v.status is not Status.OK)
     # 5 items of each kind: one try for kinds 0-3 and 6, two for kind 4, three for kind 5 and 7.
@@ -205,7 +219,7 @@ async def test_rpm_budget_spaces_requests(loopback):
                 pass
         out = await judge.grade(RUBRIC, items(4))
     assert [v.status for v in out] == [Status.OK] * 4 and len(loopback.seen) == 4
-    gaps = [b.at - a.at for a, b in zip(loopback.seen, loopback.seen[1:])]
+    gaps = [b.at - a.at for a, b in zip(loopback.seen, loopback.seen[1:], strict=False)]
     assert all(g >= 0.08 for g in gaps), gaps
 
 
@@ -299,7 +313,11 @@ async def test_retry_after_is_honoured_beyond_backoff_max(loopback):
 
     def responder(seen):
         n["k"] += 1
-        return Reply(status=429, headers={"Retry-After": "0.4"}) if n["k"] == 1 else verdict(reason="ok", score=4)
+        return (
+            Reply(status=429, headers={"Retry-After": "0.4"})
+            if n["k"] == 1
+            else verdict(reason="ok", score=4)
+        )
 
     loopback.responder = responder
     async with Judge(settings(loopback, backoff_max_s=0.05)) as judge:  # backoff cap far below 0.4 s
@@ -339,12 +357,18 @@ async def test_cache_key_covers_base_url_and_structured_output(loopback, tmp_pat
     assert v.cached and len(loopback.seen) == 2
 
 
-@pytest.mark.parametrize("provider, body", [
-    ("openai", {"choices": [{"index": 0, "message": "not an object", "finish_reason": "stop"}]}),
-    ("openai", {"choices": [{"message": {"content": "{}"}}], "usage": {"prompt_tokens": "many"}}),
-    ("anthropic", {"content": [{"type": "text", "text": "{}"}], "stop_reason": "end_turn", "usage": "lots"}),
-    ("anthropic", {"content": [{"type": "text", "text": "{}"}], "usage": {"input_tokens": "many"}}),
-])
+@pytest.mark.parametrize(
+    "provider, body",
+    [
+        ("openai", {"choices": [{"index": 0, "message": "not an object", "finish_reason": "stop"}]}),
+        ("openai", {"choices": [{"message": {"content": "{}"}}], "usage": {"prompt_tokens": "many"}}),
+        (
+            "anthropic",
+            {"content": [{"type": "text", "text": "{}"}], "stop_reason": "end_turn", "usage": "lots"},
+        ),
+        ("anthropic", {"content": [{"type": "text", "text": "{}"}], "usage": {"input_tokens": "many"}}),
+    ],
+)
 async def test_malformed_body_is_a_server_error_not_a_crash(loopback, provider, body):
     loopback.responder = lambda seen: Reply(body=body)
     async with Judge(settings(loopback, provider=provider, max_attempts=2)) as judge:
@@ -357,7 +381,9 @@ async def test_malformed_body_is_a_server_error_not_a_crash(loopback, provider, 
 async def test_null_logprob_drops_weighting_not_the_answer(loopback):
     lead = {"token": '{"reason": "r", "score": ', "logprob": 0.0, "top_logprobs": []}
     score = {"token": "4", "logprob": None, "top_logprobs": [{"token": "5", "logprob": -0.1}]}
-    loopback.responder = lambda seen: Reply(content=json.dumps({"reason": "r", "score": 4}), logprobs=[lead, score])
+    loopback.responder = lambda seen: Reply(
+        content=json.dumps({"reason": "r", "score": 4}), logprobs=[lead, score]
+    )
     async with Judge(settings(loopback, logprob_weighting=True)) as judge:
         [v] = await judge.grade(RUBRIC, items(1))
     # A missing log-probability is not 0.0 (probability 1): the plain score stands, noted.

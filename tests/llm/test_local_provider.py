@@ -31,9 +31,16 @@ class SlowServer:
         self.started.append(which)
         time.sleep(self.delays[which])
         self.finished.append(which)
-        return {"choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": json.dumps({"reason": "r", "score": 4})}}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+        return {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": json.dumps({"reason": "r", "score": 4})},
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+        }
 
 
 def fake_local(tmp_path, server: SlowServer) -> LocalProvider:
@@ -51,8 +58,9 @@ async def test_local_timeout_is_not_retried_and_does_not_starve_the_next_call(tm
     server = SlowServer({"Output A.": 0.6, "Output B.": 0.1})
     settings = JudgeSettings(provider="local", timeout_s=0.3, max_attempts=3)
     async with Judge(settings, provider=fake_local(tmp_path, server)) as judge:
-        a, b = await judge.grade(RUBRIC, [{"source": "S.", "output": "Output A."},
-                                          {"source": "S.", "output": "Output B."}])
+        a, b = await judge.grade(
+            RUBRIC, [{"source": "S.", "output": "Output A."}, {"source": "S.", "output": "Output B."}]
+        )
     assert a.status is Status.ERROR and a.attempts == 1
     assert a.reason.startswith("AttemptTimeout") and "not retried" in a.reason
     assert b.status is Status.OK and b.value == 4.0 and b.attempts == 1

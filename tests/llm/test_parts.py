@@ -45,7 +45,9 @@ def test_status_classification():
     for code in (500, 502, 503, 529, 408, 409):
         assert classify_status(code, "x").retryable, code
     for code in (400, 401, 403, 404, 422):
-        assert isinstance(classify_status(code, "x"), RequestError) and not classify_status(code, "x").retryable
+        assert (
+            isinstance(classify_status(code, "x"), RequestError) and not classify_status(code, "x").retryable
+        )
     assert isinstance(classify_status(503, "x"), ServerError)
 
 
@@ -56,8 +58,14 @@ def test_price_table_lookup_and_user_extension(tmp_path):
     assert table.lookup("openai", "my-finetune") is None  # unknown: no invented 0
     assert table.lookup("local", "anything").cost(10, 10) == 0.0
     user = tmp_path / "prices.json"
-    user.write_text(json.dumps({"openai/my-finetune": {"input_per_mtok": 1, "output_per_mtok": 2},
-                                "openai/gpt-4o-mini": {"input_per_mtok": 9, "output_per_mtok": 9}}))
+    user.write_text(
+        json.dumps(
+            {
+                "openai/my-finetune": {"input_per_mtok": 1, "output_per_mtok": 2},
+                "openai/gpt-4o-mini": {"input_per_mtok": 9, "output_per_mtok": 9},
+            }
+        )
+    )
     table = PriceTable.load(user)
     assert table.lookup("openai", "my-finetune").cost(1000, 1000) == pytest.approx(0.003)
     assert table.lookup("openai", "gpt-4o-mini").input_per_mtok == 9  # the user's entry wins

@@ -37,8 +37,14 @@ async def test_killed_run_resumes_with_each_missing_call_once(loopback, tmp_path
 
     loopback.responder = responder
     cache = tmp_path / "cache.sqlite"
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", CHILD, loopback.base_url, str(cache),
-                                                env={**os.environ, "PYTHONPATH": os.getcwd()})
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        loopback.base_url,
+        str(cache),
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
     for _ in range(400):
         await asyncio.sleep(0.05)
         if len(answered) == 7 and len(loopback.seen) >= 11:  # 7 answered + 4 hanging in flight
@@ -56,8 +62,14 @@ async def test_killed_run_resumes_with_each_missing_call_once(loopback, tmp_path
 
     loopback.responder = lambda seen: Reply(content=json.dumps({"reason": "ok", "score": 4}))
     items = [{"source": f"Source {i}.", "output": f"Output {i}."} for i in range(20)]
-    s = JudgeSettings(provider="openai", model="gpt-4o-mini", base_url=loopback.base_url,
-                      api_key_env="GJ_TEST_NO_KEY", concurrency=4, cache_path=cache)
+    s = JudgeSettings(
+        provider="openai",
+        model="gpt-4o-mini",
+        base_url=loopback.base_url,
+        api_key_env="GJ_TEST_NO_KEY",
+        concurrency=4,
+        cache_path=cache,
+    )
     async with Judge(s) as judge:
         out = await judge.grade("faithfulness", items)
         meter = judge.meter
@@ -65,6 +77,9 @@ async def test_killed_run_resumes_with_each_missing_call_once(loopback, tmp_path
     assert meter.cached == 7 and meter.calls == 13
     resumed = [s.user for s in loopback.seen[first_wave:]]
     assert len(resumed) == 13 == len(set(resumed))  # each missing call exactly once
-    answered_prompts = {s.user for s in loopback.seen[:first_wave]
-                        if int(s.user.split("Source ")[1].split(".")[0]) in answered}
+    answered_prompts = {
+        s.user
+        for s in loopback.seen[:first_wave]
+        if int(s.user.split("Source ")[1].split(".")[0]) in answered
+    }
     assert not answered_prompts & set(resumed)

@@ -42,7 +42,10 @@ def test_krippendorff_published_values_every_level(shared_data):
             got = krippendorff_alpha(case["data"], level=level).value
             if level in case["expected"]:  # published to 3 (Krippendorff 2011) or 6 (Wikipedia) decimals
                 places = len(str(case["expected"][level]).split(".")[1])
-                assert round(got, places) == pytest.approx(case["expected"][level], abs=10 ** -places / 2), (name, level)
+                assert round(got, places) == pytest.approx(case["expected"][level], abs=10**-places / 2), (
+                    name,
+                    level,
+                )
                 checked += 1
             if level in case.get("verified_here", {}):
                 assert round(got, 4) == pytest.approx(case["verified_here"][level], abs=5e-5), (name, level)
@@ -93,8 +96,16 @@ def test_pandalm_annotators_pairwise_cohen_kappa_as_published(shared_data):
 def test_fleiss_kappa_wikipedia_example():
     # Fleiss (1971) worked example as on Wikipedia: 10 subjects, 14 raters, 5 categories: kappa = 0.210
     counts = [
-        [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-        [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
     ]
     assert round(fleiss_kappa(counts, from_counts=True).value, 3) == 0.210
 
@@ -110,7 +121,9 @@ def test_cohen_kappa_matches_sklearn(weights):
     rng = np.random.default_rng(7)
     a = rng.integers(1, 6, size=200)
     b = np.clip(a + rng.integers(-1, 2, size=200), 1, 5)
-    assert cohen_kappa(a, b, weights=weights).value == pytest.approx(cohen_kappa_score(a, b, weights=weights), abs=1e-12)
+    assert cohen_kappa(a, b, weights=weights).value == pytest.approx(
+        cohen_kappa_score(a, b, weights=weights), abs=1e-12
+    )
 
 
 def test_correlations_match_scipy():
@@ -152,7 +165,9 @@ def test_meta_evaluation_granularities():
     # means metric (1, 2.5, 3.5), human (1, 2, 3): pearson by scipy
     assert sys_res.value == pytest.approx(scipy.stats.pearsonr([1, 2.5, 3.5], [1, 2, 3]).statistic)
     assert sys_res.n_groups == 3
-    assert item_level_correlation(metric, human).value == pytest.approx(scipy.stats.spearmanr(metric, human).statistic)
+    assert item_level_correlation(metric, human).value == pytest.approx(
+        scipy.stats.spearmanr(metric, human).statistic
+    )
     # A constant document is skipped and counted, not averaged in as 0
     res = summary_level_correlation([1, 2, 3, 5, 5, 5], human, documents=docs)
     assert (res.value, res.n_groups, res.n_groups_skipped) == (pytest.approx(1.0), 1, 1)

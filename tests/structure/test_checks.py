@@ -46,11 +46,18 @@ def test_json_structure_columns_and_failure_table():
     np.testing.assert_array_equal(col["json_structure.student.schema_valid"], [0, 0, 1, np.nan])
     np.testing.assert_array_equal(col["json_structure.student.strict_schema_valid"], [0, 0, 0, np.nan])
     np.testing.assert_array_equal(col["json_structure.teacher.schema_valid"], [1, 1, 0, np.nan])
-    assert list(col["json_structure.student.failures"][:2]) == [["/date format"], ["/ required", "/total type"]]
+    assert list(col["json_structure.student.failures"][:2]) == [
+        ["/date format"],
+        ["/ required", "/total type"],
+    ]
     assert list(result.status) == ["ok", "ok", "ok", "unscored"]
     table = {(r[0], r[1], r[2]): r[3] for r in result.sections["schema_failures"]["rows"]}
     # Unparseable outputs fail the schema (0) but are not schema failures: the table has none for them.
-    assert table == {("student", "/date", "format"): 1, ("student", "/", "required"): 1, ("student", "/total", "type"): 1}
+    assert table == {
+        ("student", "/date", "format"): 1,
+        ("student", "/", "required"): 1,
+        ("student", "/total", "type"): 1,
+    }
     names = {(m.name, m.subject) for m in cls(TaskKind.EXTRACTION, cls.Options(schema=SCHEMA)).metrics()}
     assert ("schema_adherence_rate", "student") in names and ("strict_parse_rate", "teacher") in names
 
@@ -71,7 +78,12 @@ def test_invalid_schema_fails_when_the_check_is_built():
 
 def test_format_rules_check():
     cls = get("format_rules")
-    check = cls(TaskKind.EXTRACTION, cls.Options(rules=[{"name": "iso", "kind": "regex", "pattern": r"\d{4}-\d{2}-\d{2}"}], sides=("student",)))
+    check = cls(
+        TaskKind.EXTRACTION,
+        cls.Options(
+            rules=[{"name": "iso", "kind": "regex", "pattern": r"\d{4}-\d{2}-\d{2}"}], sides=("student",)
+        ),
+    )
     result = run(check)
     np.testing.assert_array_equal(result.columns["format_rules.student.iso"], [0, 0, 1, np.nan])
     np.testing.assert_array_equal(result.columns["format_rules.student.all_pass"], [0, 0, 1, np.nan])

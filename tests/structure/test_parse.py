@@ -11,11 +11,11 @@ from genjudge.structure import parse_lenient, parse_strict
     ("output", "strict", "lenient", "how"),
     [
         ('{"a": 1}', True, True, "strict"),
-        ('  [1, 2]\n', True, True, "strict"),  # surrounding whitespace is not "other text"
+        ("  [1, 2]\n", True, True, "strict"),  # surrounding whitespace is not "other text"
         ('"just a string"', True, True, "strict"),
         ({"a": 1}, True, True, "strict"),  # already decoded by the output reader
         ('```json\n{"a": 1}\n```', False, True, "fence"),
-        ('Here it is:\n```\n[1]\n```\nDone.', False, True, "fence"),
+        ("Here it is:\n```\n[1]\n```\nDone.", False, True, "fence"),
         ('Sure! {"a": {"b": [1, 2]}} Hope this helps.', False, True, "embedded"),
         ('{"a": 1} {"b": 2}', False, True, "embedded"),  # two values: not exactly one
         ('{"a": NaN}', False, False, None),  # NaN is not JSON (Python's parser would accept it)
@@ -32,5 +32,5 @@ def test_strict_and_lenient(output, strict, lenient, how):
 
 
 def test_lenient_value_from_fence_skips_a_broken_fence():
-    text = "```json\n{broken\n```\nthen\n```json\n{\"ok\": true}\n```"
+    text = '```json\n{broken\n```\nthen\n```json\n{"ok": true}\n```'
     assert parse_lenient(text).value == {"ok": True}

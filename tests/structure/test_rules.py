@@ -24,7 +24,12 @@ def outcomes(text):
 def test_rule_outcomes():
     # 4 words, 24 characters, a year, no apology; not JSON; no sections.
     assert outcomes("Revenue rose in 2023.  ") == {
-        "no_apology": True, "has_year": True, "short": True, "chars": False, "keys": False, "sections": False,
+        "no_apology": True,
+        "has_year": True,
+        "short": True,
+        "chars": False,
+        "keys": False,
+        "sections": False,
     }
     # "Sorry" is forbidden; the JSON has a.b and c[0]; 1 word (whitespace-free JSON) < min 2.
     assert outcomes('Sorry: {"a": {"b": 0}, "c": [null, 1]}')["no_apology"] is False
@@ -46,7 +51,10 @@ def test_reason_is_given():
         ([{"name": "r", "kind": "regex", "pattern": "("}], "invalid regular expression"),
         ([{"name": "l", "kind": "length", "unit": "words", "min": 5, "max": 2}], "min 5 > max 2"),
         ([{"name": "l", "kind": "length", "unit": "words"}], "give min, max or both"),
-        ([{"name": "x", "kind": "regex", "pattern": "a"}, {"name": "x", "kind": "regex", "pattern": "b"}], "two format rules"),
+        (
+            [{"name": "x", "kind": "regex", "pattern": "a"}, {"name": "x", "kind": "regex", "pattern": "b"}],
+            "two format rules",
+        ),
         ([{"name": "x", "kind": "spelling"}], "invalid format rule"),
         ([{"name": "x", "kind": "length", "unit": "lines", "max": 3}], "invalid format rule"),
         ([{"name": "bad name", "kind": "regex", "pattern": "a"}], "invalid format rule"),

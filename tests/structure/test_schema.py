@@ -35,7 +35,12 @@ def test_failures_carry_path_and_keyword():
 
 
 def test_draft_from_dollar_schema_and_default():
-    draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "number", "maximum": 5, "exclusiveMaximum": True}
+    draft4 = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "number",
+        "maximum": 5,
+        "exclusiveMaximum": True,
+    }
     assert SchemaValidator(draft4).draft == "Draft4Validator"
     assert [f.keyword for f in SchemaValidator(draft4).failures(5)] == ["maximum"]
     assert SchemaValidator({"type": "string"}).draft == "Draft202012Validator"
@@ -67,7 +72,9 @@ def test_schema_file(tmp_path):
 def test_unknown_format_is_reported_not_checked():
     v = SchemaValidator({"type": "string", "format": "currency"})
     assert v.failures("anything") == []
-    assert v.notes() == ["format 'currency' is not a format jsonschema knows; it is an annotation and not checked."]
+    assert v.notes() == [
+        "format 'currency' is not a format jsonschema knows; it is an annotation and not checked."
+    ]
 
 
 def test_jsonschemabench_agreement(shared_data):
@@ -77,7 +84,9 @@ def test_jsonschemabench_agreement(shared_data):
     benchmark's "focus on format" negatives hinge on it. Without the optional fqdn package the
     four hostname cases disagree (4,464); see docs/checks.md.
     """
-    rows = [json.loads(line) for line in (shared_data / "jsonschemabench" / "schema_instance_tests.jsonl").open()]
+    rows = [
+        json.loads(line) for line in (shared_data / "jsonschemabench" / "schema_instance_tests.jsonl").open()
+    ]
     assert len(rows) == 4468
     agree = sum(SchemaValidator(r["schema"]).is_valid(r["instance"]) == r["expected_valid"] for r in rows)
     assert agree == 4468

@@ -18,7 +18,9 @@ async def loopback():
     await server.stop()
 
 
-def write_sample(root: Path, n: int = 60, raters: int = 3, seed: int = 0, level: str = "ordinal") -> tuple[Path, np.ndarray]:
+def write_sample(
+    root: Path, n: int = 60, raters: int = 3, seed: int = 0, level: str = "ordinal"
+) -> tuple[Path, np.ndarray]:
     """n items with a true quality 1-5; each rater is truth +- 1 now and then. Returns (folder, truth)."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(1, 6, size=n)
@@ -30,8 +32,17 @@ def write_sample(root: Path, n: int = 60, raters: int = 3, seed: int = 0, level:
     (root / "ratings.csv").write_text("\n".join(rows) + "\n")
     with (root / "items.jsonl").open("w") as fh:
         for k, t in enumerate(truth):
-            fh.write(json.dumps({"id": f"i{k}", "source": f"doc {k}", "output": f"summary of quality {t}",
-                                 "group": "even" if k % 2 == 0 else "odd"}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"i{k}",
+                        "source": f"doc {k}",
+                        "output": f"summary of quality {t}",
+                        "group": "even" if k % 2 == 0 else "odd",
+                    }
+                )
+                + "\n"
+            )
     manifest = {
         "name": "synthetic",
         "rubric": {"id": "quality", "version": "1"},
@@ -44,7 +55,9 @@ def write_sample(root: Path, n: int = 60, raters: int = 3, seed: int = 0, level:
     return root, truth
 
 
-def write_verdicts(path: Path, values: list, dimension: str = "quality", statuses: list | None = None) -> Path:
+def write_verdicts(
+    path: Path, values: list, dimension: str = "quality", statuses: list | None = None
+) -> Path:
     rows = ["item_id,dimension,value,status,reason"]
     for k, v in enumerate(values):
         st = statuses[k] if statuses else "ok"

@@ -25,8 +25,16 @@ def _decide(tmp_path, values, statuses=None, policy=FAST, **kw):
     root, truth = write_sample(tmp_path / "s", **kw)
     sample = load_sample(root)
     v = read_verdicts(write_verdicts(tmp_path / "v.csv", values, statuses=statuses), sample)
-    d = decide(sample, v, judge_provider="test", judge_model="m", rubric_id="quality", rubric_version="1",
-               verdicts_source="imported", policy=policy)
+    d = decide(
+        sample,
+        v,
+        judge_provider="test",
+        judge_model="m",
+        rubric_id="quality",
+        rubric_version="1",
+        verdicts_source="imported",
+        policy=policy,
+    )
     return d, truth
 
 
@@ -65,8 +73,16 @@ def test_too_few_items_is_insufficient_not_accepted(tmp_path):
     root, truth = write_sample(tmp_path / "s", n=20)
     sample = load_sample(root)
     v = read_verdicts(write_verdicts(tmp_path / "v.csv", truth.tolist()), sample)
-    d = decide(sample, v, judge_provider="t", judge_model="m", rubric_id="q", rubric_version="1",
-               verdicts_source="x", policy=FAST)
+    d = decide(
+        sample,
+        v,
+        judge_provider="t",
+        judge_model="m",
+        rubric_id="q",
+        rubric_version="1",
+        verdicts_source="x",
+        policy=FAST,
+    )
     assert d.level == "insufficient" and not d.accepted
 
 
@@ -122,14 +138,43 @@ def test_seeded_intervals_are_reproducible(tmp_path):
 def test_cli_imports_pandalm_and_validates_released_judges(shared_data, tmp_path):
     runner = CliRunner()
     out = tmp_path / "pl"
-    res = runner.invoke(app, ["labels", "import-pandalm", str(shared_data / "pandalm" / "pandalm_testset_pairs.jsonl"), "--out", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "labels",
+            "import-pandalm",
+            str(shared_data / "pandalm" / "pandalm_testset_pairs.jsonl"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "tie (nominal, 3 raters): alpha among the humans 0.825" in res.output
     url = f"sqlite:///{tmp_path / 'g.db'}"
-    res = runner.invoke(app, ["validate", str(out), "--verdicts", str(out / "verdicts" / "gpt35_judge.csv"),
-                              "--judge-model", "gpt-3.5-turbo", "--judge-provider", "openai", "--rubric-id", "pandalm",
-                              "--rubric-version", "wang-2023", "--resamples", "100",
-                              "--store", url, "--strict", "--report", str(tmp_path / "r.md")])
+    res = runner.invoke(
+        app,
+        [
+            "validate",
+            str(out),
+            "--verdicts",
+            str(out / "verdicts" / "gpt35_judge.csv"),
+            "--judge-model",
+            "gpt-3.5-turbo",
+            "--judge-provider",
+            "openai",
+            "--rubric-id",
+            "pandalm",
+            "--rubric-version",
+            "wang-2023",
+            "--resamples",
+            "100",
+            "--store",
+            url,
+            "--strict",
+            "--report",
+            str(tmp_path / "r.md"),
+        ],
+    )
     assert res.exit_code == 1, res.output  # not accepted
     d = lookup_decision(url, "openai", "gpt-3.5-turbo", "pandalm", "wang-2023")
     assert d is not None and not d.accepted
@@ -163,14 +208,25 @@ async def test_judge_path_through_the_real_sdk_and_loopback(tmp_path, loopback):
         return verdict(reason="as written", score=int(text[-1]))
 
     loopback.responder = responder
-    settings = JudgeSettings(provider="openai", model="judge-x", base_url=loopback.base_url, cache_path=tmp_path / "c.db")
+    settings = JudgeSettings(
+        provider="openai", model="judge-x", base_url=loopback.base_url, cache_path=tmp_path / "c.db"
+    )
     ids = pick_items(sample, "quality", None, 0)
     frame, rubric, meter = await run_judge(sample, settings, "faithfulness", "quality", ids)
     refused = int((truth == 3).sum())
     assert (frame["status"] == "unscored").sum() == refused
     assert meter["requests"] == 40
-    d = decide(sample, frame, judge_provider="openai", judge_model="judge-x", rubric_id=rubric.id,
-               rubric_version=rubric.version, verdicts_source="judge run", policy=FAST, judge_cost=meter)
+    d = decide(
+        sample,
+        frame,
+        judge_provider="openai",
+        judge_model="judge-x",
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        verdicts_source="judge run",
+        policy=FAST,
+        judge_cost=meter,
+    )
     r = d.dimensions[0]
     assert r.n_unscored == refused and r.n_items == 40 - refused
     assert r.outcome == "rejected" and "unscored" in r.reason  # ~20% refusals break the 10% limit
@@ -186,12 +242,21 @@ def test_run_config_lookup_follows_model_and_rubric_version(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     (tmp_path / "set.jsonl").write_text("")
-    cfg = RunConfig(task="generation", set=tmp_path / "set.jsonl", teacher=tmp_path / "t.jsonl", student=tmp_path / "s.jsonl",
-                    checks={"judge_rubric": {"rubrics": ["fluency"]}}, judge={"provider": "openai", "model": "m1"}, store=url)
+    cfg = RunConfig(
+        task="generation",
+        set=tmp_path / "set.jsonl",
+        teacher=tmp_path / "t.jsonl",
+        student=tmp_path / "s.jsonl",
+        checks={"judge_rubric": {"rubrics": ["fluency"]}},
+        judge={"provider": "openai", "model": "m1"},
+        store=url,
+    )
     assert validated_rubrics(cfg) == {"fluency": False} and not judge_validated(cfg)
     truth = _truth()
     d, _ = _decide(tmp_path, truth.tolist())
-    save_decision(url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency"}))
+    save_decision(
+        url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency"})
+    )
     assert judge_validated(cfg)
     other = cfg.model_copy(update={"judge": {"provider": "openai", "model": "m2"}})
     assert not judge_validated(other)  # another model: not validated
@@ -205,13 +270,16 @@ def test_cli_validate_runs_the_judge_from_a_config(tmp_path):
 
     from tests.llm.loopback import Loopback, blocks, verdict
 
-    root, truth = write_sample(tmp_path / "s", n=40)
+    _root, _ = write_sample(tmp_path / "s", n=40)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     # The judge answers the true quality plus one point (capped at 5): too lenient.
     server = asyncio.run_coroutine_threadsafe(
-        Loopback(lambda seen: verdict(reason="ok", score=min(5, int(blocks(seen.user)["output"][-1]) + 1))).start(), loop
+        Loopback(
+            lambda seen: verdict(reason="ok", score=min(5, int(blocks(seen.user)["output"][-1]) + 1))
+        ).start(),
+        loop,
     ).result(10)
     try:
         url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -220,7 +288,9 @@ def test_cli_validate_runs_the_judge_from_a_config(tmp_path):
             f"judge: {{provider: openai, model: judge-x, base_url: '{server.base_url}', cache_path: c.db}}\n"
             f"policy: {{resamples: 100}}\nstore: '{url}'\n"
         )
-        res = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "v.yaml"), "--json", str(tmp_path / "d.json")])
+        res = CliRunner().invoke(
+            app, ["validate", "--config", str(tmp_path / "v.yaml"), "--json", str(tmp_path / "d.json")]
+        )
         assert res.exit_code == 0, res.output
         assert "judging 40 items of 'quality' with openai/judge-x, rubric faithfulness" in res.output
         d = lookup_decision(url, "openai", "judge-x", "faithfulness", "1")
@@ -249,8 +319,22 @@ def test_meta_evaluation_and_verdicts_on_a_subset(tmp_path):
     values = truth.tolist()[:40]  # the judge was asked about 40 of the 60 items
     write_verdicts(tmp_path / "v.csv", values)
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
-                                   "--store", url, "--judge-model", "m", "--only-verdict-items"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(root),
+            "--verdicts",
+            str(tmp_path / "v.csv"),
+            "--resamples",
+            "100",
+            "--store",
+            url,
+            "--judge-model",
+            "m",
+            "--only-verdict-items",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "verdicts cover 40 of 60 rated items; validating on those" in res.output
     d = lookup_decision(url, "imported", "m", "quality", "1")
@@ -259,7 +343,9 @@ def test_meta_evaluation_and_verdicts_on_a_subset(tmp_path):
     r = d.dimensions[0]
     assert (r.n_items, r.n_unscored) == (40, 0)
     sample = load_sample(root)
-    assert d.sample_fingerprint == sample.subset([f"i{k}" for k in range(40)]).fingerprint != sample.fingerprint
+    assert (
+        d.sample_fingerprint == sample.subset([f"i{k}" for k in range(40)]).fingerprint != sample.fingerprint
+    )
     # summary level: Kendall tau-b per document (even / odd items), averaged
     _, _, h = sample.matrix("quality", [f"i{k}" for k in range(40)])
     mean = h.mean(axis=0)
@@ -273,8 +359,21 @@ def test_items_missing_from_the_verdicts_count_as_unscored(tmp_path):
     root, truth = write_sample(tmp_path / "s", n=100)
     write_verdicts(tmp_path / "v.csv", truth.tolist()[:70])
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
-                                   "--store", url, "--judge-model", "m"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(root),
+            "--verdicts",
+            str(tmp_path / "v.csv"),
+            "--resamples",
+            "100",
+            "--store",
+            url,
+            "--judge-model",
+            "m",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "verdicts cover 70 of 100 rated items; the others count as unscored" in res.output
     d = lookup_decision(url, "imported", "m", "quality", "1")
@@ -284,8 +383,22 @@ def test_items_missing_from_the_verdicts_count_as_unscored(tmp_path):
     assert d.sample_name == "synthetic" and d.sample_fingerprint == load_sample(root).fingerprint
     assert "30 unscored, 30 with no verdict" in d.explanation[0]
     # asked for explicitly, the 70 judged items are validated, and the decision says it is a subset
-    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100",
-                                   "--store", url, "--judge-model", "m", "--only-verdict-items"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(root),
+            "--verdicts",
+            str(tmp_path / "v.csv"),
+            "--resamples",
+            "100",
+            "--store",
+            url,
+            "--judge-model",
+            "m",
+            "--only-verdict-items",
+        ],
+    )
     d = lookup_decision(url, "imported", "m", "quality", "1")
     assert d.accepted and d.sample_name == "synthetic (subset: the 70 of 100 items with a verdict)"
 
@@ -295,7 +408,9 @@ def _two_dimensions(root):
     import json
 
     ratings = (root / "ratings.csv").read_text().splitlines()
-    (root / "ratings.csv").write_text("\n".join(ratings + [r.replace(",quality,", ",style,") for r in ratings[1:]]) + "\n")
+    (root / "ratings.csv").write_text(
+        "\n".join(ratings + [r.replace(",quality,", ",style,") for r in ratings[1:]]) + "\n"
+    )
     manifest = json.loads((root / "sample.json").read_text())
     manifest["dimensions"]["style"] = manifest["dimensions"]["quality"]
     (root / "sample.json").write_text(json.dumps(manifest))
@@ -306,19 +421,53 @@ def test_a_dimension_without_verdicts_is_insufficient_not_skipped(tmp_path):
     _two_dimensions(root)
     sample = load_sample(root)
     v = read_verdicts(write_verdicts(tmp_path / "v.csv", truth.tolist()), sample)  # quality only
-    d = decide(sample, v, judge_provider="test", judge_model="m", rubric_id="quality", rubric_version="1",
-               verdicts_source="imported", policy=FAST)
+    d = decide(
+        sample,
+        v,
+        judge_provider="test",
+        judge_model="m",
+        rubric_id="quality",
+        rubric_version="1",
+        verdicts_source="imported",
+        policy=FAST,
+    )
     by = {r.dimension: r for r in d.dimensions}
     assert by["quality"].outcome == "firm"
-    assert (by["style"].outcome, by["style"].reason, by["style"].n_unscored) == ("insufficient", "no verdicts", 60)
+    assert (by["style"].outcome, by["style"].reason, by["style"].n_unscored) == (
+        "insufficient",
+        "no verdicts",
+        60,
+    )
     assert not d.accepted and d.level == "insufficient"
     assert "style: insufficient" in to_markdown(d)
     # naming the dimension validates that one only (the CLI's -d quality)
-    d = decide(sample, v, judge_provider="test", judge_model="m", rubric_id="quality", rubric_version="1",
-               verdicts_source="imported", policy=FAST, dimensions=["quality"])
+    d = decide(
+        sample,
+        v,
+        judge_provider="test",
+        judge_model="m",
+        rubric_id="quality",
+        rubric_version="1",
+        verdicts_source="imported",
+        policy=FAST,
+        dimensions=["quality"],
+    )
     assert d.accepted and [r.dimension for r in d.dimensions] == ["quality"]
-    res = CliRunner().invoke(app, ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "-d", "style",
-                                   "--resamples", "100", "--no-store", "--strict"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(root),
+            "--verdicts",
+            str(tmp_path / "v.csv"),
+            "-d",
+            "style",
+            "--resamples",
+            "100",
+            "--no-store",
+            "--strict",
+        ],
+    )
     assert res.exit_code == 1 and "style: insufficient" in res.output, res.output
 
 
@@ -330,10 +479,16 @@ def _rare_positives(root, n=40, positives=2, raters=3):
     rows = ["item_id,rater,dimension,rating"]
     rows += [f"i{k},r{r},ok,{int(k < positives)}" for r in range(raters) for k in range(n)]
     (root / "ratings.csv").write_text("\n".join(rows) + "\n")
-    (root / "sample.json").write_text(json.dumps({
-        "name": "rare", "rubric": {"id": "ok", "version": "1"},
-        "dimensions": {"ok": {"level": "nominal", "values": [0, 1], "positive": 1}}, "ratings": {"path": "ratings.csv"},
-    }))
+    (root / "sample.json").write_text(
+        json.dumps(
+            {
+                "name": "rare",
+                "rubric": {"id": "ok", "version": "1"},
+                "dimensions": {"ok": {"level": "nominal", "values": [0, 1], "positive": 1}},
+                "ratings": {"path": "ratings.csv"},
+            }
+        )
+    )
     return root
 
 
@@ -343,8 +498,16 @@ def test_undefined_bootstrap_draws_make_the_gate_insufficient(tmp_path):
     sample = load_sample(_rare_positives(tmp_path / "s"))
     path = tmp_path / "v.csv"
     path.write_text("item_id,dimension,value\n" + "".join(f"i{k},ok,{int(k < 2)}\n" for k in range(40)))
-    d = decide(sample, read_verdicts(path, sample), judge_provider="test", judge_model="m", rubric_id="ok",
-               rubric_version="1", verdicts_source="imported", policy=Policy(resamples=200))
+    d = decide(
+        sample,
+        read_verdicts(path, sample),
+        judge_provider="test",
+        judge_model="m",
+        rubric_id="ok",
+        rubric_version="1",
+        verdicts_source="imported",
+        policy=Policy(resamples=200),
+    )
     r = d.dimensions[0]
     p = r.primary
     assert p.value == pytest.approx(1.0) and p.draws == 200
@@ -359,8 +522,21 @@ def test_undefined_bootstrap_draws_make_the_gate_insufficient(tmp_path):
 def test_a_named_judge_provider_needs_the_judges_rubric(tmp_path):
     root, truth = write_sample(tmp_path / "s")
     write_verdicts(tmp_path / "v.csv", truth.tolist())
-    args = ["validate", str(root), "--verdicts", str(tmp_path / "v.csv"), "--resamples", "100", "--no-store",
-            "--judge-provider", "openai", "--judge-model", "gpt-x", "--json", str(tmp_path / "d.json")]
+    args = [
+        "validate",
+        str(root),
+        "--verdicts",
+        str(tmp_path / "v.csv"),
+        "--resamples",
+        "100",
+        "--no-store",
+        "--judge-provider",
+        "openai",
+        "--judge-model",
+        "gpt-x",
+        "--json",
+        str(tmp_path / "d.json"),
+    ]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and "need --rubric-id and --rubric-version" in res.output
     res = CliRunner().invoke(app, [*args, "--rubric-id", "faithfulness", "--rubric-version", "3"])
@@ -374,30 +550,60 @@ def test_every_version_of_a_rubric_id_must_be_validated(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     d, _ = _decide(tmp_path, _truth().tolist())
     judge = {"provider": "openai", "model": "m1"}
-    save_decision(url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency",
-                                            "rubric_version": "2"}))
+    save_decision(
+        url,
+        d.model_copy(
+            update={
+                "judge_provider": "openai",
+                "judge_model": "m1",
+                "rubric_id": "fluency",
+                "rubric_version": "2",
+            }
+        ),
+    )
     # version 2 is accepted, version 1 has no decision: the id is not validated, whatever the order
     assert decisions_for(judge, [("fluency", "1"), ("fluency", "2")], url) == {"fluency": False}
     assert decisions_for(judge, [("fluency", "2")], url) == {"fluency": True}
-    save_decision(url, d.model_copy(update={"judge_provider": "openai", "judge_model": "m1", "rubric_id": "fluency",
-                                            "rubric_version": "1", "decision_id": "v1"}))
+    save_decision(
+        url,
+        d.model_copy(
+            update={
+                "judge_provider": "openai",
+                "judge_model": "m1",
+                "rubric_id": "fluency",
+                "rubric_version": "1",
+                "decision_id": "v1",
+            }
+        ),
+    )
     assert decisions_for(judge, [("fluency", "2"), ("fluency", "1")], url) == {"fluency": True}
 
 
-@pytest.mark.parametrize(("bad", "why"), [({"firm": 0.6}, "tentative"), ({"min_ceiling": 1.5}, "min_ceiling"),
-                                          ({"min_ceiling": -0.1}, "min_ceiling")])
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ({"firm": 0.6}, "tentative"),
+        ({"min_ceiling": 1.5}, "min_ceiling"),
+        ({"min_ceiling": -0.1}, "min_ceiling"),
+    ],
+)
 def test_policy_refuses_inconsistent_bars(bad, why):
     with pytest.raises(ValueError, match=why):
         Policy(**bad)
 
 
 def test_a_store_path_in_a_config_is_relative_to_the_config(tmp_path, monkeypatch):
-    root, truth = write_sample(tmp_path / "cfg" / "s")
+    _root, truth = write_sample(tmp_path / "cfg" / "s")
     write_verdicts(tmp_path / "cfg" / "v.csv", truth.tolist())
-    (tmp_path / "cfg" / "v.yaml").write_text("sample: s\nverdicts: v.csv\nstore: out/g.db\njudge_model: m\npolicy: {resamples: 100}\n")
+    (tmp_path / "cfg" / "v.yaml").write_text(
+        "sample: s\nverdicts: v.csv\nstore: out/g.db\njudge_model: m\npolicy: {resamples: 100}\n"
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GENJUDGE_STORE", raising=False)
     res = CliRunner().invoke(app, ["validate", "--config", str(tmp_path / "cfg" / "v.yaml")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "cfg" / "out" / "g.db").exists() and not (tmp_path / "out").exists()
-    assert lookup_decision(f"sqlite:///{tmp_path / 'cfg' / 'out' / 'g.db'}", "imported", "m", "quality", "1") is not None
+    assert (
+        lookup_decision(f"sqlite:///{tmp_path / 'cfg' / 'out' / 'g.db'}", "imported", "m", "quality", "1")
+        is not None
+    )

@@ -64,11 +64,13 @@ class AnthropicProvider:
             "extra_body": {"temperature": request.temperature},
         }
         if request.json_schema is not None and self.structured_output:
-            params["tools"] = [{
-                "name": request.schema_name,
-                "description": "Record the verdict.",
-                "input_schema": request.json_schema,
-            }]
+            params["tools"] = [
+                {
+                    "name": request.schema_name,
+                    "description": "Record the verdict.",
+                    "input_schema": request.json_schema,
+                }
+            ]
             params["tool_choice"] = {"type": "tool", "name": request.schema_name}
         return params
 

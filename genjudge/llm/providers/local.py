@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from genjudge.errors import ConfigError
 from genjudge.llm.errors import RequestError
@@ -40,9 +41,7 @@ def load_server(path: Path, *, threads: int, n_ctx: int) -> tuple[Any, threading
             try:
                 import xllamacpp
             except ImportError:
-                raise ConfigError(
-                    "the local judge needs xllamacpp: pip install 'genjudge[local]'"
-                ) from None
+                raise ConfigError("the local judge needs xllamacpp: pip install 'genjudge[local]'") from None
             params = xllamacpp.CommonParams()
             params.model.path = key[0]
             params.n_ctx = n_ctx
@@ -85,8 +84,12 @@ class LocalProvider:
         if self.sha256 is not None:
             return {"gguf_sha256": self.sha256, "n_ctx": self.n_ctx}
         st = self.model_path.stat()
-        return {"gguf_path": str(self.model_path.resolve()), "gguf_size": st.st_size,
-                "gguf_mtime_ns": st.st_mtime_ns, "n_ctx": self.n_ctx}
+        return {
+            "gguf_path": str(self.model_path.resolve()),
+            "gguf_size": st.st_size,
+            "gguf_mtime_ns": st.st_mtime_ns,
+            "n_ctx": self.n_ctx,
+        }
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -40,7 +40,9 @@ class OpenAIProvider:
         self.model = model
         self.structured_output = structured_output
         self._openai = openai
-        http_client = sdk_http_client(openai.DefaultAsyncHttpxClient, concurrency=concurrency, timeout_s=timeout_s)
+        http_client = sdk_http_client(
+            openai.DefaultAsyncHttpxClient, concurrency=concurrency, timeout_s=timeout_s
+        )
         self._response_cls = type(http_client).__mro__[1].__module__.split(".")[0]
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
@@ -126,11 +128,16 @@ def _logprobs(content: list[Any]) -> list[TokenLogprob] | None:
         if top is None or not all(isinstance(a, dict) for a in top):
             return None
         entries = [t, *top]
-        if not all(isinstance(e.get("token"), str) and isinstance(e.get("logprob"), (int, float))
-                   and not isinstance(e.get("logprob"), bool) for e in entries):
+        if not all(
+            isinstance(e.get("token"), str)
+            and isinstance(e.get("logprob"), (int, float))
+            and not isinstance(e.get("logprob"), bool)
+            for e in entries
+        ):
             return None
-        tokens.append(TokenLogprob(token=t["token"], logprob=t["logprob"],
-                                   top={a["token"]: a["logprob"] for a in top}))
+        tokens.append(
+            TokenLogprob(token=t["token"], logprob=t["logprob"], top={a["token"]: a["logprob"] for a in top})
+        )
     return tokens
 
 
@@ -149,5 +156,3 @@ def _chat_completion(body: dict[str, Any], choice: dict[str, Any]) -> ChatRespon
         output_tokens=usage.get("completion_tokens"),
         logprobs=logprobs,
     )
-
-
