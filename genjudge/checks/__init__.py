@@ -1,7 +1,10 @@
 """The check registry: every scorer a run can use, by name.
 
-Adding a check is one module in this package plus one line in ``_MODULES`` below; a test keeps the
-registry, the names and the docs in agreement.
+Adding a check to genjudge is one module in this package plus one line in ``_MODULES`` below; a
+test keeps the registry, the names and the docs in agreement. Another package adds a check through
+the ``genjudge.checks`` entry point group (see docs/extending.md); its module is imported the first
+time a run names it, and a plugin that fails to load or reuses a built-in name is an error naming
+the plugin.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from genjudge.checks.base import Check, CheckOptions, CheckResult, RunContext
 __all__ = ["Check", "CheckOptions", "CheckResult", "RunContext", "get", "names", "register"]
 
 _REGISTRY: dict[str, type] = {}
+_BUILTIN: set[str] = set()
 
 # One line per check module. Imported on first use so `genjudge --help` stays instant.
 _MODULES = [
@@ -28,8 +32,12 @@ _MODULES = [
 
 
 def register(cls: type) -> type:
-    """Class decorator: add a check to the registry under its ``name``."""
-    name = cls.name
+    """Class decorator: add a check to the registry under its ``name``.
+
+    Also usable as a plain call (``register(MyCheck)``) to add a check defined in a script or a
+    notebook for the runs of this process.
+    """
+    name = cls.name  # type: ignore[attr-defined]
     if name in _REGISTRY and _REGISTRY[name] is not cls:
         raise ValueError(f"two checks are named {name!r}")
     _REGISTRY[name] = cls
@@ -37,22 +45,53 @@ def register(cls: type) -> type:
 
 
 def _load() -> None:
-    for module in _MODULES:
-        importlib.import_module(module)
+    if not _BUILTIN:
+        for module in _MODULES:
+            importlib.import_module(module)
+        _BUILTIN.update(n for n, c in _REGISTRY.items() if c.__module__ in _MODULES)
+
+
+def _plugins() -> dict[str, object]:
+    from genjudge.plugins import CHECKS, discover
+
+    return dict(discover(CHECKS, _BUILTIN))
 
 
 def names() -> list[str]:
-    """Sorted names of all registered checks."""
+    """Sorted names of all checks: built-in, registered in this process, and declared by plugins."""
     _load()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_plugins()))
 
 
 def get(name: str) -> type:
-    """The check class registered under ``name``."""
+    """The check class registered under ``name`` (a plugin's is imported here, on first use)."""
     _load()
-    try:
+    plugins = _plugins()  # also fails on a plugin that reuses a built-in name
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
+    plugin = plugins.get(name)
+    if plugin is None:
         from genjudge.errors import ConfigError
 
-        raise ConfigError(f"unknown check {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+        known = sorted(set(_REGISTRY) | set(plugins))
+        raise ConfigError(f"unknown check {name!r}; known: {', '.join(known)}")
+    return _load_plugin(plugin)
+
+
+def _load_plugin(plugin: object) -> type:
+    from genjudge.plugins import Plugin
+
+    assert isinstance(plugin, Plugin)
+    cls = plugin.load()
+    if not isinstance(cls, type):
+        raise plugin.error(f"expected a check class, got {type(cls).__name__}")
+    missing = [a for a in ("name", "tasks", "Options", "metrics", "score") if not hasattr(cls, a)]
+    if missing:
+        raise plugin.error(
+            f"{cls.__name__} is not a check: it lacks {', '.join(missing)} (see docs/extending.md)"
+        )
+    if cls.name != plugin.name:
+        raise plugin.error(f"the entry point is named {plugin.name!r} but the check's name is {cls.name!r}")
+    if not (isinstance(cls.Options, type) and issubclass(cls.Options, CheckOptions)):
+        raise plugin.error(f"{cls.__name__}.Options must subclass genjudge.checks.CheckOptions")
+    return register(cls)

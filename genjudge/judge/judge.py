@@ -6,7 +6,6 @@ One async core; ``grade_sync`` / ``equivalence_sync`` are a thin edge for script
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,46 +23,10 @@ __all__ = ["Judge", "build_provider"]
 
 
 def build_provider(settings: JudgeSettings) -> Provider:
-    """The provider ``settings`` names, its SDK client built once (retries off)."""
-    if settings.provider == "local":
-        from genjudge.llm.local_model import ensure_default_model
-        from genjudge.llm.providers.local import LocalProvider
+    """The provider ``settings`` names, from the provider registry (:mod:`genjudge.llm.registry`)."""
+    from genjudge.llm import registry
 
-        sha256 = None
-        if settings.model_path is not None:
-            if not settings.model_path.is_file():
-                raise ConfigError(f"{settings.model_path}: no such GGUF file")
-            path = settings.model_path
-        else:
-            model = ensure_default_model()
-            path, sha256 = model.path, model.sha256
-        return LocalProvider(
-            settings.model_name,
-            model_path=path,
-            threads=settings.threads,
-            n_ctx=settings.n_ctx,
-            sha256=sha256,
-        )
-    env = settings.key_env
-    key = os.environ.get(env) if env else None
-    if not key:
-        if settings.base_url is None:
-            raise ConfigError(f"the {settings.provider} judge needs an API key in ${env}")
-        key = "not-needed"  # a local OpenAI-compatible server usually takes any key
-    common = dict(
-        api_key=key,
-        base_url=settings.base_url,
-        concurrency=settings.concurrency,
-        timeout_s=settings.attempt_timeout_s,
-        structured_output=settings.structured_output,
-    )
-    if settings.provider == "openai":
-        from genjudge.llm.providers.openai import OpenAIProvider
-
-        return OpenAIProvider(settings.model_name, **common)
-    from genjudge.llm.providers.anthropic import AnthropicProvider
-
-    return AnthropicProvider(settings.model_name, **common)
+    return registry.build(settings)
 
 
 class Judge:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from genjudge.llm.registry import ProviderSpec
 
 __all__ = ["JudgeSettings"]
-
-_DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 
 class JudgeSettings(BaseModel):
@@ -17,7 +18,9 @@ class JudgeSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    provider: Literal["local", "openai", "anthropic"] = "local"
+    provider: str = "local"
+    """A registered provider (:mod:`genjudge.llm.registry`): ``local``, ``openai``, ``anthropic`` or a
+    plugin's."""
     model: str | None = None
     """Model name; for ``local`` a label (default: the bundled Qwen2.5-Coder-1.5B-Instruct Q4_K_M)."""
     base_url: str | None = None
@@ -56,12 +59,35 @@ class JudgeSettings(BaseModel):
     """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
     max_retry_after_s: float = Field(120.0, gt=0)
     """Longest ``Retry-After`` honoured; a server asking for longer ends that call as an error."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """The provider's own settings, for a provider that declares them (a plugin's)."""
+
+    @field_validator("provider")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from genjudge.llm import registry
+
+        if value not in registry.names():
+            raise ValueError(f"unknown judge provider {value!r}; known: {', '.join(registry.names())}")
+        return value
 
     @model_validator(mode="after")
     def _defaults(self) -> JudgeSettings:
-        if self.provider != "local" and not self.model:
+        spec = self.spec
+        if spec.needs_model and not self.model:
             raise ValueError(f"provider {self.provider!r} needs a model name")
+        if self.options and spec.options is None:
+            raise ValueError(f"provider {self.provider!r} takes no options")
+        if spec.options is not None:
+            spec.options.model_validate(self.options)  # its message names the field
         return self
+
+    @property
+    def spec(self) -> ProviderSpec:
+        """The provider's :class:`~genjudge.llm.registry.ProviderSpec`."""
+        from genjudge.llm import registry
+
+        return registry.get(self.provider)
 
     @property
     def model_name(self) -> str:
@@ -75,8 +101,8 @@ class JudgeSettings(BaseModel):
     def attempt_timeout_s(self) -> float:
         if self.timeout_s is not None:
             return self.timeout_s
-        return 600.0 if self.provider == "local" else 60.0
+        return self.spec.default_timeout_s
 
     @property
     def key_env(self) -> str | None:
-        return self.api_key_env or _DEFAULT_KEY_ENV.get(self.provider)
+        return self.api_key_env or self.spec.key_env

@@ -1,15 +1,7 @@
 """LLM providers, one module each, behind :class:`genjudge.llm.types.Provider`.
 
-Adding a provider is one module here plus one line in ``PROVIDERS``.
+Each module offers ``from_settings(settings)``, the factory that :mod:`genjudge.llm.registry`
+calls; adding a built-in provider is one module here plus one ``ProviderSpec`` line there, and a
+provider from another package is an entry point (see docs/extending.md). SDK error mapping, the API
+key and the client options shared by the SDK-backed providers live in ``_sdk``.
 """
-
-from __future__ import annotations
-
-__all__ = ["PROVIDERS"]
-
-# name -> "module:Class"; imported on use so that an absent SDK only matters when chosen.
-PROVIDERS = {
-    "anthropic": "genjudge.llm.providers.anthropic:AnthropicProvider",
-    "local": "genjudge.llm.providers.local:LocalProvider",
-    "openai": "genjudge.llm.providers.openai:OpenAIProvider",
-}

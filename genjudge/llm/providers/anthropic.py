@@ -8,13 +8,17 @@ Without a schema the text blocks are the answer. Anthropic returns no log-probab
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from genjudge.llm.errors import RequestError, ServerError, classify_status
+from genjudge.llm.errors import RequestError, ServerError
 from genjudge.llm.providers._http import sdk_http_client
+from genjudge.llm.providers._sdk import sdk_errors, sdk_options
 from genjudge.llm.types import ChatRequest, ChatResponse
 
-__all__ = ["AnthropicProvider"]
+if TYPE_CHECKING:
+    from genjudge.llm.registry import ProviderSettings
+
+__all__ = ["AnthropicProvider", "from_settings"]
 
 _FINISH = {"end_turn": "stop", "tool_use": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
@@ -75,22 +79,18 @@ class AnthropicProvider:
         return params
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        an = self._anthropic
-        try:
+        with sdk_errors(self._anthropic):
             raw = await self._client.messages.with_raw_response.create(**self._params(request))
             body = json.loads(raw.http_response.content)
-        except an.APIStatusError as exc:
-            raise classify_status(exc.status_code, str(exc.message), exc.response.headers) from None
-        except an.APITimeoutError:
-            raise ServerError("the HTTP request timed out") from None
-        except an.APIConnectionError as exc:
-            raise ServerError(f"connection failed: {exc}") from None
-        except ValueError as exc:
-            raise ServerError(f"the response body is not JSON: {exc}") from None
         return parse_message(body)
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def from_settings(settings: ProviderSettings) -> AnthropicProvider:
+    """The registry's factory: the provider the judge settings describe (key from the environment)."""
+    return AnthropicProvider(settings.model_name, **sdk_options(settings))
 
 
 def parse_message(body: Any) -> ChatResponse:

@@ -19,14 +19,17 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genjudge.errors import ConfigError
 from genjudge.llm.errors import RequestError
 from genjudge.llm.providers.openai import parse_chat_completion
 from genjudge.llm.types import ChatRequest, ChatResponse
 
-__all__ = ["LocalProvider", "load_server"]
+if TYPE_CHECKING:
+    from genjudge.llm.registry import ProviderSettings
+
+__all__ = ["LocalProvider", "from_settings", "load_server"]
 
 _SERVERS: dict[tuple[str, int, int], Any] = {}
 _LOAD_LOCK = threading.Lock()
@@ -153,6 +156,23 @@ class LocalProvider:
         # The model stays loaded for the life of the process: loading costs seconds and a later
         # judge in the same process (another check, a test) reuses it.
         return None
+
+
+def from_settings(settings: ProviderSettings) -> LocalProvider:
+    """The registry's factory: ``model_path``'s GGUF file, or the bundled model (joined and verified)."""
+    from genjudge.llm.local_model import ensure_default_model
+
+    sha256 = None
+    if settings.model_path is not None:
+        if not settings.model_path.is_file():
+            raise ConfigError(f"{settings.model_path}: no such GGUF file")
+        path = settings.model_path
+    else:
+        model = ensure_default_model()
+        path, sha256 = model.path, model.sha256
+    return LocalProvider(
+        settings.model_name, model_path=path, threads=settings.threads, n_ctx=settings.n_ctx, sha256=sha256
+    )
 
 
 def _retrieve(work: asyncio.Future[Any]) -> None:

@@ -11,13 +11,17 @@ call (measured with scripts/bench_judge.py), and the judge needs a handful of fi
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from genjudge.llm.errors import RequestError, ServerError, classify_status
+from genjudge.llm.errors import RequestError, ServerError
 from genjudge.llm.providers._http import sdk_http_client
+from genjudge.llm.providers._sdk import sdk_errors, sdk_options
 from genjudge.llm.types import ChatRequest, ChatResponse, TokenLogprob
 
-__all__ = ["OpenAIProvider"]
+if TYPE_CHECKING:
+    from genjudge.llm.registry import ProviderSettings
+
+__all__ = ["OpenAIProvider", "from_settings"]
 
 
 class OpenAIProvider:
@@ -81,24 +85,20 @@ class OpenAIProvider:
         return params
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        oa = self._openai
-        try:
+        with sdk_errors(self._openai):
             raw = await self._client.post(
                 "/chat/completions", cast_to=self._response_cls, body=self._params(request)
             )
             body = json.loads(raw.content)
-        except oa.APIStatusError as exc:
-            raise classify_status(exc.status_code, str(exc.message), exc.response.headers) from None
-        except oa.APITimeoutError:
-            raise ServerError("the HTTP request timed out") from None
-        except oa.APIConnectionError as exc:
-            raise ServerError(f"connection failed: {exc}") from None
-        except ValueError as exc:
-            raise ServerError(f"the response body is not JSON: {exc}") from None
         return parse_chat_completion(body)
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def from_settings(settings: ProviderSettings) -> OpenAIProvider:
+    """The registry's factory: the provider the judge settings describe (key from the environment)."""
+    return OpenAIProvider(settings.model_name, **sdk_options(settings))
 
 
 def parse_chat_completion(body: Any) -> ChatResponse:
