@@ -16,6 +16,7 @@ from genjudge.config import RunConfig
 from genjudge.findings import findings
 from genjudge.operations import operations_summary
 from genjudge.records import SCHEMA_VERSION, MetricValue, RunRecord, SetManifest, Status
+from genjudge.report.sections import SectionInputs, build_sections
 
 HEADLINE = (
     ("agreement_rate", "student_vs_teacher"),
@@ -72,6 +73,7 @@ def build_report(
         for column in slices
         for value, count in table[column].value_counts(dropna=True).sort_index().items()
     ]
+    extra_sections, section_notes = build_sections(SectionInputs(config, table, metrics), set(by_check))
     return {
         "schema_version": SCHEMA_VERSION,
         "run": record.model_dump(mode="json"),
@@ -100,40 +102,8 @@ def build_report(
         "findings": [f.model_dump() for f in findings(metrics, config.findings, task=config.task)],
         "sections": {
             **{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
-            **cross_check_sections(table),
+            **extra_sections,
         },
-        "notes": [note for r in results for note in r.notes],
+        "notes": [note for r in results for note in r.notes] + section_notes,
         "operations": operations_summary(frame),
     }
-
-
-def cross_check_sections(table: pd.DataFrame) -> dict[str, Any]:
-    """Tables that read two checks together: where the judge and embedding similarity disagree most."""
-    from genjudge.embed.disagreement import JUDGE_COLUMN, SIMILARITY_COLUMN, judge_similarity_disagreements
-
-    if SIMILARITY_COLUMN not in table or JUDGE_COLUMN not in table:
-        return {}
-    worst = judge_similarity_disagreements(table, k=10)
-    if worst.empty:
-        return {}
-    header = list(worst.columns)
-    rows = [[_cell(v) for v in row] for row in worst.itertuples(index=False)]
-    return {
-        "judge_vs_similarity": {
-            "disagreements": {
-                "title": "Where the judge and embedding similarity disagree most",
-                "header": header,
-                "rows": rows,
-                "note": (
-                    "similarity is ranked among scored items (0-1); disagreement = |judge - rank|. "
-                    "Similar but judged different is where a reused-words contradiction hides."
-                ),
-            }
-        }
-    }
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3)
-    return value
