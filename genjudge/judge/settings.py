@@ -95,6 +95,8 @@ class JudgeSettings(BaseModel):
 
         if self.model:
             return self.model
+        if self.provider != "local":
+            return self.provider  # a plugin provider that needs no model name
         return self.model_path.stem if self.model_path else DEFAULT_MODEL_NAME
 
     @property
