@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 from genjudge.records import Family, Status, TaskKind
 
@@ -36,6 +36,21 @@ class CheckOptions(BaseModel):
     """Base for a check's options (from the run config). Unknown keys are an error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def rubric_relative_to_config(value: Any, info: ValidationInfo) -> Any:
+    """A rubric option: a ``.toml`` path named relative to the run config is taken from its folder.
+
+    Use in a ``field_validator(..., mode="before")``; names (``"faithfulness"``) pass unchanged.
+    """
+    base = (info.context or {}).get("base_dir")
+    if base is None:
+        return value
+    if isinstance(value, list):
+        return [rubric_relative_to_config(v, info) for v in value]
+    if isinstance(value, str) and value.endswith(".toml") and not Path(value).is_absolute():
+        return str(Path(base) / value)
+    return value
 
 
 @dataclass(frozen=True)

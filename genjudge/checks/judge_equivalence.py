@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
 from genjudge.checks.base import (
@@ -22,6 +22,7 @@ from genjudge.checks.base import (
     MetricSpec,
     RunContext,
     missing_outputs,
+    rubric_relative_to_config,
 )
 from genjudge.records import Family, Status, TaskKind
 
@@ -33,6 +34,11 @@ class JudgeEquivalenceOptions(CheckOptions):
     """Rubric name or path (a label rubric with fields text_a, text_b)."""
     sample: int = Field(0, ge=0)
     """Sample index in the cache key: raise it to draw a fresh verdict at temperature > 0."""
+
+    @field_validator("rubric", mode="before")
+    @classmethod
+    def _relative_to_config(cls, value: Any, info: ValidationInfo) -> Any:
+        return rubric_relative_to_config(value, info)
 
 
 @register

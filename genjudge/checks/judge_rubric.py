@@ -14,10 +14,17 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    MeanMetric,
+    MetricSpec,
+    RunContext,
+    rubric_relative_to_config,
+)
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["JudgeRubric"]
@@ -35,6 +42,11 @@ class JudgeRubricOptions(CheckOptions):
     extraction_field (extraction)."""
     subjects: list[Literal["student", "teacher"]] = Field(default_factory=lambda: ["student", "teacher"])
     sample: int = Field(0, ge=0)
+
+    @field_validator("rubrics", mode="before")
+    @classmethod
+    def _relative_to_config(cls, value: Any, info: ValidationInfo) -> Any:
+        return rubric_relative_to_config(value, info)
 
 
 def _metric_name(rubric_id: str) -> str:
