@@ -72,15 +72,26 @@ def words(text: str) -> set[str]:
 def test_plugin_check_provider_and_section_run_end_to_end(site, tmp_path):
     folder = tmp_path / "summaries"
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("reports", ".genjudge"))
+    # The rubric of docs/extending.md, named by a path relative to the config (run from elsewhere).
+    (folder / "rubrics").mkdir()
+    shutil.copy(REPO / "docs" / "extending" / "key_facts.toml", folder / "rubrics" / "key_facts.toml")
     (folder / "plugin.yaml").write_text(
         "task: generation\nset: set.jsonl\nteacher: teacher.jsonl\nstudent: student.jsonl\n"
         "min_support: 8\nbootstrap: {resamples: 200, seed: 0}\n"
         "checks:\n  exact_match: {}\n  length_ratio: {unit: words}\n  judge_equivalence: {}\n"
+        "  judge_rubric: {rubrics: [rubrics/key_facts.toml], subjects: [student]}\n"
         "judge: {provider: word_overlap, options: {threshold: 0.4}}\n"
     )
     out = tmp_path / "out"
     res = genjudge(
-        site, "run", "plugin.yaml", "--store", str(tmp_path / "store.db"), "--out", str(out), cwd=folder
+        site,
+        "run",
+        "summaries/plugin.yaml",
+        "--store",
+        str(tmp_path / "store.db"),
+        "--out",
+        str(out),
+        cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr + res.stdout
     report = json.loads((out / "report.json").read_text())
@@ -109,6 +120,14 @@ def test_plugin_check_provider_and_section_run_end_to_end(site, tmp_path):
     assert 0 < rate["value"] < 1  # the threshold splits the example: the test can tell a wrong judge
     assert overall("judge_position_inconsistency_rate")["value"] == 0.0
     assert report["sections"]["judge_equivalence"]["judge"]["provider"] == "word_overlap"
+
+    # The doc's rubric through judge_rubric, judged by the plugin: overlap of source and output
+    # mapped onto 1..5.
+    source = pd.read_json(folder / "set.jsonl", lines=True).set_index("id")["input"]
+    key_facts = overall("judge_key_facts_score")
+    scores = [round(1 + jaccard(source[i], student[i]) * 4) for i in ids]
+    assert key_facts["value"] == pytest.approx(sum(scores) / 24) and key_facts["n"] == 24
+    assert len(set(scores)) > 1
 
     # The plugin's report section, in report.json and rendered as a table in Markdown and HTML.
     rows = report["sections"]["output_lengths"]["lengths"]["rows"]
@@ -177,6 +196,12 @@ def test_a_plugin_reusing_a_builtin_name_is_an_error_naming_it(tmp_path):
     assert "Traceback" not in res.stderr
     assert "plugin 'exact_match'" in res.stderr and "clashing-plugin 0.1.0" in res.stderr
     assert "already a built-in" in res.stderr
+    shown = [
+        line
+        for line in (REPO / "docs" / "extending.md").read_text().splitlines()
+        if line.startswith("error: plugin")
+    ]
+    assert shown == [res.stderr.strip()]  # the error docs/extending.md shows is the one printed
 
 
 def test_a_plugin_that_fails_to_load_is_an_error_naming_it(tmp_path):
