@@ -10,8 +10,12 @@ the plugin.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from genjudge.checks.base import Check, CheckOptions, CheckResult, RunContext
+
+if TYPE_CHECKING:
+    from genjudge.plugins import Plugin
 
 __all__ = ["Check", "CheckOptions", "CheckResult", "RunContext", "get", "names", "register"]
 
@@ -51,7 +55,7 @@ def _load() -> None:
         _BUILTIN.update(n for n, c in _REGISTRY.items() if c.__module__ in _MODULES)
 
 
-def _plugins() -> dict[str, object]:
+def _plugins() -> dict[str, Plugin]:
     from genjudge.plugins import CHECKS, discover
 
     return dict(discover(CHECKS, _BUILTIN))
@@ -78,13 +82,11 @@ def get(name: str) -> type:
     return _load_plugin(plugin)
 
 
-def _load_plugin(plugin: object) -> type:
-    from genjudge.plugins import Plugin
-
-    assert isinstance(plugin, Plugin)
-    cls = plugin.load()
-    if not isinstance(cls, type):
-        raise plugin.error(f"expected a check class, got {type(cls).__name__}")
+def _load_plugin(plugin: Plugin) -> type:
+    loaded = plugin.load()
+    if not isinstance(loaded, type):
+        raise plugin.error(f"expected a check class, got {type(loaded).__name__}")
+    cls: Any = loaded  # checked attribute by attribute below
     missing = [a for a in ("name", "tasks", "Options", "metrics", "score") if not hasattr(cls, a)]
     if missing:
         raise plugin.error(
