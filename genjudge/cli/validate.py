@@ -119,7 +119,9 @@ def validate(
     field: Annotated[
         list[str] | None, typer.Option(help="RUBRIC_FIELD=ITEM_COLUMN (repeat), e.g. text_a=response1.")
     ] = None,
-    provider: Annotated[str | None, typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Judge provider: local, openai, anthropic or a plugin's.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
     cache: Annotated[Path | None, typer.Option(help="Judge call cache (SQLite file).")] = None,
