@@ -16,7 +16,8 @@ The frame (``pandas.DataFrame``, index ``0..n-1``) has these columns:
   ``*_cost``: floats, NaN where not given.
 
 Adding a check is one file under ``genjudge/checks/`` with a class decorated by
-:func:`~genjudge.checks.register` plus its import in ``genjudge/checks/__init__.py``.
+:func:`~genjudge.checks.register` plus its line in ``_MODULES`` of ``genjudge/checks/__init__.py``;
+another package adds one through the ``genjudge.checks`` entry point group (docs/extending.md).
 """
 
 from __future__ import annotations
