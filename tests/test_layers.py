@@ -29,9 +29,13 @@ PENDING: dict[tuple[str, str], str] = {
 # Small helpers that have exactly one home: name -> the module that defines it. No other module of
 # the package may define a function of that name, nor any of the retired names of its old copies.
 HOMES: dict[str, str] = {
+    "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
 }
-RETIRED: dict[str, str] = {}
+RETIRED: dict[str, str] = {
+    "_absent": "genjudge.io.canonical.is_absent",
+    "_is_missing": "genjudge.io.canonical.is_absent",
+}
 
 
 def _modules() -> dict[str, Path]:

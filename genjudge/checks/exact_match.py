@@ -22,6 +22,7 @@ from genjudge.checks.base import (
     missing_outputs,
 )
 from genjudge.checks.normalize import NotJSON, canonical_output, normalize_label, normalize_text
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 _NORMALISERS: dict[TaskKind, Callable[[Any], str]] = {
@@ -88,7 +89,7 @@ def _normalise_column(
     keys = np.full(len(column), None, dtype=object)
     invalid = np.full(len(column), None, dtype=object)
     for i, value in enumerate(column.to_numpy()):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if is_absent(value):
             continue
         try:
             keys[i] = normalise(value)

@@ -29,6 +29,7 @@ from pydantic import Field
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
 from genjudge.extraction.normalize import FieldSpec
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["ExtractionFields"]
@@ -100,10 +101,10 @@ class ExtractionFields:
         unparsed: dict[str, int] = {}
         for side in ("student", "teacher", "reference"):
             values = frame[side].tolist() if side in frame else [None] * n
-            present[side] = np.array([not _absent(v) for v in values])
-            parsed[side] = [None if _absent(v) else as_fields(v) for v in values]
+            present[side] = np.array([not is_absent(v) for v in values])
+            parsed[side] = [None if is_absent(v) else as_fields(v) for v in values]
             unparsed[side] = int(
-                sum(1 for v, p in zip(values, parsed[side], strict=False) if not _absent(v) and p is None)
+                sum(1 for v, p in zip(values, parsed[side], strict=False) if not is_absent(v) and p is None)
             )
         specs = o.fields
         if specs is None:
@@ -250,10 +251,6 @@ def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         ],
         "note": "Pooled over items (micro); the interval is a percentile bootstrap over items.",
     }
-
-
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _nan(x: float | None) -> float:

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["FormatRules"]
@@ -74,7 +75,7 @@ class FormatRules:
             counts: Counter[str] = Counter()
             example: dict[str, str] = {}
             for i, output in enumerate(outputs):
-                if output is None or (isinstance(output, float) and np.isnan(output)):
+                if is_absent(output):
                     continue
                 present[i] = True
                 ok = True
