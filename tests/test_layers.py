@@ -29,10 +29,14 @@ PENDING: dict[tuple[str, str], str] = {
 # Small helpers that have exactly one home: name -> the module that defines it. No other module of
 # the package may define a function of that name, nor any of the retired names of its old copies.
 HOMES: dict[str, str] = {
+    "as_text": "genjudge.io.canonical",
+    "canonical_json": "genjudge.io.canonical",
     "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
 }
 RETIRED: dict[str, str] = {
+    "_as_text": "genjudge.io.canonical.as_text",
+    "_canonical": "genjudge.io.canonical.canonical_json",
     "_absent": "genjudge.io.canonical.is_absent",
     "_is_missing": "genjudge.io.canonical.is_absent",
 }

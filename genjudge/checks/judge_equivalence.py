@@ -70,8 +70,9 @@ class JudgeEquivalence:
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        from genjudge.io.canonical import as_text
         from genjudge.judge.rubric import load_rubric
-        from genjudge.judge.service import as_text, run_judge, verdict_summary
+        from genjudge.judge.service import run_judge, verdict_summary
 
         n = len(frame)
         rubric = load_rubric(self.options.rubric)

@@ -101,7 +101,7 @@ class JudgeRubric:
         return CheckResult(columns=cols, status=status, reason=reason, sections=sections)
 
     async def _grade(self, judge: Any, frame: pd.DataFrame, rubric: Any, subject: str) -> tuple:
-        from genjudge.judge.service import as_text
+        from genjudge.io.canonical import as_text
 
         n = len(frame)
         values = np.full(n, np.nan)

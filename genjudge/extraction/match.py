@@ -21,12 +21,12 @@ Precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from genjudge.extraction.normalize import FieldSpec, normalise
+from genjudge.io.canonical import canonical_json
 
 __all__ = ["FieldOutcome", "ItemMatch", "as_fields", "match_item", "prf"]
 
@@ -110,5 +110,5 @@ def match_item(
 def _value(value: Any) -> Any:
     # A nested value (list / object) is compared as canonical JSON text.
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return canonical_json(value, allow_nan=True)
     return value

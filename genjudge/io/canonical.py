@@ -20,11 +20,30 @@ from pathlib import Path
 from typing import Any
 
 
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON text of ``value`` (sorted keys, compact separators, NaN refused)."""
+def canonical_json(value: Any, *, allow_nan: bool = False) -> str:
+    """Deterministic JSON text of ``value`` (sorted keys, compact separators, NaN refused).
+
+    ``allow_nan=True`` writes NaN as ``NaN`` instead of failing: for text shown to a model, never
+    for a hash.
+    """
     return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan, default=str
     )
+
+
+def as_text(value: Any) -> str | None:
+    """A cell as text: None when absent, strings as they are, canonical JSON for dicts and lists.
+
+    The one way an output is turned into text for a judge, an embedder or a text rule.
+
+    >>> as_text({"b": 1, "a": [1, 2]}), as_text(None), as_text(3)
+    ('{"a":[1,2],"b":1}', None, '3')
+    """
+    if is_absent(value):
+        return None
+    if isinstance(value, (dict, list)):
+        return canonical_json(value, allow_nan=True)
+    return str(value)
 
 
 def is_absent(value: Any, *, blank: bool = False) -> bool:

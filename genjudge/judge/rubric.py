@@ -22,7 +22,6 @@ own block, so "ignore the instructions" inside it stays material to judge.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from functools import cached_property
@@ -33,6 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import canonical_json, sha256_text
 
 __all__ = ["Rubric", "Scale", "available_rubrics", "load_rubric", "rubric_dirs"]
 
@@ -147,8 +147,10 @@ class Rubric(BaseModel):
 
     def render_fields(self, item: dict[str, Any]) -> str:
         """The delimited texts of ``item``; the tag nonce is a hash of the texts themselves."""
-        texts = {f: _as_text(item[f]) for f in self.fields}
-        nonce = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:10]
+        texts = {
+            f: v if isinstance(v := item[f], str) else canonical_json(v, allow_nan=True) for f in self.fields
+        }
+        nonce = sha256_text(canonical_json(texts))[:10]
         blocks = []
         for f in self.fields:
             tag = f"{f.replace('_', '-')}-{nonce}"
@@ -159,12 +161,6 @@ class Rubric(BaseModel):
         """(system, user) messages for one item."""
         user = self.render_fields(item) + "\n\nGive your verdict as the JSON object described."
         return self.system_prompt, user
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def rubric_dirs() -> list[Path]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import as_text
 from genjudge.judge.judge import Judge
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict
@@ -36,15 +36,6 @@ def run_judge(ctx: Any) -> Judge:
             raise ConfigError(f"judge: invalid settings: {exc}") from None
         judge = ctx.services.setdefault(SERVICE_KEY, Judge(settings))
     return judge
-
-
-def as_text(value: Any) -> str | None:
-    """A cell as judge text: None for absent, canonical JSON for dicts and lists."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
 
 
 def reason_kind(verdict: Verdict) -> str:

@@ -16,12 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from genjudge.io.canonical import canonical_json
+
 __all__ = ["CallCache", "cache_key", "canonical_json"]
-
-
-def canonical_json(obj: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: the same object always gives the same string."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def cache_key(parts: dict[str, Any]) -> str:
