@@ -21,6 +21,7 @@ from scipy.stats import norm
 from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
 from genjudge.stats.bootstrap import percentile_interval
+from genjudge.stats.classification import precision_recall_f1
 
 MAX_CATEGORIES = 64
 """Per-item values with at most this many distinct values use the exact multinomial bootstrap."""
@@ -168,9 +169,7 @@ def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
     true = m.sum(axis=-1).astype(float)
     n = m.sum(axis=(-2, -1)).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        recall = np.where(true > 0, tp / true, 0.0)
-        f1 = np.where(predicted + true > 0, 2 * tp / (predicted + true), 0.0)
+        precision, recall, f1 = precision_recall_f1(tp, predicted - tp, true - tp, zero_division=0.0)
         present = (predicted + true) > 0
         k = present.sum(axis=-1)
         out = {

@@ -33,6 +33,7 @@ HOMES: dict[str, str] = {
     "canonical_json": "genjudge.io.canonical",
     "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
+    "precision_recall_f1": "genjudge.stats.classification",
 }
 RETIRED: dict[str, str] = {
     "_as_text": "genjudge.io.canonical.as_text",

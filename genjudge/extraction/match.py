@@ -27,6 +27,7 @@ from typing import Any
 
 from genjudge.extraction.normalize import FieldSpec, normalise
 from genjudge.io.canonical import canonical_json
+from genjudge.stats.classification import precision_recall_f1
 
 __all__ = ["FieldOutcome", "ItemMatch", "as_fields", "match_item", "prf"]
 
@@ -63,11 +64,12 @@ class ItemMatch:
 
 
 def prf(tp: float, fp: float, fn: float) -> tuple[float | None, float | None, float | None]:
-    """(precision, recall, F1) from counts; None where a denominator is 0."""
-    p = tp / (tp + fp) if tp + fp else None
-    r = tp / (tp + fn) if tp + fn else None
-    f = 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else None
-    return p, r, f
+    """(precision, recall, F1) from counts; None where a denominator is 0 (for JSON reports).
+
+    :func:`genjudge.stats.classification.precision_recall_f1` with ``zero_division=nan``, NaN as None.
+    """
+    values = precision_recall_f1(tp, fp, fn, zero_division=float("nan"))
+    return tuple(None if v != v else v for v in values)  # type: ignore[return-value]
 
 
 def as_fields(value: Any) -> dict[str, Any] | None:
