@@ -31,6 +31,8 @@ PENDING: dict[tuple[str, str], str] = {
 HOMES: dict[str, str] = {
     "as_text": "genjudge.io.canonical",
     "canonical_json": "genjudge.io.canonical",
+    "format_interval": "genjudge.formatting",
+    "format_number": "genjudge.formatting",
     "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
     "precision_recall_f1": "genjudge.stats.classification",
@@ -38,6 +40,8 @@ HOMES: dict[str, str] = {
 RETIRED: dict[str, str] = {
     "_as_text": "genjudge.io.canonical.as_text",
     "_canonical": "genjudge.io.canonical.canonical_json",
+    "describe": "genjudge.formatting.format_number",
+    "fmt": "genjudge.formatting.format_number",
     "_absent": "genjudge.io.canonical.is_absent",
     "_is_missing": "genjudge.io.canonical.is_absent",
 }

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import format_number
 from genjudge.io.canonical import as_text
 from genjudge.records import Family, Status, TaskKind
 
@@ -175,9 +176,7 @@ class EmbeddingSimilarity:
 def _distribution_table(
     dist: dict[str, list[dict[str, Any]]], threshold: float, quantiles: tuple[float, ...]
 ) -> dict[str, Any]:
-    def f(x: float | None) -> str:
-        return "—" if x is None else f"{x:.3f}"
-
+    f = format_number
     rows = [
         [
             pair,

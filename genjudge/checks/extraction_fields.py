@@ -29,6 +29,7 @@ from pydantic import Field
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
 from genjudge.extraction.normalize import FieldSpec
+from genjudge.formatting import format_interval, format_number
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
@@ -209,9 +210,6 @@ class ExtractionFields:
 def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A section the report renders as a table."""
 
-    def f(x: float | None) -> str:
-        return "—" if x is None else f"{x:.3f}"
-
     return {
         "title": title,
         "header": [
@@ -242,10 +240,10 @@ def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 r["missing"],
                 r["extra"],
                 r["mismatch"],
-                f(r["precision"]),
-                f(r["recall"]),
-                f(r["f1"]),
-                "—" if r["f1_ci_low"] is None else f"{r['f1_ci_low']:.3f}–{r['f1_ci_high']:.3f}",
+                format_number(r["precision"]),
+                format_number(r["recall"]),
+                format_number(r["f1"]),
+                format_interval(r["f1_ci_low"], r["f1_ci_high"]),
             ]
             for r in rows
         ],

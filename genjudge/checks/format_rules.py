@@ -16,6 +16,7 @@ from pydantic import Field
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import MISSING
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
@@ -106,6 +107,8 @@ class FormatRules:
         table = {
             "title": "Format rule failures",
             "header": ["side", "rule", "failed", "scored", "first failure"],
-            "rows": [[f["side"], f["rule"], f["failed"], f["scored"], f["example"] or "—"] for f in failures],
+            "rows": [
+                [f["side"], f["rule"], f["failed"], f["scored"], f["example"] or MISSING] for f in failures
+            ],
         }
         return CheckResult(columns=columns, status=status, reason=reason, sections={"rule_failures": table})

@@ -26,6 +26,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import format_number
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
@@ -164,7 +165,7 @@ class JsonStructure:
                         r["path"],
                         r["keyword"],
                         r["items"],
-                        "—" if r["share_of_items"] is None else f"{r['share_of_items']:.3f}",
+                        format_number(r["share_of_items"]),
                     ]
                     for r in table
                 ],

@@ -3,11 +3,10 @@ and per slice, find the direction of disagreement and the worst items, and apply
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
+from genjudge.formatting import MISSING
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
 from genjudge.stats import confusion_matrix
@@ -149,7 +148,7 @@ def _slices(
 
 def _fmt(scale: Scale, x: float) -> str:
     if np.isnan(x):
-        return "-"
+        return MISSING
     if scale.level == "nominal" or float(x).is_integer():
         return scale.name_of(x)
     return f"{x:.2f}"
@@ -257,7 +256,3 @@ def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
 def weakest(outcomes: list[str]) -> str:
     """The weakest outcome of several dimensions."""
     return min(outcomes, key=ORDER.index) if outcomes else "insufficient"
-
-
-def describe(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"

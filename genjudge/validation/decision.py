@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from genjudge.formatting import format_number as describe
 from genjudge.labels import RatedSample
-from genjudge.validation.compare import ACCEPTED, NO_VERDICT, describe, validate_dimension, weakest
+from genjudge.validation.compare import ACCEPTED, NO_VERDICT, validate_dimension, weakest
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult
 
