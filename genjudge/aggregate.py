@@ -20,6 +20,7 @@ from scipy.stats import norm
 
 from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
+from genjudge.slicing import Slicing, slicings
 from genjudge.stats.bootstrap import percentile_interval
 from genjudge.stats.classification import precision_recall_f1
 
@@ -36,25 +37,6 @@ class Settings:
     confidence: float = 0.95
     seed: int = 0
     min_support: int = 30
-
-
-@dataclass(frozen=True)
-class Slicing:
-    """One way of cutting the set: the whole set, or the values of one slice column."""
-
-    column: str | None
-    codes: np.ndarray
-    """Group code per row; -1 for rows in no group of this slicing."""
-    values: list[str | None]
-
-
-def slicings(table: pd.DataFrame, slice_columns: list[str]) -> list[Slicing]:
-    """The whole set plus one slicing per slice column (rows with a None value belong to no slice)."""
-    out = [Slicing(None, np.zeros(len(table), dtype=np.int64), [None])]
-    for column in slice_columns:
-        codes, uniques = pd.factorize(table[column], sort=True, use_na_sentinel=True)
-        out.append(Slicing(column, codes.astype(np.int64), [str(u) for u in uniques]))
-    return out
 
 
 def aggregate(

@@ -36,6 +36,8 @@ HOMES: dict[str, str] = {
     "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
     "precision_recall_f1": "genjudge.stats.classification",
+    "slice_groups": "genjudge.slicing",
+    "slicings": "genjudge.slicing",
 }
 RETIRED: dict[str, str] = {
     "_as_text": "genjudge.io.canonical.as_text",

@@ -32,6 +32,7 @@ from genjudge.extraction.normalize import FieldSpec
 from genjudge.formatting import format_interval, format_number
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
+from genjudge.slicing import slice_groups
 
 __all__ = ["ExtractionFields"]
 
@@ -169,10 +170,7 @@ class ExtractionFields:
                 columns[f"{stem}.{k}"] = v
             for (name, k), v in per_field.items():
                 columns[f"{stem}.{name}.{k}"] = v
-            groups = [(None, None, scored)]
-            for column in slices:
-                codes, uniques = pd.factorize(frame[column], sort=True)
-                groups += [(column, str(u), scored & (codes == c)) for c, u in enumerate(uniques)]
+            groups = [(column, value, scored & mask) for column, value, mask in slice_groups(frame, slices)]
             rng = np.random.default_rng([ctx.seed, ci])
             sections["field_prf"] += micro_rows(
                 counts, extras, groups, comparison=comp, resamples=o.resamples, rng=rng

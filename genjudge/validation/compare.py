@@ -9,6 +9,7 @@ import pandas as pd
 from genjudge.formatting import MISSING
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
+from genjudge.slicing import slicings
 from genjudge.stats import confusion_matrix
 from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
 from genjudge.validation.policy import Policy
@@ -120,9 +121,9 @@ def _slices(
     # Slice intervals are reported, never gated on: fewer resamples keep them affordable.
     resamples = min(policy.resamples, max(200, policy.resamples // 5))
     for column in sample.manifest.slices:
-        values = np.array([str(x) for x in sample.item_column(column, ids)], dtype=object)
-        for value in sorted(set(values.tolist())):
-            pos = np.flatnonzero(values == value)
+        column_table = pd.DataFrame({column: sample.item_column(column, ids)})
+        for _, value, mask in slicings(column_table, [column])[1].groups():
+            pos = np.flatnonzero(mask)
             hs, js = h[:, pos], j[pos]
             small = pos.size < policy.min_slice_items
             # A slice too small to trust gets its point value only: no interval to misread.
