@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "genjudge"
 # Edges allowed while a move made by another change is pending. Each entry must still exist
 # (test_pending_edges_still_exist), so an allowance cannot outlive its reason.
 PENDING: dict[tuple[str, str], str] = {
-    ("genjudge.validation.runs", "genjudge.runner"): (
+    ("genjudge.validation.run_status", "genjudge.runner"): (
         "rubrics_in_use builds the run's checks with runner.build_checks, which moves to genjudge.checks"
     ),
 }
@@ -36,6 +36,7 @@ HOMES: dict[str, str] = {
     "is_absent": "genjudge.io.canonical",
     "judge_rubrics": "genjudge.checks.base",
     "precision_recall_f1": "genjudge.stats.classification",
+    "run_judge": "genjudge.validation.judging",
     "slice_groups": "genjudge.slicing",
     "slicings": "genjudge.slicing",
 }
@@ -153,3 +154,19 @@ def test_shared_helpers_have_one_home():
         )
     for retired, home in RETIRED.items():
         assert retired not in defined, f"{defined[retired]} define {retired}: use {home} instead"
+
+
+def test_no_two_public_classes_share_a_name():
+    import importlib
+
+    owners: dict[str, set[str]] = {}
+    for name in _modules():
+        if name.startswith("genjudge.cli") or name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        for public in getattr(module, "__all__", []):
+            obj = getattr(module, public)
+            if isinstance(obj, type):
+                owners.setdefault(public, set()).add(f"{obj.__module__}.{obj.__qualname__}")
+    shared = {name: sorted(where) for name, where in owners.items() if len(where) > 1}
+    assert not shared, f"public classes with one name: {shared}"

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from genjudge.extraction.normalize import FieldSpec, normalise
+from genjudge.extraction.normalize import FieldSpec, normalize
 from genjudge.io.canonical import canonical_json
 from genjudge.stats.classification import precision_recall_f1
 
@@ -94,8 +94,8 @@ def match_item(
 
     out: dict[str, FieldOutcome] = {}
     for name, spec in specs.items():
-        g = normalise(_value(gold.get(name)), spec)
-        p = normalise(_value(predicted.get(name)), spec)
+        g = normalize(_value(gold.get(name)), spec)
+        p = normalize(_value(predicted.get(name)), spec)
         if g is None and p is None:
             out[name] = FieldOutcome(name, "absent", None, None)
         elif p is None:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genjudge.io.canonical import is_absent
 
-__all__ = ["DEFAULT_DATE_FORMATS", "FieldSpec", "is_absent", "normalise"]
+__all__ = ["DEFAULT_DATE_FORMATS", "FieldSpec", "is_absent", "normalize"]
 
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d",
@@ -95,7 +95,7 @@ def _date(value: str, formats: tuple[str, ...]) -> str | None:
     return None
 
 
-def normalise(value: Any, spec: FieldSpec) -> str | None:
+def normalize(value: Any, spec: FieldSpec) -> str | None:
     """The canonical string of a field value, or None when the field is absent."""
     if is_absent(value, blank=True):  # a blank field was not given
         return None

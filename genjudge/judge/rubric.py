@@ -34,12 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from genjudge.errors import ConfigError
 from genjudge.io.canonical import canonical_json, sha256_text
 
-__all__ = ["Rubric", "Scale", "available_rubrics", "load_rubric", "rubric_dirs"]
+__all__ = ["Rubric", "ScoreScale", "available_rubrics", "load_rubric", "rubric_dirs"]
 
 REPO_RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 
 
-class Scale(BaseModel):
+class ScoreScale(BaseModel):
+    """A score rubric's integer range and what its points mean (a rating scale is labels.Scale)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     min: int
@@ -70,7 +72,7 @@ class Rubric(BaseModel):
     instructions: str
     verdict_key: str
     reason_key: str = "reason"
-    scale: Scale | None = None
+    scale: ScoreScale | None = None
     labels: dict[str, float] | None = None
     """For ``kind = "label"``: each label and the value it counts as."""
     json_schema: dict[str, Any] = Field(alias="schema")
@@ -216,3 +218,12 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
         return Rubric.model_validate({**data, "source": source})
     except ValueError as exc:
         raise ConfigError(f"{source}: invalid rubric: {exc}") from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Scale":  # renamed so that one public class name means one thing (labels.Scale)
+        import warnings
+
+        warnings.warn("genjudge.judge.rubric.Scale is now ScoreScale", DeprecationWarning, stacklevel=2)
+        return ScoreScale
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,13 +13,13 @@ from genjudge.judge.judge import Judge
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict
 
-__all__ = ["as_text", "reason_kind", "run_judge", "verdict_summary"]
+__all__ = ["as_text", "reason_kind", "shared_judge", "verdict_summary"]
 
 SERVICE_KEY = "judge"
 _ORDER = re.compile(r"^order [AB],[AB]: ")
 
 
-def run_judge(ctx: Any) -> Judge:
+def shared_judge(ctx: Any) -> Judge:
     """The Judge in ``ctx.services['judge']``, built from ``ctx.services['judge_settings']`` once.
 
     Without settings the judge is the embedded local model. The cache defaults to

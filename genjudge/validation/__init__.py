@@ -7,7 +7,7 @@ validated or unvalidated.
 from genjudge.validation.decision import decide, explain
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult, SliceResult, StatValue, WorstItem
-from genjudge.validation.runs import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
+from genjudge.validation.run_status import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
 from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
 from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
 
