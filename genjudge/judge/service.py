@@ -12,6 +12,7 @@ from genjudge.io.canonical import as_text
 from genjudge.judge.judge import Judge
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict
+from genjudge.records import Status
 
 __all__ = ["as_text", "reason_kind", "shared_judge", "verdict_summary"]
 
@@ -45,8 +46,8 @@ def reason_kind(verdict: Verdict) -> str:
     An equivalence reason names the order it came from (``order B,A: refusal: ...``); the order is
     not the kind.
     """
-    if verdict.status.value == "error":
-        return "error"
+    if verdict.status is Status.ERROR:
+        return Status.ERROR.value
     return _ORDER.sub("", verdict.reason or "").split(":")[0]
 
 
@@ -56,7 +57,7 @@ def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
     The cost is None (unknown) when any verdict that reached the provider, answered or failed,
     has no cost: the model's price is unknown.
     """
-    reasons = Counter(reason_kind(v) for v in verdicts if v.status.value != "ok")
+    reasons = Counter(reason_kind(v) for v in verdicts if v.status is not Status.OK)
     attempted = [v for v in verdicts if v.attempts]
     return {
         "verdicts": len(verdicts),

@@ -6,7 +6,7 @@ validated or unvalidated.
 
 from genjudge.validation.decision import decide, explain
 from genjudge.validation.policy import Policy
-from genjudge.validation.records import Decision, DimensionResult, SliceResult, StatValue, WorstItem
+from genjudge.validation.records import Decision, DimensionResult, Outcome, SliceResult, StatValue, WorstItem
 from genjudge.validation.run_status import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
 from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
 from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
@@ -14,6 +14,7 @@ from genjudge.validation.verdicts import imported_source, read_verdicts, write_v
 __all__ = [
     "Decision",
     "DimensionResult",
+    "Outcome",
     "Policy",
     "SliceResult",
     "StatValue",

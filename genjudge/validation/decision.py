@@ -10,6 +10,7 @@ import pandas as pd
 
 from genjudge.formatting import format_number as describe
 from genjudge.labels import RatedSample
+from genjudge.records import Status
 from genjudge.validation.compare import ACCEPTED, NO_VERDICT, validate_dimension, weakest
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult
@@ -145,6 +146,6 @@ def _unscored(r: DimensionResult) -> str:
     causes = ", ".join(
         f"{n} {'with no verdict' if k == NO_VERDICT else k}"
         for k, n in r.unscored_reasons.items()
-        if k != "unscored"
+        if k != Status.UNSCORED
     )
     return f"{r.n_unscored} unscored" + (f", {causes}" if causes else "")
