@@ -1,7 +1,8 @@
 """Validate an LLM judge against human ratings, decide under a stated policy, record the decision.
 
-See docs/validation.md. The runner uses :func:`lookup_decision` to mark judge-based metrics
-validated or unvalidated.
+See docs/validation.md. The runner uses :func:`decisions_for` (over :func:`lookup_decision`) to
+mark judge-based metrics validated or unvalidated; :mod:`~genjudge.validation.judging` runs a judge
+over a rated sample, :mod:`~genjudge.validation.run_status` answers for a run's configuration.
 """
 
 from genjudge.validation.decision import decide, explain
