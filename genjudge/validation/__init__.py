@@ -7,7 +7,15 @@ over a rated sample, :mod:`~genjudge.validation.run_status` answers for a run's 
 
 from genjudge.validation.decision import decide, explain
 from genjudge.validation.policy import Policy
-from genjudge.validation.records import Decision, DimensionResult, Outcome, SliceResult, StatValue, WorstItem
+from genjudge.validation.records import (
+    Decision,
+    DimensionResult,
+    Direction,
+    Outcome,
+    SliceResult,
+    StatValue,
+    WorstItem,
+)
 from genjudge.validation.run_status import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
 from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
 from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
@@ -15,6 +23,7 @@ from genjudge.validation.verdicts import imported_source, read_verdicts, write_v
 __all__ = [
     "Decision",
     "DimensionResult",
+    "Direction",
     "Outcome",
     "Policy",
     "SliceResult",

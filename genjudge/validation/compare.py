@@ -13,7 +13,7 @@ from genjudge.slicing import slicings
 from genjudge.stats import confusion_matrix
 from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
 from genjudge.validation.policy import Policy
-from genjudge.validation.records import DimensionResult, Outcome, SliceResult, StatValue, WorstItem
+from genjudge.validation.records import DimensionResult, Direction, Outcome, SliceResult, StatValue, WorstItem
 
 NO_VERDICT = "no verdict"
 ACCEPTED = tuple(o for o in Outcome if o.accepted)
@@ -197,19 +197,19 @@ def _worst(
     return out
 
 
-def _direction(bias: StatValue | None, scale: Scale) -> str:
+def _direction(bias: StatValue | None, scale: Scale) -> Direction:
     if bias is None or bias.value is None or bias.ci_low is None or bias.ci_high is None:
-        return "none"
+        return Direction.NONE
     if bias.ci_low > 0:
         up = True
     elif bias.ci_high < 0:
         up = False
     else:
-        return "none"
+        return Direction.NONE
     if scale.level == "nominal":
         # Binary: the judge says "positive" (equally good, acceptable...) more often than humans.
-        return "too lenient" if up else "too harsh"
-    return "too lenient" if up == scale.higher_is_better else "too harsh"
+        return Direction.TOO_LENIENT if up else Direction.TOO_HARSH
+    return Direction.TOO_LENIENT if up == scale.higher_is_better else Direction.TOO_HARSH
 
 
 def _outcome(r: DimensionResult, policy: Policy) -> tuple[Outcome, str]:

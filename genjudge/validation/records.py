@@ -30,6 +30,14 @@ class Outcome(enum.StrEnum):
         return self in (Outcome.AT_CEILING, Outcome.TENTATIVE, Outcome.FIRM)
 
 
+class Direction(enum.StrEnum):
+    """Which way the judge departs from the humans, when its bias interval excludes 0."""
+
+    NONE = "none"
+    TOO_LENIENT = "too lenient"
+    TOO_HARSH = "too harsh"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -99,7 +107,7 @@ class DimensionResult(_Frozen):
     """Nominal scales: ``{"labels": [...], "counts": [[...]]}``, rows = human majority."""
     slices: list[SliceResult] = Field(default_factory=list)
     worst_items: list[WorstItem] = Field(default_factory=list)
-    direction: str = "none"
+    direction: Direction = Direction.NONE
     """``too lenient``, ``too harsh``, or ``none`` (no systematic direction)."""
     outcome: Outcome = Outcome.REJECTED
     """``firm``, ``tentative``, ``at_ceiling`` (accepted), or ``rejected`` / ``insufficient``."""
