@@ -136,6 +136,44 @@ def test_pending_edges_still_exist():
         )
 
 
+# The layers, lowest first: a module may import its own layer and the ones below, never above.
+# The package root (genjudge/__init__.py, the front door) is left out: it sits on top, and its
+# cycles are caught by test_no_import_cycles.
+LAYERS: list[set[str]] = [
+    {"errors", "records", "formatting"},
+    {"io", "config", "store", "slicing"},
+    {"stats", "llm", "structure", "labels", "frame"},
+    {"extraction", "embed", "judge"},
+    {"checks"},
+    {"aggregate", "findings", "operations"},
+    {"report", "validation"},
+    {"runner"},
+    {"cli", "__main__"},
+]
+
+
+def _layer(module: str) -> int | None:
+    top = module.split(".")[1] if "." in module else None
+    return next((i for i, names in enumerate(LAYERS) if top in names), None)
+
+
+def test_every_top_level_module_has_a_layer():
+    tops = {m.split(".")[1] for m in _modules() if "." in m}
+    assert tops == set().union(*LAYERS), f"place these in LAYERS: {sorted(tops ^ set().union(*LAYERS))}"
+
+
+def test_no_module_imports_a_higher_layer():
+    upward = [
+        f"{source} -> {target} ({_modules()[source].relative_to(PACKAGE.parent)}:{line})"
+        for source, edges in import_graph().items()
+        for target, line in edges.items()
+        if (source, target) not in PENDING
+        and None not in (_layer(source), _layer(target))
+        and _layer(target) > _layer(source)  # type: ignore[operator]
+    ]
+    assert not upward, "imports from a higher layer:\n  " + "\n  ".join(upward)
+
+
 def _defined_functions() -> dict[str, list[str]]:
     """function name -> modules defining it at module level or as a nested function."""
     out: dict[str, list[str]] = {}
