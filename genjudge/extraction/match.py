@@ -68,8 +68,8 @@ def prf(tp: float, fp: float, fn: float) -> tuple[float | None, float | None, fl
 
     :func:`genjudge.stats.classification.precision_recall_f1` with ``zero_division=nan``, NaN as None.
     """
-    values = precision_recall_f1(tp, fp, fn, zero_division=float("nan"))
-    return tuple(None if v != v else v for v in values)  # type: ignore[return-value]
+    p, r, f = precision_recall_f1(tp, fp, fn, zero_division=float("nan"))
+    return (None if p != p else p, None if r != r else r, None if f != f else f)
 
 
 def as_fields(value: Any) -> dict[str, Any] | None:
