@@ -20,7 +20,9 @@ from scipy.stats import norm
 
 from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
+from genjudge.slicing import Slicing, slicings
 from genjudge.stats.bootstrap import percentile_interval
+from genjudge.stats.classification import precision_recall_f1
 
 MAX_CATEGORIES = 64
 """Per-item values with at most this many distinct values use the exact multinomial bootstrap."""
@@ -35,25 +37,6 @@ class Settings:
     confidence: float = 0.95
     seed: int = 0
     min_support: int = 30
-
-
-@dataclass(frozen=True)
-class Slicing:
-    """One way of cutting the set: the whole set, or the values of one slice column."""
-
-    column: str | None
-    codes: np.ndarray
-    """Group code per row; -1 for rows in no group of this slicing."""
-    values: list[str | None]
-
-
-def slicings(table: pd.DataFrame, slice_columns: list[str]) -> list[Slicing]:
-    """The whole set plus one slicing per slice column (rows with a None value belong to no slice)."""
-    out = [Slicing(None, np.zeros(len(table), dtype=np.int64), [None])]
-    for column in slice_columns:
-        codes, uniques = pd.factorize(table[column], sort=True, use_na_sentinel=True)
-        out.append(Slicing(column, codes.astype(np.int64), [str(u) for u in uniques]))
-    return out
 
 
 def aggregate(
@@ -168,9 +151,7 @@ def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
     true = m.sum(axis=-1).astype(float)
     n = m.sum(axis=(-2, -1)).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted > 0, tp / predicted, 0.0)
-        recall = np.where(true > 0, tp / true, 0.0)
-        f1 = np.where(predicted + true > 0, 2 * tp / (predicted + true), 0.0)
+        precision, recall, f1 = precision_recall_f1(tp, predicted - tp, true - tp, zero_division=0.0)
         present = (predicted + true) > 0
         k = present.sum(axis=-1)
         out = {

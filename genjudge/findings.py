@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pydantic import BaseModel, ConfigDict
 
 from genjudge.config import FindingThresholds
+from genjudge.formatting import format_interval, format_number
 from genjudge.records import Family, MetricValue, TaskKind
 
 
@@ -44,8 +45,8 @@ def _quality(metrics: list[MetricValue], subject: str) -> MetricValue | None:
 
 
 def _fmt(m: MetricValue) -> str:
-    ci = f", 95% CI {m.ci_low:.3f}-{m.ci_high:.3f}" if m.ci_low is not None else ""
-    return f"{m.value:.3f} (n={m.n}{ci})"
+    ci = f", 95% CI {format_interval(m.ci_low, m.ci_high)}" if m.ci_low is not None else ""
+    return f"{format_number(m.value)} (n={m.n}{ci})"
 
 
 def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:

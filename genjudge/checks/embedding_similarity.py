@@ -12,7 +12,6 @@ thread so the event loop stays free. Extraction outputs (dicts) are embedded as 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,6 +21,8 @@ from pydantic import Field
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import format_number
+from genjudge.io.canonical import as_text
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = [
@@ -175,9 +176,7 @@ class EmbeddingSimilarity:
 def _distribution_table(
     dist: dict[str, list[dict[str, Any]]], threshold: float, quantiles: tuple[float, ...]
 ) -> dict[str, Any]:
-    def f(x: float | None) -> str:
-        return "—" if x is None else f"{x:.3f}"
-
+    f = format_number
     rows = [
         [
             pair,
@@ -202,12 +201,4 @@ def _distribution_table(
 def _texts(frame: pd.DataFrame, side: str) -> list[str | None]:
     if side not in frame:
         return [None] * len(frame)
-    return [_as_text(v) for v in frame[side].tolist()]
-
-
-def _as_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    return [as_text(v) for v in frame[side].tolist()]

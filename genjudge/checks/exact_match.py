@@ -22,9 +22,10 @@ from genjudge.checks.base import (
     missing_outputs,
 )
 from genjudge.checks.normalize import NotJSON, canonical_output, normalize_label, normalize_text
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
-_NORMALISERS: dict[TaskKind, Callable[[Any], str]] = {
+_NORMALIZERS: dict[TaskKind, Callable[[Any], str]] = {
     TaskKind.CLASSIFICATION: normalize_label,
     TaskKind.GENERATION: normalize_text,
     TaskKind.EXTRACTION: canonical_output,
@@ -52,12 +53,12 @@ class ExactMatch:
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
-        normalise = _NORMALISERS[self.task]
+        normalize = _NORMALIZERS[self.task]
         n = len(frame)
         keys: dict[str, np.ndarray] = {}
         invalid: dict[str, np.ndarray] = {}
         for side in ("teacher", "student", "reference"):
-            keys[side], invalid[side] = _normalise_column(frame[side], normalise, side)
+            keys[side], invalid[side] = _normalize_column(frame[side], normalize, side)
         agree = _equal(keys["student"], keys["teacher"])
         student_ok = _equal(keys["student"], keys["reference"])
         teacher_ok = _equal(keys["teacher"], keys["reference"])
@@ -81,17 +82,17 @@ class ExactMatch:
         )
 
 
-def _normalise_column(
-    column: pd.Series, normalise: Callable[[Any], str], side: str
+def _normalize_column(
+    column: pd.Series, normalize: Callable[[Any], str], side: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised keys (None where absent or invalid) and the reason for each invalid value."""
     keys = np.full(len(column), None, dtype=object)
     invalid = np.full(len(column), None, dtype=object)
     for i, value in enumerate(column.to_numpy()):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if is_absent(value):
             continue
         try:
-            keys[i] = normalise(value)
+            keys[i] = normalize(value)
         except NotJSON as exc:
             invalid[i] = f"{side} output {exc}"
     return keys, invalid

@@ -29,7 +29,10 @@ from pydantic import Field
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
 from genjudge.extraction.normalize import FieldSpec
+from genjudge.formatting import format_interval, format_number
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
+from genjudge.slicing import slice_groups
 
 __all__ = ["ExtractionFields"]
 
@@ -100,10 +103,10 @@ class ExtractionFields:
         unparsed: dict[str, int] = {}
         for side in ("student", "teacher", "reference"):
             values = frame[side].tolist() if side in frame else [None] * n
-            present[side] = np.array([not _absent(v) for v in values])
-            parsed[side] = [None if _absent(v) else as_fields(v) for v in values]
+            present[side] = np.array([not is_absent(v) for v in values])
+            parsed[side] = [None if is_absent(v) else as_fields(v) for v in values]
             unparsed[side] = int(
-                sum(1 for v, p in zip(values, parsed[side], strict=False) if not _absent(v) and p is None)
+                sum(1 for v, p in zip(values, parsed[side], strict=False) if not is_absent(v) and p is None)
             )
         specs = o.fields
         if specs is None:
@@ -167,10 +170,7 @@ class ExtractionFields:
                 columns[f"{stem}.{k}"] = v
             for (name, k), v in per_field.items():
                 columns[f"{stem}.{name}.{k}"] = v
-            groups = [(None, None, scored)]
-            for column in slices:
-                codes, uniques = pd.factorize(frame[column], sort=True)
-                groups += [(column, str(u), scored & (codes == c)) for c, u in enumerate(uniques)]
+            groups = [(column, value, scored & mask) for column, value, mask in slice_groups(frame, slices)]
             rng = np.random.default_rng([ctx.seed, ci])
             sections["field_prf"] += micro_rows(
                 counts, extras, groups, comparison=comp, resamples=o.resamples, rng=rng
@@ -208,9 +208,6 @@ class ExtractionFields:
 def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A section the report renders as a table."""
 
-    def f(x: float | None) -> str:
-        return "—" if x is None else f"{x:.3f}"
-
     return {
         "title": title,
         "header": [
@@ -241,19 +238,15 @@ def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 r["missing"],
                 r["extra"],
                 r["mismatch"],
-                f(r["precision"]),
-                f(r["recall"]),
-                f(r["f1"]),
-                "—" if r["f1_ci_low"] is None else f"{r['f1_ci_low']:.3f}–{r['f1_ci_high']:.3f}",
+                format_number(r["precision"]),
+                format_number(r["recall"]),
+                format_number(r["f1"]),
+                format_interval(r["f1_ci_low"], r["f1_ci_high"]),
             ]
             for r in rows
         ],
         "note": "Pooled over items (micro); the interval is a percentile bootstrap over items.",
     }
-
-
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _nan(x: float | None) -> float:

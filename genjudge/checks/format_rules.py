@@ -16,6 +16,8 @@ from pydantic import Field
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import MISSING
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["FormatRules"]
@@ -74,7 +76,7 @@ class FormatRules:
             counts: Counter[str] = Counter()
             example: dict[str, str] = {}
             for i, output in enumerate(outputs):
-                if output is None or (isinstance(output, float) and np.isnan(output)):
+                if is_absent(output):
                     continue
                 present[i] = True
                 ok = True
@@ -105,6 +107,8 @@ class FormatRules:
         table = {
             "title": "Format rule failures",
             "header": ["side", "rule", "failed", "scored", "first failure"],
-            "rows": [[f["side"], f["rule"], f["failed"], f["scored"], f["example"] or "—"] for f in failures],
+            "rows": [
+                [f["side"], f["rule"], f["failed"], f["scored"], f["example"] or MISSING] for f in failures
+            ],
         }
         return CheckResult(columns=columns, status=status, reason=reason, sections={"rule_failures": table})

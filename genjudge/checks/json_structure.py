@@ -26,6 +26,8 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.formatting import format_number
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 __all__ = ["JsonStructure"]
@@ -106,7 +108,7 @@ class JsonStructure:
             fails = np.full(n, None, dtype=object)
             found_by[side] = Counter()
             for i, output in enumerate(outputs):
-                if _absent(output):
+                if is_absent(output):
                     continue
                 present[i] = True
                 strict, lenient = parse_strict(output), parse_lenient(output)
@@ -163,7 +165,7 @@ class JsonStructure:
                         r["path"],
                         r["keyword"],
                         r["items"],
-                        "—" if r["share_of_items"] is None else f"{r['share_of_items']:.3f}",
+                        format_number(r["share_of_items"]),
                     ]
                     for r in table
                 ],
@@ -176,7 +178,3 @@ class JsonStructure:
             )
             notes += self.validator.notes()
         return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
-
-
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))

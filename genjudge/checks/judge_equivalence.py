@@ -76,14 +76,15 @@ class JudgeEquivalence:
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        from genjudge.io.canonical import as_text
         from genjudge.judge.rubric import load_rubric
-        from genjudge.judge.service import as_text, run_judge, verdict_summary
+        from genjudge.judge.service import shared_judge, verdict_summary
 
         n = len(frame)
         rubric = load_rubric(self.options.rubric)
         missing, reasons = missing_outputs(frame, "teacher", "student")
         todo = [i for i in range(n) if not missing[i]]
-        judge = run_judge(ctx)
+        judge = shared_judge(ctx)
         pairs = [(as_text(frame["teacher"].iat[i]), as_text(frame["student"].iat[i])) for i in todo]
         verdicts = await judge.equivalence(pairs, rubric=rubric, sample=self.options.sample)
 

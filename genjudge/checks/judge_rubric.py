@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
 from genjudge.checks.base import (
@@ -40,7 +40,11 @@ class JudgeRubricOptions(CheckOptions):
     rubrics: list[str] | None = None
     """Rubric names or paths; None = faithfulness, coverage, fluency (generation) or
     extraction_field (extraction)."""
-    subjects: list[Literal["student", "teacher"]] = Field(default_factory=lambda: ["student", "teacher"])
+    sides: list[Literal["student", "teacher"]] = Field(
+        default_factory=lambda: ["student", "teacher"], validation_alias=AliasChoices("sides", "subjects")
+    )
+    """The outputs to judge (``sides``, as in json_structure and format_rules; ``subjects`` is the old
+    spelling, still accepted)."""
     sample: int = Field(0, ge=0)
 
     @field_validator("rubrics", mode="before")
@@ -83,22 +87,22 @@ class JudgeRubric:
                 rubric_version=str(r.version),
             )
             for r in self._rubrics()
-            for subject in self.options.subjects
+            for subject in self.options.sides
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
         import asyncio
 
-        from genjudge.judge.service import run_judge, verdict_summary
+        from genjudge.judge.service import shared_judge, verdict_summary
 
         n = len(frame)
-        judge = run_judge(ctx)
+        judge = shared_judge(ctx)
         status = np.full(n, Status.OK.value, dtype=object)
         reason = np.full(n, None, dtype=object)
         cols: dict[str, np.ndarray] = {}
         jobs = []
         for rubric in self._rubrics():
-            for subject in self.options.subjects:
+            for subject in self.options.sides:
                 jobs.append((rubric, subject))
         results = await asyncio.gather(*(self._grade(judge, frame, r, s) for r, s in jobs))
         summary: dict[str, Any] = {}
@@ -113,7 +117,7 @@ class JudgeRubric:
         return CheckResult(columns=cols, status=status, reason=reason, sections=sections)
 
     async def _grade(self, judge: Any, frame: pd.DataFrame, rubric: Any, subject: str) -> tuple:
-        from genjudge.judge.service import as_text
+        from genjudge.io.canonical import as_text
 
         n = len(frame)
         values = np.full(n, np.nan)

@@ -22,6 +22,7 @@ from genjudge.checks.base import (
     missing_outputs,
 )
 from genjudge.checks.normalize import normalize_label
+from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 
 
@@ -56,9 +57,7 @@ class LabelMetrics:
 
 
 def _labels(column: pd.Series) -> np.ndarray:
-    return np.array(
-        [None if v is None or v != v else normalize_label(v) for v in column.to_numpy()], dtype=object
-    )
+    return np.array([None if is_absent(v) else normalize_label(v) for v in column.to_numpy()], dtype=object)
 
 
 def flip_matrix(teacher: np.ndarray, student: np.ndarray) -> dict[str, object]:

@@ -196,8 +196,8 @@ def validate(
         save_decision,
         write_verdicts,
     )
+    from genjudge.validation.judging import pick_items, run_judge_sync
     from genjudge.validation.report import to_markdown
-    from genjudge.validation.run import pick_items, run_judge_sync
 
     cfg: dict[str, Any] = {}
     base = Path(".")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from genjudge.io.canonical import is_absent
+
 __all__ = ["JUDGE_COLUMN", "SIMILARITY_COLUMN", "judge_similarity_disagreements"]
 
 SIMILARITY_COLUMN = "embedding_similarity.student_vs_teacher.cosine"
@@ -79,7 +81,7 @@ def judge_similarity_disagreements(
 
 
 def _short(value: object, max_chars: int) -> object:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_absent(value):
         return None
     text = str(value)
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

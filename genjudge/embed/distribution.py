@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genjudge.slicing import slice_groups
+
 __all__ = ["NON_SLICE_COLUMNS", "distribution", "distribution_table", "slice_columns"]
 
 NON_SLICE_COLUMNS = frozenset(
@@ -58,16 +60,11 @@ def distribution_table(
     frame: pd.DataFrame, values: np.ndarray, *, threshold: float, quantiles: Sequence[float]
 ) -> list[dict[str, Any]]:
     """One distribution row for the whole set, then one per value of every slice column."""
-    rows = [
+    return [
         {
-            "slice_column": None,
-            "slice_value": None,
-            **distribution(values, threshold=threshold, quantiles=quantiles),
+            "slice_column": column,
+            "slice_value": value,
+            **distribution(values[mask], threshold=threshold, quantiles=quantiles),
         }
+        for column, value, mask in slice_groups(frame, slice_columns(frame))
     ]
-    for column in slice_columns(frame):
-        codes, uniques = pd.factorize(frame[column], sort=True)
-        for code, value in enumerate(uniques):
-            part = distribution(values[codes == code], threshold=threshold, quantiles=quantiles)
-            rows.append({"slice_column": column, "slice_value": str(value), **part})
-    return rows

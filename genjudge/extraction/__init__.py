@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from genjudge.extraction.match import FieldOutcome, ItemMatch, as_fields, match_item, prf
 from genjudge.extraction.micro import micro_rows
-from genjudge.extraction.normalize import DEFAULT_DATE_FORMATS, FieldSpec, is_absent, normalise
+from genjudge.extraction.normalize import DEFAULT_DATE_FORMATS, FieldSpec, is_absent, normalize
 
 __all__ = [
     "DEFAULT_DATE_FORMATS",
@@ -15,6 +15,15 @@ __all__ = [
     "is_absent",
     "match_item",
     "micro_rows",
-    "normalise",
+    "normalize",
     "prf",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "normalise":  # the one spelling is "normalize", as in normalize_text and normalize_label
+        import warnings
+
+        warnings.warn("genjudge.extraction.normalise is now normalize", DeprecationWarning, stacklevel=2)
+        return normalize
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

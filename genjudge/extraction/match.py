@@ -21,12 +21,13 @@ Precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from genjudge.extraction.normalize import FieldSpec, normalise
+from genjudge.extraction.normalize import FieldSpec, normalize
+from genjudge.io.canonical import canonical_json
+from genjudge.stats.classification import precision_recall_f1
 
 __all__ = ["FieldOutcome", "ItemMatch", "as_fields", "match_item", "prf"]
 
@@ -63,11 +64,12 @@ class ItemMatch:
 
 
 def prf(tp: float, fp: float, fn: float) -> tuple[float | None, float | None, float | None]:
-    """(precision, recall, F1) from counts; None where a denominator is 0."""
-    p = tp / (tp + fp) if tp + fp else None
-    r = tp / (tp + fn) if tp + fn else None
-    f = 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else None
-    return p, r, f
+    """(precision, recall, F1) from counts; None where a denominator is 0 (for JSON reports).
+
+    :func:`genjudge.stats.classification.precision_recall_f1` with ``zero_division=nan``, NaN as None.
+    """
+    p, r, f = precision_recall_f1(tp, fp, fn, zero_division=float("nan"))
+    return (None if p != p else p, None if r != r else r, None if f != f else f)
 
 
 def as_fields(value: Any) -> dict[str, Any] | None:
@@ -92,8 +94,8 @@ def match_item(
 
     out: dict[str, FieldOutcome] = {}
     for name, spec in specs.items():
-        g = normalise(_value(gold.get(name)), spec)
-        p = normalise(_value(predicted.get(name)), spec)
+        g = normalize(_value(gold.get(name)), spec)
+        p = normalize(_value(predicted.get(name)), spec)
         if g is None and p is None:
             out[name] = FieldOutcome(name, "absent", None, None)
         elif p is None:
@@ -110,5 +112,5 @@ def match_item(
 def _value(value: Any) -> Any:
     # A nested value (list / object) is compared as canonical JSON text.
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return canonical_json(value, allow_nan=True)
     return value

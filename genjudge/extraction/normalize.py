@@ -25,7 +25,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_DATE_FORMATS", "FieldSpec", "is_absent", "normalise"]
+from genjudge.io.canonical import is_absent
+
+__all__ = ["DEFAULT_DATE_FORMATS", "FieldSpec", "is_absent", "normalize"]
 
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d",
@@ -61,15 +63,6 @@ class FieldSpec(BaseModel):
     """Overrides the check's threshold for this field."""
 
 
-def is_absent(value: Any) -> bool:
-    """None, NaN, or a string that is empty after trimming: the field was not given."""
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _text(value: str, strip_punctuation: bool) -> str:
     s = unicodedata.normalize("NFKC", value).casefold()
     if strip_punctuation:
@@ -102,9 +95,9 @@ def _date(value: str, formats: tuple[str, ...]) -> str | None:
     return None
 
 
-def normalise(value: Any, spec: FieldSpec) -> str | None:
+def normalize(value: Any, spec: FieldSpec) -> str | None:
     """The canonical string of a field value, or None when the field is absent."""
-    if is_absent(value):
+    if is_absent(value, blank=True):  # a blank field was not given
         return None
     raw = value if isinstance(value, str) else str(value)
     if spec.kind == "exact":

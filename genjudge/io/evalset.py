@@ -40,7 +40,7 @@ class EvalSet:
         return [r["id"] for r in self.rows]
 
 
-def normalise_id(path: Path, line: int, value: Any) -> str:
+def normalize_id(path: Path, line: int, value: Any) -> str:
     """An id as a non-empty string; ints are accepted and written as decimal text."""
     if value is None:
         raise InputError(path, line, "id", "missing")
@@ -63,7 +63,7 @@ def load_set(path: Path) -> EvalSet:
     lines: dict[str, int] = {}
     columns: dict[str, None] = {}
     for line, row in read_rows(path):
-        item_id = normalise_id(path, line, row.get("id"))
+        item_id = normalize_id(path, line, row.get("id"))
         if row.get("input") is None:
             raise InputError(path, line, "input", "missing")
         if item_id in lines:

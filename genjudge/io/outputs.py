@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from genjudge.errors import DuplicateIdError, InputError
-from genjudge.io.evalset import normalise_id
+from genjudge.io.evalset import normalize_id
 from genjudge.io.tables import read_rows
 
 NUMERIC = ("latency_ms", "input_tokens", "output_tokens", "cost")
@@ -51,7 +51,7 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
     lines: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     for line, row in read_rows(path):
-        item_id = normalise_id(path, line, row.get("id"))
+        item_id = normalize_id(path, line, row.get("id"))
         if item_id in lines:
             raise DuplicateIdError(
                 path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})"

@@ -22,7 +22,6 @@ own block, so "ignore the instructions" inside it stays material to judge.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from functools import cached_property
@@ -33,13 +32,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import canonical_json, sha256_text
 
-__all__ = ["Rubric", "Scale", "available_rubrics", "load_rubric", "rubric_dirs"]
+__all__ = ["Rubric", "ScoreScale", "available_rubrics", "load_rubric", "rubric_dirs"]
 
 REPO_RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 
 
-class Scale(BaseModel):
+class ScoreScale(BaseModel):
+    """A score rubric's integer range and what its points mean (a rating scale is labels.Scale)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     min: int
@@ -70,7 +72,7 @@ class Rubric(BaseModel):
     instructions: str
     verdict_key: str
     reason_key: str = "reason"
-    scale: Scale | None = None
+    scale: ScoreScale | None = None
     labels: dict[str, float] | None = None
     """For ``kind = "label"``: each label and the value it counts as."""
     json_schema: dict[str, Any] = Field(alias="schema")
@@ -147,8 +149,10 @@ class Rubric(BaseModel):
 
     def render_fields(self, item: dict[str, Any]) -> str:
         """The delimited texts of ``item``; the tag nonce is a hash of the texts themselves."""
-        texts = {f: _as_text(item[f]) for f in self.fields}
-        nonce = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:10]
+        texts = {
+            f: v if isinstance(v := item[f], str) else canonical_json(v, allow_nan=True) for f in self.fields
+        }
+        nonce = sha256_text(canonical_json(texts))[:10]
         blocks = []
         for f in self.fields:
             tag = f"{f.replace('_', '-')}-{nonce}"
@@ -159,12 +163,6 @@ class Rubric(BaseModel):
         """(system, user) messages for one item."""
         user = self.render_fields(item) + "\n\nGive your verdict as the JSON object described."
         return self.system_prompt, user
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def rubric_dirs() -> list[Path]:
@@ -220,3 +218,12 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
         return Rubric.model_validate({**data, "source": source})
     except ValueError as exc:
         raise ConfigError(f"{source}: invalid rubric: {exc}") from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Scale":  # renamed so that one public class name means one thing (labels.Scale)
+        import warnings
+
+        warnings.warn("genjudge.judge.rubric.Scale is now ScoreScale", DeprecationWarning, stacklevel=2)
+        return ScoreScale
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

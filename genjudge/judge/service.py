@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import as_text
 from genjudge.judge.judge import Judge
 from genjudge.judge.settings import JudgeSettings
 from genjudge.judge.verdict import Verdict
+from genjudge.records import Status
 
-__all__ = ["as_text", "reason_kind", "run_judge", "verdict_summary"]
+__all__ = ["as_text", "reason_kind", "shared_judge", "verdict_summary"]
 
 SERVICE_KEY = "judge"
 _ORDER = re.compile(r"^order [AB],[AB]: ")
 
 
-def run_judge(ctx: Any) -> Judge:
+def shared_judge(ctx: Any) -> Judge:
     """The Judge in ``ctx.services['judge']``, built from ``ctx.services['judge_settings']`` once.
 
     Without settings the judge is the embedded local model. The cache defaults to
@@ -38,15 +39,6 @@ def run_judge(ctx: Any) -> Judge:
     return judge
 
 
-def as_text(value: Any) -> str | None:
-    """A cell as judge text: None for absent, canonical JSON for dicts and lists."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
 def reason_kind(verdict: Verdict) -> str:
     """The kind of a not-ok verdict's reason: ``error``, ``refusal``, ``unparseable``,
     ``out-of-scale value``, ``position-inconsistent``, ``missing <field>``...
@@ -54,8 +46,8 @@ def reason_kind(verdict: Verdict) -> str:
     An equivalence reason names the order it came from (``order B,A: refusal: ...``); the order is
     not the kind.
     """
-    if verdict.status.value == "error":
-        return "error"
+    if verdict.status is Status.ERROR:
+        return Status.ERROR.value
     return _ORDER.sub("", verdict.reason or "").split(":")[0]
 
 
@@ -65,7 +57,7 @@ def verdict_summary(verdicts: list[Verdict]) -> dict[str, Any]:
     The cost is None (unknown) when any verdict that reached the provider, answered or failed,
     has no cost: the model's price is unknown.
     """
-    reasons = Counter(reason_kind(v) for v in verdicts if v.status.value != "ok")
+    reasons = Counter(reason_kind(v) for v in verdicts if v.status is not Status.OK)
     attempted = [v for v in verdicts if v.attempts]
     return {
         "verdicts": len(verdicts),

@@ -23,6 +23,7 @@ from typing import Any
 from genjudge.errors import ConfigError, InputError
 from genjudge.io.tables import read_rows
 from genjudge.labels.model import MANIFEST_NAME, RatingsSource, RubricRef, SampleManifest, Scale
+from genjudge.records import Status
 
 SUMMEVAL_DIMENSIONS = ("coherence", "consistency", "fluency", "relevance")
 SUMMEVAL_QUESTIONS = {
@@ -168,11 +169,13 @@ def import_pandalm(source: Path, out: Path, *, judges: tuple[str, ...] = PANDALM
             label = _pandalm_label(row[judge])
             if label is None:
                 reason = f"released verdict {row[judge]!r} is not a label"
-                verdicts[judge] += [(item_id, d, "", "unscored", reason) for d in ("preference", "tie")]
+                verdicts[judge] += [
+                    (item_id, d, "", Status.UNSCORED.value, reason) for d in ("preference", "tie")
+                ]
             else:
                 verdicts[judge] += [
-                    (item_id, "preference", label, "ok", ""),
-                    (item_id, "tie", int(label == 0), "ok", ""),
+                    (item_id, "preference", label, Status.OK.value, ""),
+                    (item_id, "tie", int(label == 0), Status.OK.value, ""),
                 ]
         items.append(
             {

@@ -9,24 +9,20 @@ each missing call exactly once. Only answers are cached, never failures: a re-ru
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+from genjudge.io.canonical import canonical_json, sha256_text
+
 __all__ = ["CallCache", "cache_key", "canonical_json"]
-
-
-def canonical_json(obj: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: the same object always gives the same string."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def cache_key(parts: dict[str, Any]) -> str:
     """sha256 (hex) of the canonical JSON of ``parts``."""
-    return hashlib.sha256(canonical_json(parts).encode("utf-8")).hexdigest()
+    return sha256_text(canonical_json(parts))
 
 
 class CallCache:

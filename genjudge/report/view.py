@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from genjudge.formatting import MISSING, format_interval
+from genjudge.formatting import format_number as fmt
+
 
 @dataclass
 class Table:
@@ -16,14 +19,8 @@ class Table:
     """Per row (value, ci_low, ci_high) for an interval plot, where the row is a rate in [0, 1]."""
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
 def ci(m: dict[str, Any]) -> str:
-    if m.get("ci_low") is None:
-        return "—"
-    return f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
+    return format_interval(m.get("ci_low"), m.get("ci_high"))
 
 
 def flags(m: dict[str, Any]) -> str:
@@ -149,13 +146,13 @@ def operations_table(report: dict[str, Any]) -> Table | None:
         for side in ("teacher", "student"):
             d = ops[side].get(key)
             if d is None:
-                cells.append("—")
+                cells.append(MISSING)
             elif key == "latency_ms":
                 cells.append(f"{d['p50']:.0f} / {d['p95']:.0f} / {d['p99']:.0f} (n={d['n']})")
             else:
                 cells.append(f"{d['mean']:.4g} (n={d['n']})")
         rows.append([label, *cells])
-    saved = ", ".join(f"{k} {v:.1f}%" for k, v in ops.get("saved_pct", {}).items()) or "—"
+    saved = ", ".join(f"{k} {v:.1f}%" for k, v in ops.get("saved_pct", {}).items()) or MISSING
     return Table("Operations", ["", "teacher", "student"], rows, note=f"Saved by the student: {saved}.")
 
 

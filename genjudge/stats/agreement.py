@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from genjudge.io.canonical import is_absent
 from genjudge.stats._inputs import DegenerateInputError, as_labels, as_pair
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -245,7 +246,7 @@ def fleiss_kappa(table: Any, *, from_counts: bool = False) -> AgreementResult:
             raise DegenerateInputError("table (from_counts=True) must hold non-negative whole counts")
     else:
         flat = arr.ravel().tolist()
-        if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in flat):
+        if any(is_absent(v) for v in flat):
             raise DegenerateInputError(
                 "Fleiss' kappa needs every item rated by every rater (no missing labels)"
             )

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from genjudge.errors import ConfigError
+from genjudge.io.canonical import canonical_json
 from genjudge.structure.parse import parse_lenient
 
 __all__ = ["FormatRule", "RuleOutcome", "compile_rules"]
@@ -91,7 +92,7 @@ class CompiledRule:
         r = self.rule
         if r.kind == "required_fields":
             return _required_fields(r.fields, output)
-        text = output if isinstance(output, str) else _canonical(output)
+        text = output if isinstance(output, str) else canonical_json(output, allow_nan=True)
         if r.kind == "regex":
             hit = self.regex.search(text) is not None
             if hit == r.must_match:
@@ -151,12 +152,6 @@ def compile_rules(rules: list[Any]) -> list[CompiledRule]:
                     raise ConfigError(f"format rule {rule.name!r}: empty field path {path!r}")
             out.append(CompiledRule(rule))
     return out
-
-
-def _canonical(value: Any) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _split(path: str) -> list[str]:

@@ -3,21 +3,21 @@ and per slice, find the direction of disagreement and the worst items, and apply
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
+from genjudge.formatting import MISSING
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
+from genjudge.slicing import slicings
 from genjudge.stats import confusion_matrix
 from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
 from genjudge.validation.policy import Policy
-from genjudge.validation.records import DimensionResult, SliceResult, StatValue, WorstItem
+from genjudge.validation.records import DimensionResult, Direction, Outcome, SliceResult, StatValue, WorstItem
 
 NO_VERDICT = "no verdict"
-ACCEPTED = ("firm", "tentative", "at_ceiling")
-ORDER = ("insufficient", "rejected", "at_ceiling", "tentative", "firm")
+ACCEPTED = tuple(o for o in Outcome if o.accepted)
+ORDER = tuple(Outcome)
 MAX_UNDEFINED_DRAWS = 0.01
 """Share of bootstrap resamples on which the gate's statistic may be undefined: beyond it the
 interval describes only the resamples where agreement exists (rare classes drawn), not the sample."""
@@ -47,7 +47,7 @@ def validate_dimension(
             primary=StatValue(name="judge_alpha", value=None, reason="no verdicts"),
             ceiling=None,
             stats={},
-            outcome="insufficient",
+            outcome=Outcome.INSUFFICIENT,
             reason="no verdicts",
         )
     judged = v.reindex(ids)
@@ -121,9 +121,9 @@ def _slices(
     # Slice intervals are reported, never gated on: fewer resamples keep them affordable.
     resamples = min(policy.resamples, max(200, policy.resamples // 5))
     for column in sample.manifest.slices:
-        values = np.array([str(x) for x in sample.item_column(column, ids)], dtype=object)
-        for value in sorted(set(values.tolist())):
-            pos = np.flatnonzero(values == value)
+        column_table = pd.DataFrame({column: sample.item_column(column, ids)})
+        for _, value, mask in slicings(column_table, [column])[1].groups():
+            pos = np.flatnonzero(mask)
             hs, js = h[:, pos], j[pos]
             small = pos.size < policy.min_slice_items
             # A slice too small to trust gets its point value only: no interval to misread.
@@ -149,7 +149,7 @@ def _slices(
 
 def _fmt(scale: Scale, x: float) -> str:
     if np.isnan(x):
-        return "-"
+        return MISSING
     if scale.level == "nominal" or float(x).is_integer():
         return scale.name_of(x)
     return f"{x:.2f}"
@@ -197,67 +197,69 @@ def _worst(
     return out
 
 
-def _direction(bias: StatValue | None, scale: Scale) -> str:
+def _direction(bias: StatValue | None, scale: Scale) -> Direction:
     if bias is None or bias.value is None or bias.ci_low is None or bias.ci_high is None:
-        return "none"
+        return Direction.NONE
     if bias.ci_low > 0:
         up = True
     elif bias.ci_high < 0:
         up = False
     else:
-        return "none"
+        return Direction.NONE
     if scale.level == "nominal":
         # Binary: the judge says "positive" (equally good, acceptable...) more often than humans.
-        return "too lenient" if up else "too harsh"
-    return "too lenient" if up == scale.higher_is_better else "too harsh"
+        return Direction.TOO_LENIENT if up else Direction.TOO_HARSH
+    return Direction.TOO_LENIENT if up == scale.higher_is_better else Direction.TOO_HARSH
 
 
-def _outcome(r: DimensionResult, policy: Policy) -> tuple[str, str]:
+def _outcome(r: DimensionResult, policy: Policy) -> tuple[Outcome, str]:
     total = r.n_items + r.n_unscored
     if r.n_items < policy.min_items:
-        return "insufficient", f"{r.n_items} scored items, fewer than the policy's minimum {policy.min_items}"
+        return (
+            Outcome.INSUFFICIENT,
+            f"{r.n_items} scored items, fewer than the policy's minimum {policy.min_items}",
+        )
     rate = r.n_unscored / total if total else 0.0
     if rate > policy.max_unscored_rate:
         return (
-            "rejected",
+            Outcome.REJECTED,
             f"{r.n_unscored} of {total} items unscored ({rate:.0%} > {policy.max_unscored_rate:.0%})",
         )
     p, lo = r.primary, r.primary.ci_low
     if p.draws and p.undefined_draws / p.draws > MAX_UNDEFINED_DRAWS:
-        return "insufficient", (
+        return Outcome.INSUFFICIENT, (
             f"the judge's agreement is undefined on {p.undefined_draws} of {p.draws} bootstrap resamples "
             f"({p.undefined_draws / p.draws:.1%} > {MAX_UNDEFINED_DRAWS:.0%}), so its interval cannot be trusted"
         )
     if r.primary.value is None or lo is None:
-        return "rejected", f"the judge's agreement is undefined: {r.primary.reason}"
+        return Outcome.REJECTED, f"the judge's agreement is undefined: {r.primary.reason}"
     if lo >= policy.firm:
-        return "firm", f"lower bound {lo:.3f} >= firm bar {policy.firm}"
+        return Outcome.FIRM, f"lower bound {lo:.3f} >= firm bar {policy.firm}"
     if lo >= policy.tentative:
-        return "tentative", f"lower bound {lo:.3f} >= tentative bar {policy.tentative} (< firm {policy.firm})"
+        return (
+            Outcome.TENTATIVE,
+            f"lower bound {lo:.3f} >= tentative bar {policy.tentative} (< firm {policy.firm})",
+        )
     ceil = r.ceiling.value if r.ceiling is not None else None
     if policy.ceiling_margin is not None and ceil is not None:
         bar = ceil - policy.ceiling_margin
         if ceil >= policy.min_ceiling and lo >= bar:
-            return "at_ceiling", (
+            return Outcome.AT_CEILING, (
                 f"lower bound {lo:.3f} is under {policy.tentative} but within {policy.ceiling_margin} of the human "
                 f"ceiling {ceil:.3f} (>= {bar:.3f})"
             )
         if ceil < policy.min_ceiling:
-            return "rejected", (
+            return Outcome.REJECTED, (
                 f"lower bound {lo:.3f} < tentative bar {policy.tentative}; the humans' own agreement {ceil:.3f} is under "
                 f"{policy.min_ceiling}, so matching them is not evidence"
             )
         return (
-            "rejected",
+            Outcome.REJECTED,
             f"lower bound {lo:.3f} < tentative bar {policy.tentative} and < human ceiling {ceil:.3f} - {policy.ceiling_margin}",
         )
-    return "rejected", f"lower bound {lo:.3f} < tentative bar {policy.tentative}"
+    return Outcome.REJECTED, f"lower bound {lo:.3f} < tentative bar {policy.tentative}"
 
 
-def weakest(outcomes: list[str]) -> str:
+def weakest(outcomes: list[Outcome]) -> Outcome:
     """The weakest outcome of several dimensions."""
-    return min(outcomes, key=ORDER.index) if outcomes else "insufficient"
-
-
-def describe(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return min(outcomes, key=ORDER.index) if outcomes else Outcome.INSUFFICIENT

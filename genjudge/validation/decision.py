@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from genjudge.formatting import format_number as describe
 from genjudge.labels import RatedSample
-from genjudge.validation.compare import ACCEPTED, NO_VERDICT, describe, validate_dimension, weakest
+from genjudge.records import Status
+from genjudge.validation.compare import ACCEPTED, NO_VERDICT, validate_dimension, weakest
 from genjudge.validation.policy import Policy
-from genjudge.validation.records import Decision, DimensionResult
+from genjudge.validation.records import Decision, DimensionResult, Direction
 
 
 def decide(
@@ -91,7 +93,7 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
                 f"{w.value:.3f} ({w.value - wo.value:+.3f})."
             )
         bias = r.stats.get("bias")
-        if r.direction != "none" and bias is not None and bias.value is not None:
+        if r.direction is not Direction.NONE and bias is not None and bias.value is not None:
             unit = "points of the scale" if r.level != "nominal" else "share of positive verdicts"
             lines.append(
                 f"{r.dimension}: the judge is {r.direction}: {bias.value:+.3f} {unit} against the humans "
@@ -144,6 +146,6 @@ def _unscored(r: DimensionResult) -> str:
     causes = ", ".join(
         f"{n} {'with no verdict' if k == NO_VERDICT else k}"
         for k, n in r.unscored_reasons.items()
-        if k != "unscored"
+        if k != Status.UNSCORED
     )
     return f"{r.n_unscored} unscored" + (f", {causes}" if causes else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,32 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genjudge.records import Record
 from genjudge.validation.policy import Policy
+
+
+class Outcome(enum.StrEnum):
+    """A dimension's validation outcome, weakest first (the order :func:`min` uses to combine them)."""
+
+    INSUFFICIENT = "insufficient"
+    """Too few scored items, or too few humans, to decide."""
+    REJECTED = "rejected"
+    AT_CEILING = "at_ceiling"
+    """Accepted: the judge is as close to the humans as they are to each other."""
+    TENTATIVE = "tentative"
+    """Accepted: the interval's lower bound clears the tentative bar."""
+    FIRM = "firm"
+    """Accepted: the interval's lower bound clears the firm bar."""
+
+    @property
+    def accepted(self) -> bool:
+        return self in (Outcome.AT_CEILING, Outcome.TENTATIVE, Outcome.FIRM)
+
+
+class Direction(enum.StrEnum):
+    """Which way the judge departs from the humans, when its bias interval excludes 0."""
+
+    NONE = "none"
+    TOO_LENIENT = "too lenient"
+    TOO_HARSH = "too harsh"
 
 
 class _Frozen(BaseModel):
@@ -80,9 +107,9 @@ class DimensionResult(_Frozen):
     """Nominal scales: ``{"labels": [...], "counts": [[...]]}``, rows = human majority."""
     slices: list[SliceResult] = Field(default_factory=list)
     worst_items: list[WorstItem] = Field(default_factory=list)
-    direction: str = "none"
+    direction: Direction = Direction.NONE
     """``too lenient``, ``too harsh``, or ``none`` (no systematic direction)."""
-    outcome: str = "rejected"
+    outcome: Outcome = Outcome.REJECTED
     """``firm``, ``tentative``, ``at_ceiling`` (accepted), or ``rejected`` / ``insufficient``."""
     reason: str = ""
 
@@ -102,7 +129,7 @@ class Decision(Record):
     """``judge run`` (genjudge called the judge) or ``imported: <file> sha256:<hash>``."""
     policy: Policy
     accepted: bool
-    level: str
+    level: Outcome
     """The weakest dimension's outcome."""
     dimensions: list[DimensionResult]
     explanation: list[str]

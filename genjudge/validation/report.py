@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from genjudge.formatting import MISSING, format_number
 from genjudge.validation.records import Decision, StatValue
 
 
 def _ci(s: StatValue | None, *, short: bool = False) -> str:
     if s is None or s.value is None:
-        return "-" if s is None else ("undefined" if short else f"undefined ({s.reason})")
+        return MISSING if s is None else ("undefined" if short else f"undefined ({s.reason})")
     if s.ci_low is None or s.ci_high is None:
-        return f"{s.value:.3f}"
+        return format_number(s.value)
     undefined = ""
     if s.undefined_draws:
         undefined = (
@@ -17,7 +18,7 @@ def _ci(s: StatValue | None, *, short: bool = False) -> str:
             if short
             else f" (undefined on {s.undefined_draws} of {s.draws} resamples)"
         )
-    return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]{undefined}"
+    return f"{format_number(s.value)} [{format_number(s.ci_low)}, {format_number(s.ci_high)}]{undefined}"
 
 
 def to_markdown(d: Decision) -> str:
@@ -70,7 +71,7 @@ def to_markdown(d: Decision) -> str:
         if r.slices:
             out += ["| slice | n | judge alpha | human ceiling | bias | |", "|---|---|---|---|---|---|"]
             for s in r.slices:
-                bias = "-" if s.bias is None else f"{s.bias:+.2f}"
+                bias = format_number(s.bias, 2, sign=True)
                 out.append(
                     f"| {s.column}={s.value} | {s.n} | {_ci(s.judge, short=True)} | {_ci(s.ceiling, short=True)} | {bias} | {'too small' if s.too_small else ''} |"
                 )

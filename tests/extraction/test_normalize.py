@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genjudge.extraction import FieldSpec, normalise
+from genjudge.extraction import FieldSpec, normalize
 
 TEXT, NUMBER, DATE = FieldSpec(), FieldSpec(kind="number"), FieldSpec(kind="date")
 
@@ -33,5 +33,12 @@ TEXT, NUMBER, DATE = FieldSpec(), FieldSpec(kind="number"), FieldSpec(kind="date
         (9.5, NUMBER, "9.5"),
     ],
 )
-def test_normalise(value, spec, expected):
-    assert normalise(value, spec) == expected
+def test_normalize(value, spec, expected):
+    assert normalize(value, spec) == expected
+
+
+def test_the_old_spelling_is_a_deprecated_alias():
+    import genjudge.extraction
+
+    with pytest.warns(DeprecationWarning, match="normalize"):
+        assert genjudge.extraction.normalise is normalize

@@ -168,7 +168,7 @@ async def test_judge_rubric_check_generation(loopback, tmp_path):
 
     loopback.responder = responder
     cls = get("judge_rubric")
-    check = cls(TaskKind.GENERATION, cls.Options(rubrics=["faithfulness", "coverage"], subjects=["student"]))
+    check = cls(TaskKind.GENERATION, cls.Options(rubrics=["faithfulness", "coverage"], sides=["student"]))
     assert [(m.name, m.subject, m.column) for m in check.metrics()] == [
         ("judge_faithfulness_score", "student", "judge_rubric.faithfulness.student"),
         ("judge_coverage_score", "student", "judge_rubric.coverage.student"),
@@ -202,7 +202,7 @@ async def test_judge_rubric_check_extraction_fields(loopback, tmp_path):
 
     loopback.responder = responder
     cls = get("judge_rubric")
-    check = cls(TaskKind.EXTRACTION, cls.Options(subjects=["student"]))
+    check = cls(TaskKind.EXTRACTION, cls.Options(sides=["student"]))
     assert [m.name for m in check.metrics()] == ["judge_extraction_field_score"]
     df = pd.DataFrame(
         {
@@ -236,7 +236,7 @@ async def test_extraction_empty_string_is_text_and_empty_dict_is_an_object(loopb
 
     loopback.responder = responder
     cls = get("judge_rubric")
-    check = cls(TaskKind.EXTRACTION, cls.Options(subjects=["student"]))
+    check = cls(TaskKind.EXTRACTION, cls.Options(subjects=["student"]))  # the old spelling still works
     df = pd.DataFrame(
         {
             "id": ["r1", "r2", "r3"],

@@ -195,7 +195,7 @@ async def test_judge_path_through_the_real_sdk_and_loopback(tmp_path, loopback):
     import json
 
     from genjudge.judge import JudgeSettings
-    from genjudge.validation.run import pick_items, run_judge
+    from genjudge.validation.judging import pick_items, run_judge
     from tests.llm.loopback import Reply, blocks, verdict
 
     root, truth = write_sample(tmp_path / "s", n=40)

@@ -14,17 +14,10 @@ from genjudge.validation.store import lookup_decision
 
 def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
     """(rubric id, version) of every judge rubric the run's checks use, as the checks declare them."""
-    from genjudge.checks.base import MeanMetric
-    from genjudge.runner import build_checks
+    from genjudge.checks.base import judge_rubrics
+    from genjudge.runner import build_checks  # pending: build_checks moves to genjudge.checks
 
-    return sorted(
-        {
-            (spec.rubric_id, spec.rubric_version or "")
-            for check in build_checks(config)
-            for spec in check.metrics()
-            if isinstance(spec, MeanMetric) and spec.rubric_id is not None
-        }
-    )
+    return judge_rubrics([spec for check in build_checks(config) for spec in check.metrics()])
 
 
 def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) -> dict[str, bool]:
