@@ -7,6 +7,7 @@ estimates and intervals; a finding always quotes the numbers and their denominat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -43,8 +44,18 @@ def _quality(metrics: list[MetricValue], subject: str) -> MetricValue | None:
     return None
 
 
+# The run's confidence level, for the sentences' interval labels; set by :func:`findings` while the
+# rules run, so the rules keep their (metrics, thresholds) signature.
+_CONFIDENCE: ContextVar[float] = ContextVar("genjudge_findings_confidence", default=0.95)
+
+
+def ci_label(confidence: float) -> str:
+    """``95% CI`` for 0.95, ``99.5% CI`` for 0.995."""
+    return f"{confidence * 100:.4g}% CI"
+
+
 def _fmt(m: MetricValue) -> str:
-    ci = f", 95% CI {m.ci_low:.3f}-{m.ci_high:.3f}" if m.ci_low is not None else ""
+    ci = f", {ci_label(_CONFIDENCE.get())} {m.ci_low:.3f}-{m.ci_high:.3f}" if m.ci_low is not None else ""
     return f"{m.value:.3f} (n={m.n}{ci})"
 
 
@@ -223,8 +234,19 @@ RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]]
 
 
 def findings(
-    metrics: list[MetricValue], thresholds: FindingThresholds, *, task: TaskKind | None = None
+    metrics: list[MetricValue],
+    thresholds: FindingThresholds,
+    *,
+    task: TaskKind | None = None,
+    confidence: float = 0.95,
 ) -> list[Finding]:
-    """All findings of all rules, in rule order (for free text, no rule reads exact agreement)."""
+    """All findings of all rules, in rule order (for free text, no rule reads exact agreement).
+
+    ``confidence`` is the level the metrics' intervals were computed at; the sentences name it.
+    """
     rules = [r for r in RULES if not (task is TaskKind.GENERATION and r is fidelity_quality_gap)]
-    return [f for rule in rules for f in rule(metrics, thresholds)]
+    token = _CONFIDENCE.set(confidence)
+    try:
+        return [f for rule in rules for f in rule(metrics, thresholds)]
+    finally:
+        _CONFIDENCE.reset(token)

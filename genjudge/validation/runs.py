@@ -15,7 +15,7 @@ from genjudge.validation.store import lookup_decision
 def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
     """(rubric id, version) of every judge rubric the run's checks use, as the checks declare them."""
     from genjudge.checks.base import MeanMetric
-    from genjudge.runner import build_checks
+    from genjudge.checks.build import build_checks
 
     return sorted(
         {
