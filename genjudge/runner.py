@@ -41,9 +41,9 @@ from genjudge.report.model import Report
 from genjudge.store import RunStore, resolve_url
 
 __all__ = [
-    "STAGES",
     "RunResult",
     "RunState",
+    "STAGES",
     "aggregate_stage",
     "find_stage",
     "load_stage",

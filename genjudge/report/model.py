@@ -23,9 +23,9 @@ from genjudge.findings import Finding
 from genjudge.records import MetricValue, RunRecord
 
 __all__ = [
-    "REPORT_SCHEMA_VERSION",
     "Counts",
     "Headline",
+    "REPORT_SCHEMA_VERSION",
     "Report",
     "ReportSettings",
     "SetInfo",
