@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["evaluate", "evaluate_async", "freeze", "resolve_config"]
 
+_MERGED = frozenset({"bootstrap", "findings", "judge"})
+"""Config sections whose overrides merge into the configured values rather than replace them."""
+
 
 def resolve_config(
     config: RunConfig | Mapping[str, Any] | str | os.PathLike[str],
@@ -27,9 +30,10 @@ def resolve_config(
     """The validated config and the folder its relative paths (and reports) belong to.
 
     ``config`` is a :class:`~genjudge.config.RunConfig`, a mapping of its keys, or the path of a YAML
-    or TOML file. ``overrides`` are merged into it key by key (nested sections too, so
-    ``{"bootstrap": {"seed": 3}}`` keeps the configured resamples and confidence); relative paths in
-    them resolve against ``config_dir`` (default: the file's folder, or the current folder).
+    or TOML file. ``overrides`` replace its keys, except the sections ``bootstrap``, ``findings``
+    and ``judge``, which are merged key by key (``{"bootstrap": {"seed": 3}}`` keeps the configured
+    resamples and confidence; ``{"checks": {...}}`` is the new set of checks). Relative paths
+    resolve against ``config_dir`` (default: the file's folder, or the current folder).
     """
     from genjudge.config import RunConfig, config_from_dict, load_config
 
@@ -45,19 +49,14 @@ def resolve_config(
         loaded = load_config(path.resolve())  # absolute paths: validating again leaves them be
         base = Path(config_dir) if config_dir is not None else path.resolve().parent
         data, source = loaded.model_dump(), str(path)
-    merged = _merge(data, dict(overrides or {}))
-    return config_from_dict(merged, base=base, source=source), base
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        current = out.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            out[key] = _merge(dict(current), dict(value))
+    merged = dict(data)
+    for key, value in (overrides or {}).items():
+        current = merged.get(key)
+        if key in _MERGED and isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = {**current, **value}
         else:
-            out[key] = value
-    return out
+            merged[key] = value
+    return config_from_dict(merged, base=base, source=source), base
 
 
 async def evaluate_async(
