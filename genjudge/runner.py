@@ -6,7 +6,7 @@ runs them, reporting each to the progress tracker. A stage can be run (and teste
 giving it a state that holds what it needs; asking for a part no earlier stage made is an error
 that names the stage to run first.
 
-The configured confidence level and slices travel on the state: ``RunState.confidence`` reaches the
+The state is :class:`~genjudge.run_state.RunState`. The configured confidence level and slices travel on the state: ``RunState.confidence`` reaches the
 aggregation, the checks (``RunContext.confidence``), the findings and the report.
 """
 
@@ -16,7 +16,6 @@ import asyncio
 import platform
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,14 @@ from genjudge.checks.base import CheckResult, MeanMetric, RunContext
 from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
-from genjudge.findings import Finding, findings
+from genjudge.findings import findings
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
 from genjudge.io.evalset import load_frozen
-from genjudge.io.outputs import ModelOutputs, load_outputs
+from genjudge.io.outputs import load_outputs
 from genjudge.progress import ProgressTracker
 from genjudge.provenance import git_revision, hash_inputs, package_versions
-from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
-from genjudge.report.model import Report
+from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.run_state import RunResult, RunState
 from genjudge.store import RunStore, resolve_url
 
 __all__ = [
@@ -54,71 +53,6 @@ __all__ = [
     "score_stage",
     "store_stage",
 ]
-
-
-@dataclass
-class RunState:
-    """The run's context: its settings, and what each stage has made so far."""
-
-    config: RunConfig
-    config_dir: Path
-    store_url: str
-    write_report: bool = True
-    progress: ProgressTracker = field(default_factory=ProgressTracker)
-    # load
-    manifest: SetManifest | None = None
-    slices: list[str] | None = None
-    """Slice columns of the metrics: the configured (or the manifest's) plus ``rare_class``."""
-    rare_classes: list[str] | None = None
-    teacher: ModelOutputs | None = None
-    student: ModelOutputs | None = None
-    frame: pd.DataFrame | None = None
-    checks: list[Any] | None = None
-    judge_validation: dict[str, bool] | None = None
-    # score
-    results: list[CheckResult] | None = None
-    table: pd.DataFrame | None = None
-    item_status: np.ndarray | None = None
-    # aggregate
-    metrics: list[MetricValue] | None = None
-    # find
-    findings: list[Finding] | None = None
-    # store
-    record: RunRecord | None = None
-    # report
-    report: Report | None = None
-    report_dir: Path | None = None
-
-    @property
-    def confidence(self) -> float:
-        """The confidence level of every interval of the run."""
-        return self.config.bootstrap.confidence
-
-    def need(self, name: str) -> Any:
-        """The part ``name`` of the state, or an error naming the stage that makes it."""
-        value = getattr(self, name)
-        if value is None:
-            maker = next((stage for stage, _ in STAGES if name in _MAKES[stage]), "?")
-            raise RuntimeError(f"the run state has no {name!r} yet: run the {maker!r} stage first")
-        return value
-
-    @property
-    def specs(self) -> list[Any]:
-        return [spec for c in self.need("checks") for spec in c.metrics()]
-
-
-@dataclass
-class RunResult:
-    """What a run produced."""
-
-    record: RunRecord
-    report: dict[str, Any]
-    """``report.json``'s content (the JSON form of :attr:`model`)."""
-    table: pd.DataFrame
-    """The per-example table."""
-    report_dir: Path | None
-    model: Report
-    """The typed report."""
 
 
 async def load_stage(state: RunState) -> None:
@@ -230,7 +164,9 @@ async def store_stage(state: RunState) -> None:
         {"teacher": teacher.missing, "student": student.missing},
         state.need("findings"),
     )
-    run_store.save(state.record, state.report.model_dump(mode="json"), state.table, list(state.item_status))
+    run_store.save(
+        state.record, state.report.model_dump(mode="json"), state.table, list(state.need("item_status"))
+    )
 
 
 async def report_stage(state: RunState) -> None:
@@ -256,24 +192,6 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("report", report_stage),
 )
 """The stages of a run, in order."""
-
-_MAKES = {
-    "load": {
-        "manifest",
-        "slices",
-        "rare_classes",
-        "teacher",
-        "student",
-        "frame",
-        "checks",
-        "judge_validation",
-    },
-    "score": {"results", "table", "item_status"},
-    "aggregate": {"metrics"},
-    "find": {"findings"},
-    "store": {"record", "report"},
-    "report": {"report_dir"},
-}
 
 
 def run(
@@ -382,7 +300,7 @@ def mark_judge_validation(metrics: list, specs: list, status: dict[str, bool]) -
     """Mark every judge-based metric validated or unvalidated by its rubric's decision."""
     rubric_of = {s.name: s.rubric_id for s in specs if isinstance(s, MeanMetric) and s.judge_based}
     return [
-        m.model_copy(update={"validated": status.get(rubric_of[m.metric], False)})
+        m.model_copy(update={"validated": status.get(rubric_of[m.metric] or "", False)})
         if m.metric in rubric_of
         else m
         for m in metrics

@@ -1,6 +1,6 @@
 """The workflows as Python functions with typed results (the CLI is a thin edge over these)."""
 
-from genjudge.api.evaluate import evaluate, evaluate_async, freeze, resolve_config
+from genjudge.api.evaluation import evaluate, evaluate_async, freeze, resolve_config
 from genjudge.api.result import REPORT_FILES, Run
 from genjudge.api.validate import ValidationConfig, ValidationOutcome, run_validation, validate_judge
 

@@ -20,7 +20,7 @@ def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
     """
     built = []
     for name, options in config.check_specs().items():
-        cls = get(name)
+        cls: Any = get(name)
         if config.task not in cls.tasks:
             raise ConfigError(f"check {name!r} does not apply to task {config.task.value!r}")
         try:

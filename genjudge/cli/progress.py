@@ -66,7 +66,11 @@ def progress_display(
         return False
 
     if quiet:
-        yield lambda event: message(event) and None
+
+        def messages_only(event: ProgressEvent) -> None:
+            message(event)
+
+        yield messages_only
         return
     if live_mode:
         from rich.live import Live

@@ -34,7 +34,7 @@ __all__ = [
     "json_schema",
 ]
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Part(BaseModel):

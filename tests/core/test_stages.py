@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genjudge.api.evaluate import resolve_config
+from genjudge.api.evaluation import resolve_config
 from genjudge.runner import (
     STAGES,
     RunState,
