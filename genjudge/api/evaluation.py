@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from genjudge.api._sync import blocking
 from genjudge.api.result import Run
 
 if TYPE_CHECKING:
@@ -94,19 +95,23 @@ def evaluate(
     ``store``: a store URL or SQLite path (default: the config's, else ``$GENJUDGE_STORE``, else
     ``.genjudge/genjudge.db``). ``write_report=False`` stores the run without writing report files.
     ``progress`` is called with a :class:`~genjudge.progress.ProgressEvent` at every stage, check and
-    judge call. Bad input raises :class:`~genjudge.errors.ConfigError` or ``InputError`` naming the
+    judge call. Works where an event loop runs too (a notebook cell). Bad input raises :class:`~genjudge.errors.ConfigError` or ``InputError`` naming the
     file and field. This is the command ``genjudge run``.
     """
-    return asyncio.run(
-        evaluate_async(
-            config,
-            config_dir=config_dir,
-            overrides=overrides,
-            store=store,
-            write_report=write_report,
-            progress=progress,
+
+    def work() -> Run:
+        return asyncio.run(
+            evaluate_async(
+                config,
+                config_dir=config_dir,
+                overrides=overrides,
+                store=store,
+                write_report=write_report,
+                progress=progress,
+            )
         )
-    )
+
+    return blocking(work)
 
 
 def freeze(set_path: str | os.PathLike[str], slices: list[str] | tuple[str, ...] = ()) -> SetManifest:

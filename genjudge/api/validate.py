@@ -176,9 +176,11 @@ def validate_judge(
     to the judge model, the rubric version and the sample fingerprint, and is recorded in the store
     (unless ``record`` is false), where ``genjudge run`` looks it up. This is ``genjudge validate``.
     """
+    from genjudge.api._sync import blocking
     from genjudge.progress import ProgressTracker
 
-    return run_validation(_as_config(config), ProgressTracker(progress)).decision
+    cfg = _as_config(config)
+    return blocking(lambda: run_validation(cfg, ProgressTracker(progress))).decision
 
 
 def _as_config(config: ValidationConfig | dict[str, Any] | str | os.PathLike[str]) -> ValidationConfig:

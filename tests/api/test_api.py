@@ -137,3 +137,14 @@ def test_top_level_all_is_complete_and_sorted():
 def test_py_typed_ships():
     assert (REPO / "genjudge" / "py.typed").exists()
     assert '"py.typed"' in (REPO / "pyproject.toml").read_text()
+
+
+async def test_evaluate_works_inside_a_running_event_loop(tmp_path):
+    # a notebook cell runs inside an event loop, where asyncio.run alone would refuse
+    run = genjudge.evaluate(
+        TICKETS,
+        overrides={"bootstrap": {"resamples": 100}},
+        store=str(tmp_path / "s.db"),
+        write_report=False,
+    )
+    assert run.report.counts.items == 400
