@@ -1,7 +1,105 @@
-"""genjudge: evaluate a distilled student against its teacher, and the judges that score them."""
+"""genjudge: evaluate a distilled student against its teacher, and the judges that score them.
+
+The workflows as functions with typed results::
+
+    import genjudge
+
+    run = genjudge.evaluate("examples/tickets/genjudge.yaml")   # a Run
+    run.metrics                                                 # tidy DataFrame, one row per number
+    decision = genjudge.validate_judge({"sample": "labels/s", "verdicts": "v.csv"})
+
+Names are imported on first use (module ``__getattr__``), so ``import genjudge`` and
+``genjudge --help`` stay fast.
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__"]
+from genjudge._version import __version__
+
+if TYPE_CHECKING:
+    from genjudge import stats
+    from genjudge.api import Run, ValidationConfig, evaluate, evaluate_async, freeze, validate_judge
+    from genjudge.config import RunConfig
+    from genjudge.errors import ConfigError, InputError
+    from genjudge.findings import Finding
+    from genjudge.judge import Judge, JudgeSettings, Verdict
+    from genjudge.progress import EventKind, ProgressEvent, ProgressSnapshot
+    from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
+    from genjudge.report.model import Report
+    from genjudge.validation import Decision, Policy
+
+# public name -> module that defines it
+_LAZY = {
+    "ConfigError": "genjudge.errors",
+    "Decision": "genjudge.validation",
+    "EventKind": "genjudge.progress",
+    "Finding": "genjudge.findings",
+    "InputError": "genjudge.errors",
+    "Judge": "genjudge.judge",
+    "JudgeSettings": "genjudge.judge",
+    "MetricValue": "genjudge.records",
+    "Policy": "genjudge.validation",
+    "ProgressEvent": "genjudge.progress",
+    "ProgressSnapshot": "genjudge.progress",
+    "Report": "genjudge.report.model",
+    "Run": "genjudge.api",
+    "RunConfig": "genjudge.config",
+    "RunRecord": "genjudge.records",
+    "SetManifest": "genjudge.records",
+    "Status": "genjudge.records",
+    "TaskKind": "genjudge.records",
+    "ValidationConfig": "genjudge.api",
+    "Verdict": "genjudge.judge",
+    "evaluate": "genjudge.api",
+    "evaluate_async": "genjudge.api",
+    "freeze": "genjudge.api",
+    "validate_judge": "genjudge.api",
+}
+_SUBMODULES = ("stats",)
+
+__all__ = [
+    "ConfigError",
+    "Decision",
+    "EventKind",
+    "Finding",
+    "InputError",
+    "Judge",
+    "JudgeSettings",
+    "MetricValue",
+    "Policy",
+    "ProgressEvent",
+    "ProgressSnapshot",
+    "Report",
+    "Run",
+    "RunConfig",
+    "RunRecord",
+    "SetManifest",
+    "Status",
+    "TaskKind",
+    "ValidationConfig",
+    "Verdict",
+    "__version__",
+    "evaluate",
+    "evaluate_async",
+    "freeze",
+    "stats",
+    "validate_judge",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"genjudge.{name}")
+    else:
+        raise AttributeError(f"module 'genjudge' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

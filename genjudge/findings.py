@@ -7,11 +7,12 @@ estimates and intervals; a finding always quotes the numbers and their denominat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from pydantic import BaseModel, ConfigDict
 
 from genjudge.config import FindingThresholds
-from genjudge.formatting import format_interval, format_number
+from genjudge.formatting import ci_label, format_interval, format_number
 from genjudge.records import Family, MetricValue, TaskKind
 
 
@@ -44,8 +45,17 @@ def _quality(metrics: list[MetricValue], subject: str) -> MetricValue | None:
     return None
 
 
+# The run's confidence level, for the sentences' interval labels; set by :func:`findings` while the
+# rules run, so the rules keep their (metrics, thresholds) signature.
+_CONFIDENCE: ContextVar[float] = ContextVar("genjudge_findings_confidence", default=0.95)
+
+
 def _fmt(m: MetricValue) -> str:
-    ci = f", 95% CI {format_interval(m.ci_low, m.ci_high)}" if m.ci_low is not None else ""
+    ci = (
+        f", {ci_label(_CONFIDENCE.get())} {format_interval(m.ci_low, m.ci_high)}"
+        if m.ci_low is not None
+        else ""
+    )
     return f"{format_number(m.value)} (n={m.n}{ci})"
 
 
@@ -224,8 +234,19 @@ RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]]
 
 
 def findings(
-    metrics: list[MetricValue], thresholds: FindingThresholds, *, task: TaskKind | None = None
+    metrics: list[MetricValue],
+    thresholds: FindingThresholds,
+    *,
+    task: TaskKind | None = None,
+    confidence: float = 0.95,
 ) -> list[Finding]:
-    """All findings of all rules, in rule order (for free text, no rule reads exact agreement)."""
+    """All findings of all rules, in rule order (for free text, no rule reads exact agreement).
+
+    ``confidence`` is the level the metrics' intervals were computed at; the sentences name it.
+    """
     rules = [r for r in RULES if not (task is TaskKind.GENERATION and r is fidelity_quality_gap)]
-    return [f for rule in rules for f in rule(metrics, thresholds)]
+    token = _CONFIDENCE.set(confidence)
+    try:
+        return [f for rule in rules for f in rule(metrics, thresholds)]
+    finally:
+        _CONFIDENCE.reset(token)

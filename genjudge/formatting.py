@@ -7,7 +7,7 @@ Markdown and HTML reports and the validation report.
 
 from __future__ import annotations
 
-__all__ = ["MISSING", "format_interval", "format_number"]
+__all__ = ["MISSING", "ci_label", "format_interval", "format_number"]
 
 MISSING = "—"
 """What a table or message shows where a number is missing (None) or undefined (NaN)."""
@@ -33,3 +33,12 @@ def format_interval(low: float | None, high: float | None, digits: int = 3) -> s
     if low is None or high is None or low != low or high != high:
         return MISSING
     return f"{format_number(low, digits)}–{format_number(high, digits)}"
+
+
+def ci_label(confidence: float) -> str:
+    """The header of an interval at ``confidence``.
+
+    >>> ci_label(0.95), ci_label(0.995)
+    ('95% CI', '99.5% CI')
+    """
+    return f"{confidence * 100:.4g}% CI"

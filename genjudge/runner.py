@@ -1,138 +1,142 @@
-"""The run: frozen set + outputs -> checks -> per-example table -> sliced metrics -> store + report.
+"""The run as named stages over one typed context: load → score → aggregate → find → store → report.
 
-One async core (:func:`run_async`) with a thin sync edge (:func:`run`). Checks run concurrently;
-the CPU-heavy ones move their work to threads, the judge ones wait on the network.
+Each stage is a function ``async (RunState) -> None`` that reads what earlier stages put on the
+:class:`RunState` and adds its own part; :data:`STAGES` lists them in order and :func:`run_async`
+runs them, reporting each to the progress tracker. A stage can be run (and tested) on its own by
+giving it a state that holds what it needs; asking for a part no earlier stage made is an error
+that names the stage to run first.
+
+The state is :class:`~genjudge.run_state.RunState`. The configured confidence level and slices travel on the state: ``RunState.confidence`` reaches the
+aggregation, the checks (``RunContext.confidence``), the findings and the report.
 """
 
 from __future__ import annotations
 
 import asyncio
 import platform
-import subprocess
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from genjudge import __version__, checks
+from genjudge._version import __version__
 from genjudge.aggregate import Settings, aggregate
-from genjudge.checks.base import CheckResult, MeanMetric, RunContext
+from genjudge.checks.base import CheckResult, MeanMetric, RunContext, judge_rubrics
+from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
+from genjudge.findings import findings
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
-from genjudge.io.canonical import canonical_json, sha256_file, sha256_text
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
+from genjudge.progress import ProgressTracker
+from genjudge.provenance import git_revision, hash_inputs, package_versions
 from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.run_state import RunResult, RunState
 from genjudge.store import RunStore, resolve_url
 
-_PACKAGES = (
-    "numpy",
-    "scipy",
-    "pandas",
-    "scikit-learn",
-    "pyarrow",
-    "pydantic",
-    "sentence-transformers",
-    "openai",
-    "anthropic",
-)
+__all__ = [
+    "RunResult",
+    "RunState",
+    "STAGES",
+    "aggregate_stage",
+    "find_stage",
+    "load_stage",
+    "per_example_table",
+    "report_stage",
+    "run",
+    "run_async",
+    "score_stage",
+    "store_stage",
+]
 
 
-@dataclass
-class RunResult:
-    """What a run produced."""
-
-    record: RunRecord
-    report: dict[str, Any]
-    table: pd.DataFrame
-    """The per-example table."""
-    report_dir: Path | None
-
-
-def run(
-    config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None
-) -> RunResult:
-    """Synchronous edge of :func:`run_async`."""
-    return asyncio.run(run_async(config, config_dir=config_dir, write_report=write_report, store=store))
-
-
-def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
-    """Instantiate the configured checks; any bad name or option is a ConfigError, before scoring.
-
-    Options are validated with ``context={"base_dir": ...}`` so an option naming a file (a schema,
-    a rubric) can resolve a relative path against the config's folder.
-    """
-    built = []
-    for name, options in config.check_specs().items():
-        cls = checks.get(name)
-        if config.task not in cls.tasks:
-            raise ConfigError(f"check {name!r} does not apply to task {config.task.value!r}")
-        try:
-            opts = cls.Options.model_validate(options, context={"base_dir": base_dir or Path.cwd()})
-        except Exception as exc:  # pydantic's message names the field
-            raise ConfigError(f"check {name!r}: invalid options: {exc}") from None
-        built.append(cls(config.task, opts))
-    return built
-
-
-async def run_async(
-    config: RunConfig, *, config_dir: Path, write_report: bool = True, store: str | None = None
-) -> RunResult:
-    """Run the whole evaluation described by ``config``."""
-    evalset, manifest = load_frozen(config.set)
-    slices = list(config.slices if config.slices is not None else manifest.slices)
+async def load_stage(state: RunState) -> None:
+    """Read the frozen set and both models' outputs; build the checks; check the judge's standing."""
+    config = state.config
+    evalset, state.manifest = load_frozen(config.set)
+    slices = list(config.slices if config.slices is not None else state.manifest.slices)
     for column in slices:
         if column not in evalset.columns:
             raise ConfigError(
                 f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})"
             )
-    instances = build_checks(config, config_dir)
-    specs = [spec for c in instances for spec in c.metrics()]
-    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
-    validation = judge_validation(specs, config, url)
-    refuse_unvalidated(validation, config)
+    state.checks = build_checks(config, state.config_dir)
+    state.judge_validation = judge_validation(state.specs, config, state.store_url)
+    refuse_unvalidated(state.judge_validation, config)
     parse_json = config.task is TaskKind.EXTRACTION
-    teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
-    student = load_outputs(config.student, evalset.ids, parse_json=parse_json)
+    state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
+    state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json)
+    state.frame = build_frame(evalset, slices, state.teacher, state.student)
+    state.rare_classes = add_rare_class_slice(state.frame, config.task, config.rare_class_share)
+    state.slices = slices + ([RARE_CLASS] if state.rare_classes else [])
+    n = len(state.frame)
+    state.progress.plan(
+        items=n, checks=len(state.checks), calls=sum(_calls_per_item(c) for c in state.checks) * n or None
+    )
 
-    frame = build_frame(evalset, slices, teacher, student)
-    rare = add_rare_class_slice(frame, config.task, config.rare_class_share)
-    all_slices = slices + ([RARE_CLASS] if rare else [])
 
+async def score_stage(state: RunState) -> None:
+    """Run every check over the frame, concurrently; build the per-example table."""
+    frame, instances = state.need("frame"), state.need("checks")
+    config = state.config
     ctx = RunContext(
         task=config.task,
         seed=config.bootstrap.seed,
-        workdir=config_dir / ".genjudge",
+        workdir=state.config_dir / ".genjudge",
+        confidence=state.confidence,
         services={"judge_settings": config.judge} if config.judge else {},
     )
+
+    async def one(check: Any) -> CheckResult:
+        result = await check.score(frame, ctx)
+        state.progress.check_finished(check.name)
+        return result
+
+    from genjudge.llm.meter import observe_calls
+
     try:
-        results = await asyncio.gather(*(c.score(frame, ctx) for c in instances))
+        with observe_calls(state.progress.on_call):
+            state.results = list(await asyncio.gather(*(one(c) for c in instances)))
     finally:
         for service in ctx.services.values():
             if hasattr(service, "aclose"):
                 await service.aclose()
+    state.table, state.item_status = per_example_table(frame, instances, state.results)
+    state.progress.scoring_finished()
 
-    table, item_status = per_example_table(frame, instances, results)
-    settings = Settings(
-        config.bootstrap.resamples, config.bootstrap.confidence, config.bootstrap.seed, config.min_support
+
+async def aggregate_stage(state: RunState) -> None:
+    """Sliced metrics with seeded bootstrap intervals at the configured confidence."""
+    b, config = state.config.bootstrap, state.config
+    settings = Settings(b.resamples, state.confidence, b.seed, config.min_support)
+    metrics = aggregate(state.need("table"), state.specs, state.need("slices"), settings)
+    state.metrics = mark_judge_validation(metrics, state.specs, state.judge_validation or {})
+
+
+async def find_stage(state: RunState) -> None:
+    """The report's sentences about the numbers."""
+    config = state.config
+    state.findings = findings(
+        state.need("metrics"), config.findings, task=config.task, confidence=state.confidence
     )
-    metrics = aggregate(table, specs, all_slices, settings)
-    metrics = mark_judge_validation(metrics, specs, validation)
 
+
+async def store_stage(state: RunState) -> None:
+    """Make the run record, build the report and save both (with the per-example table) in the store."""
+    config, manifest = state.config, state.need("manifest")
+    run_store = RunStore(state.store_url)
     inputs_hash = hash_inputs(config, manifest.fingerprint)
-    run_store = RunStore(url)
     now = datetime.now(UTC)
-    record = RunRecord(
+    state.record = RunRecord(
         run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
         created_at=now,
         genjudge_version=__version__,
-        git_revision=git_revision(config_dir),
+        git_revision=git_revision(state.config_dir),
         python_version=platform.python_version(),
         packages=package_versions(),
         task=config.task,
@@ -144,28 +148,97 @@ async def run_async(
     )
     from genjudge.report.build import build_report
 
-    report = build_report(
-        record,
+    teacher, student = state.need("teacher"), state.need("student")
+    state.report = build_report(
+        state.record,
         manifest,
         config,
-        frame,
-        table,
-        item_status,
-        instances,
-        results,
-        metrics,
-        all_slices,
-        rare,
+        state.need("frame"),
+        state.need("table"),
+        state.need("item_status"),
+        state.need("checks"),
+        state.need("results"),
+        state.need("metrics"),
+        state.need("slices"),
+        state.rare_classes or [],
         {"teacher": teacher.missing, "student": student.missing},
+        state.need("findings"),
     )
-    run_store.save(record, report, table, list(item_status))
-    report_dir = None
-    if write_report:
-        from genjudge.report.write import write_all
+    run_store.save(
+        state.record, state.report.model_dump(mode="json"), state.table, list(state.need("item_status"))
+    )
 
-        report_dir = config.report_dir or (config_dir / "reports" / record.run_id)
-        write_all(report, table, report_dir)
-    return RunResult(record=record, report=report, table=table, report_dir=report_dir)
+
+async def report_stage(state: RunState) -> None:
+    """Write report.json / .md / .html and the per-example table (unless the run writes no report)."""
+    report = state.need("report")
+    if not state.write_report:
+        return
+    from genjudge.report.write import write_all
+
+    folder = state.config.report_dir or (state.config_dir / "reports" / state.need("record").run_id)
+    await asyncio.to_thread(write_all, report.model_dump(mode="json"), state.need("table"), folder)
+    state.report_dir = folder
+
+
+Stage = Callable[[RunState], Awaitable[None]]
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("load", load_stage),
+    ("score", score_stage),
+    ("aggregate", aggregate_stage),
+    ("find", find_stage),
+    ("store", store_stage),
+    ("report", report_stage),
+)
+"""The stages of a run, in order."""
+
+
+def run(
+    config: RunConfig,
+    *,
+    config_dir: Path,
+    write_report: bool = True,
+    store: str | None = None,
+    progress: ProgressTracker | None = None,
+) -> RunResult:
+    """Synchronous edge of :func:`run_async`."""
+    return asyncio.run(
+        run_async(config, config_dir=config_dir, write_report=write_report, store=store, progress=progress)
+    )
+
+
+async def run_async(
+    config: RunConfig,
+    *,
+    config_dir: Path,
+    write_report: bool = True,
+    store: str | None = None,
+    progress: ProgressTracker | None = None,
+) -> RunResult:
+    """Run the whole evaluation described by ``config``, stage by stage."""
+    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
+    state = RunState(
+        config, config_dir, url, write_report=write_report, progress=progress or ProgressTracker()
+    )
+    for name, stage in STAGES:
+        with state.progress.stage(name):
+            await stage(state)
+    state.progress.finished()
+    report = state.need("report")
+    return RunResult(
+        record=state.need("record"),
+        report=report.model_dump(mode="json"),
+        table=state.need("table"),
+        report_dir=state.report_dir,
+        model=report,
+    )
+
+
+def _calls_per_item(check: Any) -> int:
+    """Judge calls a check expects to make per item (0 for checks without a judge)."""
+    hint = getattr(check, "judge_calls_per_item", None)
+    return int(hint()) if callable(hint) else 0
 
 
 def per_example_table(
@@ -201,9 +274,7 @@ def per_example_table(
 
 def judge_validation(specs: list, config: RunConfig, store_url: str) -> dict[str, bool]:
     """Per judge rubric the run uses: whether the judge has an accepted validation decision."""
-    rubrics = {
-        (s.rubric_id, s.rubric_version or "") for s in specs if isinstance(s, MeanMetric) and s.rubric_id
-    }
+    rubrics = set(judge_rubrics(specs))
     if not rubrics:
         return {}
     from genjudge.validation import decisions_for
@@ -227,43 +298,8 @@ def mark_judge_validation(metrics: list, specs: list, status: dict[str, bool]) -
     """Mark every judge-based metric validated or unvalidated by its rubric's decision."""
     rubric_of = {s.name: s.rubric_id for s in specs if isinstance(s, MeanMetric) and s.judge_based}
     return [
-        m.model_copy(update={"validated": status.get(rubric_of[m.metric], False)})
+        m.model_copy(update={"validated": status.get(rubric_of[m.metric] or "", False)})
         if m.metric in rubric_of
         else m
         for m in metrics
     ]
-
-
-def hash_inputs(config: RunConfig, set_fingerprint: str) -> str:
-    """sha256 over what decides the numbers: settings, the set's fingerprint, the output files' bytes."""
-    settings = config.model_dump(
-        mode="json", exclude={"set", "teacher", "student", "report_dir", "store", "name"}
-    )
-    body = {
-        "settings": settings,
-        "set": set_fingerprint,
-        "teacher": sha256_file(config.teacher),
-        "student": sha256_file(config.student),
-    }
-    return sha256_text(canonical_json(body))
-
-
-def git_revision(folder: Path) -> str | None:
-    """The git commit of ``folder``'s checkout, if it is one."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in _PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions

@@ -126,6 +126,8 @@ class RunContext:
     task: TaskKind
     seed: int
     workdir: Path
+    confidence: float = 0.95
+    """The run's confidence level, for intervals a check computes itself (its sections)."""
     """Folder for caches (embeddings, judge calls) unless a check's options name another."""
     services: dict[str, Any] = field(default_factory=dict)
     """Shared, lazily built heavy objects (judge client, encoder), keyed by name."""

@@ -173,7 +173,13 @@ class ExtractionFields:
             groups = [(column, value, scored & mask) for column, value, mask in slice_groups(frame, slices)]
             rng = np.random.default_rng([ctx.seed, ci])
             sections["field_prf"] += micro_rows(
-                counts, extras, groups, comparison=comp, resamples=o.resamples, rng=rng
+                counts,
+                extras,
+                groups,
+                comparison=comp,
+                resamples=o.resamples,
+                confidence=ctx.confidence,
+                rng=rng,
             )
         status = np.where(any_ok, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
@@ -197,16 +203,19 @@ class ExtractionFields:
         sections["fields_table"] = _table(
             "Micro precision / recall / F1 over fields, per field (exact match after normalisation)",
             [r for r in sections["field_prf"] if r["slice_column"] is None],
+            ctx.confidence,
         )
         sections["slices_table"] = _table(
             "Micro precision / recall / F1 over all fields, per slice",
             [r for r in sections["field_prf"] if r["slice_column"] is not None and r["field"] == "all"],
+            ctx.confidence,
         )
         return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
 
 
-def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _table(title: str, rows: list[dict[str, Any]], confidence: float) -> dict[str, Any]:
     """A section the report renders as a table."""
+    from genjudge.formatting import ci_label
 
     return {
         "title": title,
@@ -224,7 +233,7 @@ def _table(title: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "precision",
             "recall",
             "F1",
-            "F1 95% CI",
+            f"F1 {ci_label(confidence)}",
         ],
         "rows": [
             [

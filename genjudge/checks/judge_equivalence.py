@@ -53,6 +53,10 @@ class JudgeEquivalence:
         self.task = task
         self.options = options or JudgeEquivalenceOptions()
 
+    def judge_calls_per_item(self) -> int:
+        """At most two (both orders); identical or missing texts need none. Sizes the progress display."""
+        return 2
+
     def metrics(self) -> list[MetricSpec]:
         from genjudge.judge.rubric import load_rubric
 

@@ -75,6 +75,10 @@ class JudgeRubric:
 
         return [load_rubric(r) for r in self.rubric_names]
 
+    def judge_calls_per_item(self) -> int:
+        """One call per rubric and subject. Sizes the progress display."""
+        return len(self.rubric_names) * len(self.options.sides)
+
     def metrics(self) -> list[MetricSpec]:
         return [
             MeanMetric(

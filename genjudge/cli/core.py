@@ -30,7 +30,7 @@ def freeze(
     ] = None,
 ) -> None:
     """Fingerprint an evaluation set and write SET.manifest.json beside it."""
-    from genjudge.io.evalset import freeze as do_freeze
+    from genjudge.api import freeze as do_freeze
     from genjudge.io.evalset import manifest_path
 
     manifest = do_freeze(set_path, slice_ or [])
@@ -68,39 +68,35 @@ def run_command(
     ] = None,
     resamples: Annotated[int | None, typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (overrides the config).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
+    from genjudge.api import evaluate
+    from genjudge.cli.progress import progress_display
     from genjudge.cli.summary import print_summary
-    from genjudge.config import config_from_dict, load_config
     from genjudge.errors import ConfigError
-    from genjudge.runner import run
 
     flags = {"task": task, "set": set_path, "teacher": teacher, "student": student}
+    bootstrap = {k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None}
     overrides: dict = {
-        k: v for k, v in {"slices": slice_, "min_support": min_support}.items() if v is not None
+        k: v
+        for k, v in {"slices": slice_, "min_support": min_support, "bootstrap": bootstrap or None}.items()
+        if v is not None
     }
     if out is not None:
         overrides["report_dir"] = str(out.resolve())
     if config_path is not None:
         if any(v is not None for v in flags.values()):
             raise ConfigError("give either CONFIG or --task/--set/--teacher/--student, not both")
-        config = load_config(config_path, overrides)
-        config_dir = config_path.resolve().parent
+        source: object = config_path
     else:
         absent = [f"--{k}" for k, v in flags.items() if v is None]
         if absent:
             raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
-        config_dir = Path.cwd()
-        config = config_from_dict(
-            {**{k: str(v) for k, v in flags.items()}, **overrides}, base=config_dir, source="flags"
-        )
-    if resamples is not None or seed is not None:
-        bootstrap = config.bootstrap.model_copy(
-            update={k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None}
-        )
-        config = config.model_copy(update={"bootstrap": bootstrap})
-    result = run(config, config_dir=config_dir, store=store)
-    print_summary(result.report, result.report_dir)
+        source = {k: str(v) for k, v in flags.items()}
+    with progress_display(quiet=quiet) as progress:
+        result = evaluate(source, overrides=overrides, store=store, progress=progress)  # type: ignore[arg-type]
+    print_summary(result.report.model_dump(mode="json"), result.report_dir)
 
 
 @runs_app.command("list")

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from genjudge.report.view import flags, fmt
+from genjudge.report.view import ci_header, flags, fmt
 
 
 def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
@@ -22,7 +22,7 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
     )
     if run.get("same_inputs_as"):
         console.print(f"same inputs as run {run['same_inputs_as']}")
-    table = Table("metric", "subject", "value", "95% CI", "n", "flags")
+    table = Table("metric", "subject", "value", ci_header(report), "n", "flags")
     for m in report["metrics"]:
         if m["slice_column"] is None and m.get("label") is None:
             ci = "—" if m["ci_low"] is None else f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"

@@ -87,18 +87,6 @@ def _describe(s: Any, where: Path) -> None:
         typer.echo(f"  {dim} ({scale.level}, {len(raters)} raters): alpha among the humans {alpha}")
 
 
-def _fields(pairs: list[str] | None) -> dict[str, str]:
-    from genjudge.errors import ConfigError
-
-    out = {}
-    for p in pairs or []:
-        if "=" not in p:
-            raise ConfigError(f"--field takes RUBRIC_FIELD=ITEM_COLUMN, got {p!r}")
-        k, v = p.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
 @fail_cleanly
 def validate(
     sample: Annotated[
@@ -119,9 +107,7 @@ def validate(
     field: Annotated[
         list[str] | None, typer.Option(help="RUBRIC_FIELD=ITEM_COLUMN (repeat), e.g. text_a=response1.")
     ] = None,
-    provider: Annotated[
-        str | None, typer.Option(help="Judge provider: local, openai, anthropic or a plugin's.")
-    ] = None,
+    provider: Annotated[str | None, typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
     model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
     cache: Annotated[Path | None, typer.Option(help="Judge call cache (SQLite file).")] = None,
@@ -177,6 +163,7 @@ def validate(
     ] = None,
     verdicts_out: Annotated[Path | None, typer.Option(help="Write the judge's verdicts (CSV) here.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when the judge is not accepted.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Measure a judge against the human ratings of a sample and decide whether to accept it.
 
@@ -184,173 +171,66 @@ def validate(
     The decision is bound to the judge model, the rubric version and the sample fingerprint and is
     recorded in the store, where `genjudge run` looks it up.
     """
-    import yaml
-
+    from genjudge.api import ValidationConfig, run_validation
+    from genjudge.cli.progress import progress_display
     from genjudge.errors import ConfigError
-    from genjudge.labels import load_sample
-    from genjudge.validation import (
-        Policy,
-        decide,
-        imported_source,
-        read_verdicts,
-        save_decision,
-        write_verdicts,
-    )
-    from genjudge.validation.judging import pick_items, run_judge_sync
+    from genjudge.progress import ProgressTracker
     from genjudge.validation.report import to_markdown
 
-    cfg: dict[str, Any] = {}
-    base = Path(".")
+    judge = {"provider": provider, "model": model, "base_url": base_url, "cache_path": cache}
+    flags = {
+        "sample": sample,
+        "dimensions": dimension,
+        "rubric": rubric,
+        "fields": field,
+        "judge": {k: str(v) for k, v in judge.items() if v is not None} or None,
+        "limit": limit,
+        "stratify": stratify or None,  # an unset flag leaves the config's value
+        "verdicts": verdicts,
+        "only_verdict_items": only_verdict_items or None,
+        "judge_model": judge_model,
+        "judge_provider": judge_provider if judge_provider != "imported" else None,
+        "rubric_id": rubric_id,
+        "rubric_version": rubric_version,
+        "policy_file": policy,
+        "resamples": resamples,
+        "seed": seed,
+        "store": resolve_store(store),
+        "record": False if no_store else None,
+        "verdicts_out": verdicts_out,
+    }
     if config is not None:
-        cfg = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        base = config.resolve().parent
-
-    def opt(name: str, value: Any) -> Any:
-        return value if value not in (None, []) else cfg.get(name)
-
-    def path(value: Any) -> Path | None:
-        # Flags are relative to the current folder, config values to the config's folder.
-        if value is None or isinstance(value, Path):
-            return value
-        return Path(value) if Path(value).is_absolute() else base / value
-
-    sample_path = path(opt("sample", sample))
-    if sample_path is None:
+        cfg = ValidationConfig.load(config, flags)
+    elif sample is None:
         raise ConfigError("name the rated sample (argument or `sample:` in --config)")
-    rated = load_sample(sample_path)
-    pol_cfg = dict(cfg.get("policy") or {})
-    pol_file = path(opt("policy_file", policy))
-    if pol_file is not None:
-        pol_cfg.update(yaml.safe_load(Path(pol_file).read_text(encoding="utf-8")) or {})
-    for k, v in (("resamples", resamples), ("seed", seed)):
-        if v is not None:
-            pol_cfg[k] = v
-    try:
-        pol = Policy.model_validate(pol_cfg)
-    except ValueError as exc:
-        raise ConfigError(f"invalid policy: {exc}") from None
-    dims = list(opt("dimensions", dimension) or [])
-    verdicts_path = path(opt("verdicts", verdicts))
-    cost: dict[str, Any] = {}
-    subset = None
-    if verdicts_path is not None:
-        frame = read_verdicts(verdicts_path, rated)
-        n_limit, strat = opt("limit", limit), stratify or bool(cfg.get("stratify", False))
-        if n_limit is not None:
-            # The same seeded items a judge run with this --limit judges, so the fingerprints match.
-            if strat and len(dims) != 1:
-                raise ConfigError("--stratify needs exactly one --dimension")
-            ids = pick_items(rated, dims[0] if len(dims) == 1 else None, n_limit, pol.seed, stratify=strat)  # type: ignore[arg-type]
-            if len(ids) < len(rated.item_ids()):
-                subset = f"seeded --limit {n_limit}, {len(ids)} of {len(rated.item_ids())} items"
-                rated = rated.subset(ids)
-        judged = sorted(set(frame["item_id"]) & set(rated.item_ids()))
-        n_sample = len(rated.item_ids())
-        if len(judged) < n_sample and opt("only_verdict_items", only_verdict_items or None):
-            # Asked for explicitly: the decision is bound to, and names, the subset the verdicts cover.
-            typer.echo(
-                f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)"
-            )
-            subset = (
-                f"{subset}; " if subset else ""
-            ) + f"the {len(judged)} of {n_sample} items with a verdict"
-            rated = rated.subset(judged)
-        elif len(judged) < n_sample:
-            typer.echo(
-                f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)"
-            )
-        source = imported_source(verdicts_path)
-        j_provider = (
-            opt("judge_provider", judge_provider if judge_provider != "imported" else None) or "imported"
-        )
-        j_model = opt("judge_model", judge_model) or Path(verdicts_path).stem
-        r_id, r_version = opt("rubric_id", rubric_id), opt("rubric_version", rubric_version)
-        if j_provider != "imported" and (r_id is None or r_version is None):
-            # The decision binds the judge's rubric; the humans' rubric is no stand-in for a named judge's.
-            raise ConfigError(
-                f"verdicts of judge provider {j_provider!r} need --rubric-id and --rubric-version (the judge's rubric)"
-            )
-        r_id = r_id or rated.manifest.rubric.id
-        r_version = str(r_version or rated.manifest.rubric.version)
     else:
-        from genjudge.judge import JudgeSettings
-
-        rubric_name = opt("rubric", rubric)
-        if not rubric_name or len(dims) != 1:
-            raise ConfigError(
-                "running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)"
-            )
-        judge_cfg = dict(cfg.get("judge") or {})
-        for key in ("cache_path", "model_path", "prices_path"):
-            if judge_cfg.get(key) is not None:
-                judge_cfg[key] = str(path(str(judge_cfg[key])))  # relative to the config's folder
-        for k, v in (("provider", provider), ("model", model), ("base_url", base_url), ("cache_path", cache)):
-            if v is not None:
-                judge_cfg[k] = str(v)
-        try:
-            settings = JudgeSettings.model_validate(judge_cfg)
-        except ValueError as exc:
-            raise ConfigError(f"invalid judge settings: {exc}") from None
-        ids = pick_items(
-            rated,
-            dims[0],
-            opt("limit", limit),
-            pol.seed,
-            stratify=stratify or bool(cfg.get("stratify", False)),
-        )
-        if len(ids) < len(rated.item_ids(dims[0])):
-            subset = (
-                f"seeded --limit {opt('limit', limit)}, {len(ids)} of {len(rated.item_ids(dims[0]))} items"
-            )
-        rated = rated.subset(ids)  # the decision is bound to the items actually judged
-        typer.echo(
-            f"judging {len(ids)} items of {dims[0]!r} with {settings.provider}/{settings.model_name}, rubric {rubric_name}"
-        )
-        frame, rub, cost = run_judge_sync(
-            rated, settings, rubric_name, dims[0], ids, fields=_fields(opt("fields", field))
-        )
-        source, j_provider, j_model, r_id, r_version = (
-            "judge run",
-            settings.provider,
-            settings.model_name,
-            rub.id,
-            rub.version,
-        )
-    if verdicts_out is not None:
-        write_verdicts(verdicts_out, frame)
-    decision = decide(
-        rated,
-        frame,
-        judge_provider=j_provider,
-        judge_model=j_model,
-        rubric_id=r_id,
-        rubric_version=r_version,
-        verdicts_source=source,
-        policy=pol,
-        dimensions=dims or None,
-        judge_cost=cost,
-        subset=subset,
-    )
+        cfg = ValidationConfig.build({k: v for k, v in flags.items() if v is not None}, source="options")
+    with progress_display(quiet=quiet) as callback:
+        outcome = run_validation(cfg, ProgressTracker(callback))
+    d = outcome.decision
     typer.echo(
-        f"{'ACCEPTED' if decision.accepted else 'NOT ACCEPTED'} ({decision.level}): {j_provider}/{j_model}, rubric {r_id}@{r_version}, sample {rated.manifest.name} {rated.fingerprint[:12]}"
+        f"{'ACCEPTED' if d.accepted else 'NOT ACCEPTED'} ({d.level}): {d.judge_provider}/{d.judge_model}, "
+        f"rubric {d.rubric_id}@{d.rubric_version}, sample {d.sample_name} {d.sample_fingerprint[:12]}"
     )
-    for line in decision.explanation:
+    for line in d.explanation:
         typer.echo(f"  {line}")
-    if not no_store:
-        from genjudge.store import resolve_url
-
-        # A store path in the config is relative to the config's folder, like its other paths;
-        # --store and $GENJUDGE_STORE to the current folder.
-        from_cfg = store is None and cfg.get("store") is not None
-        url = resolve_url(str(cfg["store"]), base=base) if from_cfg else resolve_url(store)
-        save_decision(url, decision)
-        typer.echo(f"recorded decision {decision.decision_id} in {url}")
+    if outcome.store_url is not None:
+        typer.echo(f"recorded decision {d.decision_id} in {outcome.store_url}")
     if report is not None:
-        report.write_text(to_markdown(decision), encoding="utf-8")
+        report.write_text(to_markdown(d), encoding="utf-8")
     if json_out is not None:
-        json_out.write_text(decision.model_dump_json(indent=2), encoding="utf-8")
-    if strict and not decision.accepted:
+        json_out.write_text(d.model_dump_json(indent=2), encoding="utf-8")
+    if strict and not d.accepted:
         raise typer.Exit(1)
+
+
+def resolve_store(store: str | None) -> str | None:
+    """--store is relative to the current folder (a config's `store:` to the config's)."""
+    if store is None:
+        return None
+    from genjudge.store import resolve_url
+
+    return resolve_url(store)
 
 
 @fail_cleanly

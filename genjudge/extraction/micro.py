@@ -27,12 +27,14 @@ def micro_rows(
     comparison: str,
     resamples: int,
     rng: Any,
+    confidence: float = 0.95,
 ) -> list[dict[str, Any]]:
     """One row per (group, field).
 
     ``counts[field]`` is an (n, 3) int array of exact (TP, FP, FN) per item; ``extra_counts[field]``
     an (n, 3) array of (missing, extra, mismatch); ``groups`` are (slice column, value, row mask)
-    restricted to the rows that were scored.
+    restricted to the rows that were scored. The F1 interval is the central ``confidence``
+    percentile interval of the bootstrap draws.
     """
     gen = as_rng(rng)
     rows = []
@@ -51,7 +53,7 @@ def micro_rows(
                 denom = 2 * s[:, 0] + s[:, 1] + s[:, 2]
                 with np.errstate(invalid="ignore", divide="ignore"):
                     f_draws = np.where(denom > 0, 2 * s[:, 0] / denom, np.nan)
-                lo, hi = percentile_interval(f_draws)
+                lo, hi = percentile_interval(f_draws, confidence)
             missing, extra, mismatch = (int(v) for v in extra_counts[field][idx_rows].sum(axis=0))
             rows.append(
                 {

@@ -5,12 +5,31 @@ The judge's meter is its own: the report shows it apart from the models under te
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["CallMeter", "Meter", "MeterTotals"]
+__all__ = ["CallMeter", "Meter", "MeterTotals", "observe_calls"]
+
+# Who else wants to hear of each call (progress displays), per context: a run's tasks and the threads
+# they start inherit it, two runs in one process do not see each other's calls.
+_OBSERVERS: ContextVar[tuple[Callable[[CallMeter], None], ...]] = ContextVar(
+    "genjudge_meter_observers", default=()
+)
+
+
+@contextmanager
+def observe_calls(callback: Callable[[CallMeter], None]) -> Iterator[None]:
+    """Within the ``with`` (and the tasks and threads started in it), every meter reports each call."""
+    token = _OBSERVERS.set((*_OBSERVERS.get(), callback))
+    try:
+        yield
+    finally:
+        _OBSERVERS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,8 @@ class Meter:
 
     def add(self, record: CallMeter) -> None:
         self.records.append(record)
+        for observer in _OBSERVERS.get():
+            observer(record)
 
     def totals(self) -> MeterTotals:
         recs = self.records

@@ -1,6 +1,7 @@
 """The report as data: every number, its denominator and interval, the counts, the findings.
 
-``report.json`` is this dictionary; Markdown and HTML render it and compute nothing.
+``report.json`` is the :class:`~genjudge.report.model.Report` built here; Markdown and HTML render
+its JSON form and compute nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import pandas as pd
 
 from genjudge.checks.base import CheckResult
 from genjudge.config import RunConfig
-from genjudge.findings import findings
+from genjudge.findings import Finding
 from genjudge.operations import operations_summary
-from genjudge.records import SCHEMA_VERSION, MetricValue, RunRecord, SetManifest, Status
+from genjudge.records import MetricValue, RunRecord, SetManifest, Status
+from genjudge.report.model import Report
 from genjudge.report.sections import SectionInputs, build_sections
 
 HEADLINE = (
@@ -54,8 +56,9 @@ def build_report(
     slices: list[str],
     rare_classes: list[str],
     missing: dict[str, list[str]],
-) -> dict[str, Any]:
-    """Assemble the report dictionary."""
+    found: list[Finding],
+) -> Report:
+    """Assemble the report; validating it against the model catches a malformed section here."""
     n = len(frame)
     by_check = {c.name: status_counts(r.status, r.reason) for c, r in zip(instances, results, strict=True)}
     headline = {}
@@ -74,9 +77,8 @@ def build_report(
         for value, count in table[column].value_counts(dropna=True).sort_index().items()
     ]
     extra_sections, section_notes = build_sections(SectionInputs(config, table, metrics), set(by_check))
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run": record.model_dump(mode="json"),
+    body = {
+        "run": record,
         "set": {
             "path": str(config.set),
             "fingerprint": manifest.fingerprint,
@@ -97,9 +99,9 @@ def build_report(
         },
         "missing_outputs": missing,
         "headline": headline,
-        "metrics": [m.model_dump(mode="json") for m in metrics],
+        "metrics": metrics,
         "slices": slice_sizes,
-        "findings": [f.model_dump() for f in findings(metrics, config.findings, task=config.task)],
+        "findings": found,
         "sections": {
             **{c.name: r.sections for c, r in zip(instances, results, strict=True) if r.sections},
             **extra_sections,
@@ -107,3 +109,4 @@ def build_report(
         "notes": [note for r in results for note in r.notes] + section_notes,
         "operations": operations_summary(frame),
     }
+    return Report.model_validate(body)

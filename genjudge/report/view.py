@@ -34,6 +34,13 @@ def flags(m: dict[str, Any]) -> str:
     return ", ".join(flags)
 
 
+def ci_header(report: dict[str, Any]) -> str:
+    """The interval column's header at the run's confidence level (``95% CI`` by default)."""
+    from genjudge.formatting import ci_label
+
+    return ci_label(report.get("settings", {}).get("bootstrap", {}).get("confidence", 0.95))
+
+
 def _label(m: dict[str, Any]) -> str:
     return f"{m['metric']}" + (f" [{m['label']}]" if m.get("label") else "")
 
@@ -57,7 +64,7 @@ def overall_table(report: dict[str, Any]) -> Table:
             bars.append((m["value"], m.get("ci_low"), m.get("ci_high")))
     return Table(
         "All items",
-        ["family", "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
+        ["family", "metric", "subject", "value", ci_header(report), "n", "not scored", "flags"],
         rows,
         note="n is the denominator: items scored for that metric; 'not scored' items are counted apart, never averaged in.",
         bars=bars,
@@ -87,7 +94,7 @@ def slice_tables(report: dict[str, Any]) -> list[Table]:
             tables.append(
                 Table(
                     f"By {column}",
-                    [column, "metric", "subject", "value", "95% CI", "n", "not scored", "flags"],
+                    [column, "metric", "subject", "value", ci_header(report), "n", "not scored", "flags"],
                     rows,
                     bars=bars,
                 )
@@ -103,7 +110,9 @@ def per_class_table(report: dict[str, Any]) -> Table | None:
     ]
     if not rows:
         return None
-    return Table("Per class (all items)", ["class", "subject", "metric", "value", "95% CI", "support"], rows)
+    return Table(
+        "Per class (all items)", ["class", "subject", "metric", "value", ci_header(report), "support"], rows
+    )
 
 
 def flip_table(report: dict[str, Any]) -> Table | None:

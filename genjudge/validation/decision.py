@@ -40,7 +40,7 @@ def decide(
     The decision is bound to the judge (provider, model), the rubric (id, version) and the sample
     fingerprint of the items actually judged.
     """
-    from genjudge import __version__
+    from genjudge._version import __version__
 
     policy = policy or Policy()
     dims = dimensions or sample.dimensions

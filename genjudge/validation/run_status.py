@@ -15,7 +15,7 @@ from genjudge.validation.store import lookup_decision
 def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
     """(rubric id, version) of every judge rubric the run's checks use, as the checks declare them."""
     from genjudge.checks.base import judge_rubrics
-    from genjudge.runner import build_checks  # pending: build_checks moves to genjudge.checks
+    from genjudge.checks.build import build_checks
 
     return judge_rubrics([spec for check in build_checks(config) for spec in check.metrics()])
 

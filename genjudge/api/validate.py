@@ -1,0 +1,334 @@
+"""``validate_judge``: measure a judge against human ratings and decide whether to accept it.
+
+:class:`ValidationConfig` carries every option of ``genjudge validate`` (the YAML of ``--config``
+has its keys; the command's flags override them). :func:`run_validation` does the work and returns
+the decision with the sentences the command prints; :func:`validate_judge` returns the decision.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from genjudge.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from genjudge.progress import ProgressCallback, ProgressTracker
+    from genjudge.validation import Decision
+
+__all__ = ["ValidationConfig", "ValidationOutcome", "run_validation", "validate_judge"]
+
+_JUDGE_PATHS = ("cache_path", "model_path", "prices_path")
+
+
+class ValidationConfig(BaseModel):
+    """What ``genjudge validate`` does: which sample, which judge (run or imported), which policy.
+
+    Relative paths in a config file are relative to the file's folder (:meth:`load`); given here
+    directly, to the current folder.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sample: Path
+    """The rated sample (folder or manifest)."""
+    dimensions: list[str] = Field(default_factory=list)
+    """Dimensions to validate (default: every dimension of the sample; running a judge: exactly one)."""
+    rubric: str | None = None
+    """Running a judge: its rubric (id or .toml path)."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Running a judge: rubric field -> item column (e.g. ``text_a: response1``)."""
+    judge: dict[str, Any] = Field(default_factory=dict)
+    """Running a judge: its settings (keys of :class:`genjudge.judge.JudgeSettings`)."""
+    limit: int | None = Field(None, ge=1)
+    """Judge (or, with imported verdicts, keep) a seeded random subset of this many items."""
+    stratify: bool = False
+    """With ``limit``: an equal share per human-consensus class."""
+    verdicts: Path | None = None
+    """Imported verdicts (item_id, dimension, value, status, reason) instead of running a judge."""
+    only_verdict_items: bool = False
+    """Imported verdicts: validate on the items they cover only (else the others are unscored)."""
+    judge_provider: str = "imported"
+    """Imported verdicts: the provider of the judge they come from."""
+    judge_model: str | None = None
+    """Imported verdicts: the judge model (default: the verdict file's name)."""
+    rubric_id: str | None = None
+    """Imported verdicts: the judge's rubric id (required when ``judge_provider`` is not imported)."""
+    rubric_version: str | None = None
+    policy: dict[str, Any] = Field(default_factory=dict)
+    """Keys of :class:`genjudge.validation.Policy`."""
+    policy_file: Path | None = None
+    """A YAML or JSON file of policy keys (its keys win over ``policy``)."""
+    resamples: int | None = None
+    """Bootstrap resamples (wins over the policy's)."""
+    seed: int | None = None
+    """Seed of the bootstrap and of ``limit`` (wins over the policy's)."""
+    store: str | None = None
+    """Store URL or SQLite path for the decision (default: the run store)."""
+    record: bool = True
+    """Record the decision in the store."""
+    verdicts_out: Path | None = None
+    """Write the judge's verdicts (CSV) here as soon as they exist (before deciding)."""
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _fields_as_mapping(cls, value: Any) -> Any:
+        # `fields: [text_a=response1, ...]` as on the command line
+        if isinstance(value, list | tuple):
+            out = {}
+            for pair in value:
+                if not isinstance(pair, str) or "=" not in pair:
+                    raise ValueError(f"expected RUBRIC_FIELD=ITEM_COLUMN, got {pair!r}")
+                key, column = pair.split("=", 1)
+                out[key.strip()] = column.strip()
+            return out
+        return value
+
+    @field_validator("rubric_version", "rubric_id", "judge_model", mode="before")
+    @classmethod
+    def _numbers_as_strings(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> ValidationConfig:
+        """Read a YAML config; its relative paths resolve against its folder, ``overrides`` (flags) win."""
+        import yaml
+
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: cannot parse: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        base = path.resolve().parent
+        for key in ("sample", "verdicts", "policy_file", "verdicts_out"):
+            if data.get(key) is not None:
+                data[key] = _under(base, data[key])
+        if isinstance(data.get("judge"), dict):
+            judge = dict(data["judge"])
+            for key in _JUDGE_PATHS:
+                if judge.get(key) is not None:
+                    judge[key] = str(_under(base, judge[key]))
+            data["judge"] = judge
+        if data.get("store") is not None:
+            from genjudge.store import resolve_url
+
+            data["store"] = resolve_url(str(data["store"]), base=base)
+        flags = _flags(overrides)
+        if "judge" in flags:
+            flags["judge"] = {**(data.get("judge") or {}), **flags["judge"]}
+        return cls.build({**data, **flags}, source=str(path))
+
+    @classmethod
+    def build(cls, data: dict[str, Any], *, source: str = "options") -> ValidationConfig:
+        """Validate options; an error names the source and the field."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"field {'.'.join(str(p) for p in err['loc']) or '(top)'!r}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise ConfigError(f"{source}: {problems}") from None
+
+
+def _under(base: Path, value: Any) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else base / path
+
+
+def _flags(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Flags that were given; ``judge`` keys merge into the config's judge settings."""
+    return {k: v for k, v in (overrides or {}).items() if v not in (None, [], {})}
+
+
+@dataclass
+class ValidationOutcome:
+    """What a validation produced."""
+
+    decision: Decision
+    verdicts: pd.DataFrame
+    """The judge's verdicts (item_id, dimension, value, status, reason)."""
+    messages: list[str] = field(default_factory=list)
+    """Sentences about what was validated (coverage of imported verdicts, items judged)."""
+    store_url: str | None = None
+    """Where the decision was recorded (None when not recorded)."""
+
+
+def validate_judge(
+    config: ValidationConfig | dict[str, Any] | str | os.PathLike[str],
+    *,
+    progress: ProgressCallback | None = None,
+) -> Decision:
+    """Measure a judge against the human ratings of a sample, decide under the policy, record it.
+
+    ``config``: a :class:`ValidationConfig`, a mapping of its keys, or a YAML file of them. Either
+    runs the judge (``rubric``, ``judge``) or reads its verdicts (``verdicts``). The decision is bound
+    to the judge model, the rubric version and the sample fingerprint, and is recorded in the store
+    (unless ``record`` is false), where ``genjudge run`` looks it up. This is ``genjudge validate``.
+    """
+    from genjudge.api._sync import blocking
+    from genjudge.progress import ProgressTracker
+
+    cfg = _as_config(config)
+    return blocking(lambda: run_validation(cfg, ProgressTracker(progress))).decision
+
+
+def _as_config(config: ValidationConfig | dict[str, Any] | str | os.PathLike[str]) -> ValidationConfig:
+    if isinstance(config, ValidationConfig):
+        return config
+    if isinstance(config, dict):
+        return ValidationConfig.build(config)
+    return ValidationConfig.load(config)
+
+
+def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = None) -> ValidationOutcome:
+    """Validate as ``cfg`` says; messages go to ``progress`` as they arise and onto the outcome."""
+    from genjudge.labels import load_sample
+    from genjudge.progress import ProgressTracker
+    from genjudge.validation import decide, save_decision
+
+    progress = progress or ProgressTracker()
+    messages: list[str] = []
+
+    def say(text: str) -> None:
+        messages.append(text)
+        progress.message(text)
+
+    with progress.stage("load"):
+        rated = load_sample(cfg.sample)
+        policy = _policy(cfg)
+    dims = list(cfg.dimensions)
+    if cfg.verdicts is not None:
+        with progress.stage("load"):
+            got = _imported(cfg, rated, policy.seed, dims, say)
+    else:
+        got = _judged(cfg, rated, policy.seed, dims, say, progress)
+    rated, frame, source, identity, cost, subset = got
+    if cfg.verdicts_out is not None:
+        from genjudge.validation import write_verdicts
+
+        write_verdicts(cfg.verdicts_out, frame)
+    with progress.stage("decide"):
+        decision = decide(
+            rated,
+            frame,
+            judge_provider=identity[0],
+            judge_model=identity[1],
+            rubric_id=identity[2],
+            rubric_version=identity[3],
+            verdicts_source=source,
+            policy=policy,
+            dimensions=dims or None,
+            judge_cost=cost,
+            subset=subset,
+        )
+    url = None
+    if cfg.record:
+        from genjudge.store import resolve_url
+
+        with progress.stage("store"):
+            url = resolve_url(cfg.store)
+            save_decision(url, decision)
+    progress.finished()
+    return ValidationOutcome(decision=decision, verdicts=frame, messages=messages, store_url=url)
+
+
+def _policy(cfg: ValidationConfig) -> Any:
+    import yaml
+
+    from genjudge.validation import Policy
+
+    data = dict(cfg.policy)
+    if cfg.policy_file is not None:
+        if not cfg.policy_file.is_file():
+            raise ConfigError(f"{cfg.policy_file}: policy file not found")
+        data.update(yaml.safe_load(cfg.policy_file.read_text(encoding="utf-8")) or {})
+    data.update({k: v for k, v in (("resamples", cfg.resamples), ("seed", cfg.seed)) if v is not None})
+    try:
+        return Policy.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid policy: {exc}") from None
+
+
+def _imported(cfg: ValidationConfig, rated: Any, seed: int, dims: list[str], say: Any) -> tuple:
+    from genjudge.validation import imported_source, read_verdicts
+    from genjudge.validation.judging import pick_items
+
+    assert cfg.verdicts is not None
+    frame = read_verdicts(cfg.verdicts, rated)
+    subset = None
+    if cfg.limit is not None:
+        # The same seeded items a judge run with this limit judges, so the fingerprints match.
+        if cfg.stratify and len(dims) != 1:
+            raise ConfigError("--stratify needs exactly one --dimension")
+        ids = pick_items(rated, dims[0] if len(dims) == 1 else None, cfg.limit, seed, stratify=cfg.stratify)  # type: ignore[arg-type]
+        if len(ids) < len(rated.item_ids()):
+            subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids())} items"
+            rated = rated.subset(ids)
+    judged = sorted(set(frame["item_id"]) & set(rated.item_ids()))
+    n_sample = len(rated.item_ids())
+    if len(judged) < n_sample and cfg.only_verdict_items:
+        # Asked for explicitly: the decision is bound to, and names, the subset the verdicts cover.
+        say(
+            f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)"
+        )
+        subset = (f"{subset}; " if subset else "") + f"the {len(judged)} of {n_sample} items with a verdict"
+        rated = rated.subset(judged)
+    elif len(judged) < n_sample:
+        say(
+            f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)"
+        )
+    provider = cfg.judge_provider or "imported"
+    model = cfg.judge_model or cfg.verdicts.stem
+    r_id, r_version = cfg.rubric_id, cfg.rubric_version
+    if provider != "imported" and (r_id is None or r_version is None):
+        # The decision binds the judge's rubric; the humans' rubric is no stand-in for a named judge's.
+        raise ConfigError(
+            f"verdicts of judge provider {provider!r} need --rubric-id and --rubric-version (the judge's rubric)"
+        )
+    r_id = r_id or rated.manifest.rubric.id
+    r_version = str(r_version or rated.manifest.rubric.version)
+    return rated, frame, imported_source(cfg.verdicts), (provider, model, r_id, r_version), {}, subset
+
+
+def _judged(
+    cfg: ValidationConfig, rated: Any, seed: int, dims: list[str], say: Any, progress: ProgressTracker
+) -> tuple:
+    from genjudge.judge import JudgeSettings, load_rubric
+    from genjudge.llm.meter import observe_calls
+    from genjudge.validation.judging import pick_items, run_judge_sync
+
+    if not cfg.rubric or len(dims) != 1:
+        raise ConfigError("running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)")
+    try:
+        settings = JudgeSettings.model_validate(cfg.judge)
+    except ValueError as exc:
+        raise ConfigError(f"invalid judge settings: {exc}") from None
+    dim = dims[0]
+    ids = pick_items(rated, dim, cfg.limit, seed, stratify=cfg.stratify)
+    subset = None
+    if len(ids) < len(rated.item_ids(dim)):
+        subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids(dim))} items"
+    rated = rated.subset(ids)  # the decision is bound to the items actually judged
+    rubric = load_rubric(cfg.rubric)
+    pairwise = rubric.kind == "label" and set(rubric.fields) == {"text_a", "text_b"}
+    progress.plan(items=len(ids), checks=1, calls=len(ids) * (2 if pairwise else 1))
+    say(
+        f"judging {len(ids)} items of {dim!r} with {settings.provider}/{settings.model_name}, rubric {cfg.rubric}"
+    )
+    with progress.stage("judge"), observe_calls(progress.on_call):
+        frame, rub, cost = run_judge_sync(rated, settings, cfg.rubric, dim, ids, fields=cfg.fields)
+    progress.check_finished("judge")
+    progress.scoring_finished()
+    identity = (settings.provider, settings.model_name, rub.id, rub.version)
+    return rated, frame, "judge run", identity, cost, subset

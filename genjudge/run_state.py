@@ -1,0 +1,104 @@
+"""The run's typed context: its settings and what each stage of :mod:`genjudge.runner` has made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genjudge.checks.base import CheckResult
+from genjudge.config import RunConfig
+from genjudge.findings import Finding
+from genjudge.io.outputs import ModelOutputs
+from genjudge.progress import ProgressTracker
+from genjudge.records import MetricValue, RunRecord, SetManifest
+from genjudge.report.model import Report
+
+__all__ = ["MAKES", "RunResult", "RunState"]
+
+MAKES = {
+    "load": {
+        "manifest",
+        "slices",
+        "rare_classes",
+        "teacher",
+        "student",
+        "frame",
+        "checks",
+        "judge_validation",
+    },
+    "score": {"results", "table", "item_status"},
+    "aggregate": {"metrics"},
+    "find": {"findings"},
+    "store": {"record", "report"},
+    "report": {"report_dir"},
+}
+"""Stage name -> the parts of the state it makes, in stage order."""
+
+
+@dataclass
+class RunState:
+    """The run's context: its settings, and what each stage has made so far."""
+
+    config: RunConfig
+    config_dir: Path
+    store_url: str
+    write_report: bool = True
+    progress: ProgressTracker = field(default_factory=ProgressTracker)
+    # load
+    manifest: SetManifest | None = None
+    slices: list[str] | None = None
+    """Slice columns of the metrics: the configured (or the manifest's) plus ``rare_class``."""
+    rare_classes: list[str] | None = None
+    teacher: ModelOutputs | None = None
+    student: ModelOutputs | None = None
+    frame: pd.DataFrame | None = None
+    checks: list[Any] | None = None
+    judge_validation: dict[str, bool] | None = None
+    # score
+    results: list[CheckResult] | None = None
+    table: pd.DataFrame | None = None
+    item_status: np.ndarray | None = None
+    # aggregate
+    metrics: list[MetricValue] | None = None
+    # find
+    findings: list[Finding] | None = None
+    # store
+    record: RunRecord | None = None
+    # report
+    report: Report | None = None
+    report_dir: Path | None = None
+
+    @property
+    def confidence(self) -> float:
+        """The confidence level of every interval of the run."""
+        return self.config.bootstrap.confidence
+
+    def need(self, name: str) -> Any:
+        """The part ``name`` of the state, or an error naming the stage that makes it."""
+        value = getattr(self, name)
+        if value is None:
+            maker = next((stage for stage, parts in MAKES.items() if name in parts), "?")
+            raise RuntimeError(f"the run state has no {name!r} yet: run the {maker!r} stage first")
+        return value
+
+    @property
+    def specs(self) -> list[Any]:
+        return [spec for c in self.need("checks") for spec in c.metrics()]
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    record: RunRecord
+    report: dict[str, Any]
+    """``report.json``'s content (the JSON form of :attr:`model`)."""
+    table: pd.DataFrame
+    """The per-example table."""
+    report_dir: Path | None
+    model: Report
+    """The typed report."""
