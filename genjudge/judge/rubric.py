@@ -148,7 +148,7 @@ class Rubric(BaseModel):
     def render_fields(self, item: dict[str, Any]) -> str:
         """The delimited texts of ``item``; the tag nonce is a hash of the texts themselves."""
         texts = {f: _as_text(item[f]) for f in self.fields}
-        nonce = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:10]
+        nonce = _nonce(texts)
         blocks = []
         for f in self.fields:
             tag = f"{f.replace('_', '-')}-{nonce}"
@@ -159,6 +159,20 @@ class Rubric(BaseModel):
         """(system, user) messages for one item."""
         user = self.render_fields(item) + "\n\nGive your verdict as the JSON object described."
         return self.system_prompt, user
+
+
+def _nonce(texts: dict[str, str]) -> str:
+    """A tag nonce that occurs in none of the texts, so no text can close (or open) a block.
+
+    Derived from the texts (deterministic, so prompts and cache keys are stable); on the
+    vanishing chance that a text already holds it, the next derivation is taken.
+    """
+    body = json.dumps(texts, sort_keys=True).encode()
+    for salt in range(1000):
+        nonce = hashlib.sha256(body + str(salt).encode() * bool(salt)).hexdigest()[:10]
+        if not any(nonce in t for t in texts.values()):
+            return nonce
+    raise ConfigError("cannot find a tag nonce absent from the judged texts")  # pragma: no cover
 
 
 def _as_text(value: Any) -> str:
