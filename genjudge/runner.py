@@ -28,7 +28,10 @@ from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
 from genjudge.io.canonical import canonical_json, sha256_file, sha256_text
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
+from genjudge.outcome import Attempt, assess
+from genjudge.preflight import preflight
 from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.redact import redact_obj
 from genjudge.store import RunStore, resolve_url
 
 _PACKAGES = (
@@ -95,11 +98,13 @@ async def run_async(
     instances = build_checks(config, config_dir)
     specs = [spec for c in instances for spec in c.metrics()]
     url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
+    preflight(config, url, (config.report_dir or config_dir / "reports") if write_report else None)
     validation = judge_validation(specs, config, url)
     refuse_unvalidated(validation, config)
     parse_json = config.task is TaskKind.EXTRACTION
-    teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
-    student = load_outputs(config.student, evalset.ids, parse_json=parse_json)
+    labels = config.task is TaskKind.CLASSIFICATION
+    teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
+    student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
 
     frame = build_frame(evalset, slices, teacher, student)
     rare = add_rare_class_slice(frame, config.task, config.rare_class_share)
@@ -111,6 +116,7 @@ async def run_async(
         workdir=config_dir / ".genjudge",
         services={"judge_settings": config.judge} if config.judge else {},
     )
+    attempt = Attempt.begin(RunStore(url), config, ctx.services)  # visible in `runs list` until saved
     try:
         results = await asyncio.gather(*(c.score(frame, ctx) for c in instances))
     finally:
@@ -138,7 +144,7 @@ async def run_async(
         task=config.task,
         set_fingerprint=manifest.fingerprint,
         inputs_hash=inputs_hash,
-        config=config.model_dump(mode="json"),
+        config=redact_obj(config.model_dump(mode="json")),
         seed=config.bootstrap.seed,
         same_inputs_as=run_store.find_same_inputs(inputs_hash),
     )
@@ -158,13 +164,20 @@ async def run_async(
         rare,
         {"teacher": teacher.missing, "student": student.missing},
     )
-    run_store.save(record, report, table, list(item_status))
+    report = assess(report, table, specs, config)
+
+    def save() -> None:  # committed once; the report folder is renamed into place only after it
+        run_store.save(record, report, table, list(item_status), attempt_id=attempt.attempt_id)
+
     report_dir = None
     if write_report:
         from genjudge.report.write import write_all
 
         report_dir = config.report_dir or (config_dir / "reports" / record.run_id)
-        write_all(report, table, report_dir)
+        write_all(report, table, report_dir, before_publish=save)
+    else:
+        save()
+    attempt.saved()
     return RunResult(record=record, report=report, table=table, report_dir=report_dir)
 
 

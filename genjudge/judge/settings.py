@@ -56,6 +56,12 @@ class JudgeSettings(BaseModel):
     """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
     max_retry_after_s: float = Field(120.0, gt=0)
     """Longest ``Retry-After`` honoured; a server asking for longer ends that call as an error."""
+    breaker_failures: int = Field(10, ge=0)
+    """Circuit breaker: after this many calls in a row failed (after their retries), the rest end
+    at once as errors without reaching the provider (0 turns the breaker off)."""
+    max_input_tokens: int | None = Field(None, ge=64)
+    """Per-call prompt budget (estimated as characters / 4). An item whose prompt is longer is not
+    sent: it is unscored with the reason. None = n_ctx - max_tokens for local, 100,000 otherwise."""
 
     @model_validator(mode="after")
     def _defaults(self) -> JudgeSettings:
@@ -76,6 +82,12 @@ class JudgeSettings(BaseModel):
         if self.timeout_s is not None:
             return self.timeout_s
         return 600.0 if self.provider == "local" else 60.0
+
+    @property
+    def input_budget(self) -> int:
+        if self.max_input_tokens is not None:
+            return self.max_input_tokens
+        return self.n_ctx - self.max_tokens if self.provider == "local" else 100_000
 
     @property
     def key_env(self) -> str | None:
