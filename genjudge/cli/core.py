@@ -101,6 +101,12 @@ def run_command(
         config = config.model_copy(update={"bootstrap": bootstrap})
     result = run(config, config_dir=config_dir, store=store)
     print_summary(result.report, result.report_dir)
+    outcome = result.report.get("outcome", {})
+    if outcome.get("status") == "failed":
+        from genjudge.cli.common import EXIT_RUN_FAILED
+
+        typer.secho(f"run failed: {outcome['why']}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @runs_app.command("list")
@@ -114,8 +120,15 @@ def runs_list(
     from rich.table import Table
 
     from genjudge.store import RunStore, resolve_url
+    from genjudge.store.runs import sqlite_path
 
-    rows = RunStore(resolve_url(store)).list(limit)
+    url = resolve_url(store)
+    if (path := sqlite_path(url)) is not None and not path.is_file():
+        typer.echo(f"no runs stored yet (no store at {path})")
+        return
+    run_store = RunStore(url, create=False)
+    rows = run_store.list(limit)
+    unfinished = run_store.unfinished(limit)
     table = Table("created", "name", "task", "items", "set", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
@@ -131,7 +144,17 @@ def runs_list(
             head,
             r["run_id"],
         )
-    Console().print(table if rows else "no runs stored yet")
+    for u in unfinished:
+        table.add_row(
+            u["started_at"][:19],
+            u["name"] or "",
+            u["task"],
+            "",
+            "",
+            f"{u['status']}: {u['note'] or ''}",
+            u["run_id"],
+        )
+    Console().print(table if rows or unfinished else "no runs stored yet")
 
 
 @runs_app.command("show")
@@ -145,7 +168,7 @@ def runs_show(
     from genjudge.cli.summary import print_summary
     from genjudge.store import RunStore, resolve_url
 
-    _, report = RunStore(resolve_url(store)).get(run_id)
+    _, report = RunStore(resolve_url(store), create=False).get(run_id)
     if as_json:
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:
