@@ -115,7 +115,13 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfi
 
             data = yaml.safe_load(text)
     except Exception as exc:  # the parsers' own messages carry the line
-        raise ConfigError(f"{path}: cannot parse: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:  # YAML: one line, with the place
+            problem = getattr(exc, "problem", None) or exc
+            raise ConfigError(
+                f"{path}:{mark.line + 1}: cannot parse: {problem} (column {mark.column + 1})"
+            ) from None
+        raise ConfigError(f"{path}: cannot parse: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     data.update(overrides or {})

@@ -13,7 +13,18 @@ from typing import Any
 
 from genjudge.errors import ConfigError
 
-__all__ = ["check_report_dir", "preflight"]
+__all__ = ["check_report_dir", "one_line", "preflight"]
+
+
+def one_line(exc: Exception, prefix: str = "") -> str:
+    """A pydantic ValidationError as one line: ``field 'a.b': message; ...`` (other errors as is)."""
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return " ".join(str(exc).split())
+    return "; ".join(
+        f"field '{prefix}{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" if e["loc"] else e["msg"]
+        for e in errors()
+    )
 
 
 def preflight(config: Any, url: str, report_dir: Path | None) -> None:
@@ -28,11 +39,7 @@ def preflight(config: Any, url: str, report_dir: Path | None) -> None:
         try:
             JudgeSettings.model_validate(config.judge)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"field 'judge.{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" if e["loc"] else e["msg"]
-                for e in exc.errors()
-            )
-            raise ConfigError(f"judge: invalid settings: {problems}") from None
+            raise ConfigError(f"judge: invalid settings: {one_line(exc, 'judge.')}") from None
     check_url(url)
     if report_dir is not None:
         check_report_dir(report_dir)

@@ -29,7 +29,7 @@ from genjudge.io.canonical import canonical_json, sha256_file, sha256_text
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
 from genjudge.outcome import Attempt, assess
-from genjudge.preflight import preflight
+from genjudge.preflight import one_line, preflight
 from genjudge.records import RunRecord, Status, TaskKind
 from genjudge.redact import redact_obj
 from genjudge.store import RunStore, resolve_url
@@ -79,7 +79,7 @@ def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
         try:
             opts = cls.Options.model_validate(options, context={"base_dir": base_dir or Path.cwd()})
         except Exception as exc:  # pydantic's message names the field
-            raise ConfigError(f"check {name!r}: invalid options: {exc}") from None
+            raise ConfigError(f"check {name!r}: invalid options: {one_line(exc)}") from None
         built.append(cls(config.task, opts))
     return built
 

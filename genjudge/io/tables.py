@@ -90,6 +90,10 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     import io
 
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""), strict=True)
+    try:
+        _ = reader.fieldnames  # read the header now, so that the first row's line is right
+    except csv.Error as exc:
+        raise InputError(path, 1, None, f"malformed CSV header: {exc}") from None
     start = reader.line_num + 1
     while True:
         try:
