@@ -129,32 +129,23 @@ def runs_list(
     run_store = RunStore(url, create=False)
     rows = run_store.list(limit)
     unfinished = run_store.unfinished(limit)
-    table = Table("created", "name", "task", "items", "set", "headline")
+    table = Table("created", "name", "task", "items", "set", "state", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
         head = ", ".join(
             f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None
         )
+        state = r.get("state") or "done"
         table.add_row(
-            r["created_at"][:19],
-            r["name"] or "",
-            r["task"],
-            str(r["items"]),
-            r["set_fingerprint"][:12],
-            head,
-            r["run_id"],
-        )
-    for u in unfinished:
+            r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12],
+            state, head, r["run_id"],
+        )  # fmt: skip
+    for u in unfinished:  # runs that started and were never stored (see genjudge.store.runs)
         table.add_row(
-            u["started_at"][:19],
-            u["name"] or "",
-            u["task"],
-            "",
-            "",
-            f"{u['status']}: {u['note'] or ''}",
-            u["run_id"],
-        )
-    Console().print(table if rows or unfinished else "no runs stored yet")
+            u["started_at"][:19], u["name"] or "", u["task"], "", "", u["status"], u["note"] or "", u["run_id"]
+        )  # fmt: skip
+    console = Console() if Console().is_terminal else Console(width=200)
+    console.print(table if rows or unfinished else "no runs stored yet")
 
 
 @runs_app.command("show")

@@ -241,6 +241,7 @@ class RunStore:
                         "set_fingerprint": row["set_fingerprint"],
                         "items": report.get("counts", {}).get("items"),
                         "headline": report.get("headline", {}),
+                        "state": (report.get("outcome", {}).get("status") == "failed" and "failed") or "done",
                     }
                 )
             return result
