@@ -56,9 +56,10 @@ class JudgeSettings(BaseModel):
     """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
     max_retry_after_s: float = Field(120.0, gt=0)
     """Longest ``Retry-After`` honoured; a server asking for longer ends that call as an error."""
-    breaker_failures: int = Field(10, ge=0)
-    """Circuit breaker: after this many calls in a row failed (after their retries), the rest end
-    at once as errors without reaching the provider (0 turns the breaker off)."""
+    breaker_failures: int = Field(25, ge=0)
+    """Circuit breaker: after this many attempts in a row failed (429s aside: they are retried after
+    the wait the server asks for; a success resets the count), the
+    remaining calls end at once as errors without reaching the provider (0 turns the breaker off)."""
     max_input_tokens: int | None = Field(None, ge=64)
     """Per-call prompt budget (estimated as characters / 4). An item whose prompt is longer is not
     sent: it is unscored with the reason. None = n_ctx - max_tokens for local, 100,000 otherwise."""

@@ -9,8 +9,8 @@ a concurrency slot idle; the RPM budget still counts every attempt, because the 
 Two guards stop a run from hammering a provider that cannot answer. Credentials refused (401 /
 403, :class:`~genjudge.llm.errors.AuthError`) stop the run at once: the call raises
 :class:`~genjudge.llm.errors.ProviderStopped`, and so does every later call. And a circuit breaker
-opens after ``breaker_failures`` logical calls in a row failed after their retries: from then on
-calls end at once as errors (``circuit open: …``) without reaching the provider, so the items are
+opens after ``breaker_failures`` attempts in a row failed (timeouts, 5xx, 4xx; a success resets
+the count): from then on calls, and retries still queued, end at once as errors (``circuit open: …``) without reaching the provider, so the items are
 recorded as errored with the reason and the run's failure share says the run failed.
 
 An ``accept`` predicate keeps answers that cannot be used (an unparseable verdict) out of the
@@ -35,7 +35,14 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from genjudge.llm.cache import CallCache, cache_key
-from genjudge.llm.errors import AttemptTimeout, AuthError, CallError, ProviderStopped
+from genjudge.llm.errors import (
+    AttemptTimeout,
+    AuthError,
+    CallError,
+    CircuitOpen,
+    ProviderStopped,
+    RateLimitError,
+)
 from genjudge.llm.limiter import Limiter
 from genjudge.llm.meter import CallMeter, Meter
 from genjudge.llm.prices import PriceTable
@@ -110,7 +117,7 @@ class LLMClient:
         self._wait = _Wait(backoff_initial_s, backoff_max_s, random.Random(seed))
         self._inflight: dict[str, asyncio.Future[CallOutcome]] = {}
         self.breaker_failures = breaker_failures
-        """Consecutive failed logical calls that open the circuit (0: never)."""
+        """Consecutive failed attempts that open the circuit (0: never)."""
         self._failures_in_row = 0
         self.circuit_open: str | None = None
         """Why the circuit opened (None while closed)."""
@@ -173,7 +180,7 @@ class LLMClient:
         if self.circuit_open is not None:
             m = CallMeter(0.0, None, None, 0.0, False, 0, False)
             self.meter.add(m)
-            return CallOutcome(None, f"circuit open: {self.circuit_open}", m)
+            return CallOutcome(None, f"CircuitOpen: {self.circuit_open}", m)
         while (pending := self._inflight.get(key)) is not None:
             # The same call is already on the wire: share its answer rather than paying twice.
             try:
@@ -222,15 +229,26 @@ class LLMClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    attempts += 1
                     asked = time.perf_counter()
                     async with self.limiter.slot(est), self._turn():
                         queued += time.perf_counter() - asked
+                        # Calls that queued while the provider stopped or the circuit opened are not sent.
+                        if self.stopped is not None:
+                            raise ProviderStopped(self.stopped)
+                        if self.circuit_open is not None:
+                            raise CircuitOpen(self.circuit_open)
+                        attempts += 1
                         try:
                             async with asyncio.timeout(self.timeout_s):
                                 resp = await self.provider.generate(request)
                         except TimeoutError:
+                            self._failed(f"AttemptTimeout: {self._timeout_message()}")
                             raise AttemptTimeout(self._timeout_message()) from None
+                        except CallError as exc:
+                            # A 429 asks us to slow down (honoured by the retries); it is not a broken provider.
+                            if not isinstance(exc, (AuthError, RateLimitError)):
+                                self._failed(f"{type(exc).__name__}: {exc}")
+                            raise
         except AuthError as exc:
             self.stopped = (
                 f"the {self.provider.name} provider refused the credentials (HTTP {exc.status}): {exc}; "
@@ -247,7 +265,6 @@ class LLMClient:
         queue_ms = queued * 1000.0
         latency = (time.perf_counter() - start) * 1000.0 - queue_ms
         if resp is None:
-            self._failed(error or "no answer")
             # Failed attempts cost nothing countable, unless the model's price is unknown at all.
             cost0 = None if self.price is None else 0.0
             m = CallMeter(latency, None, None, cost0, False, attempts, False, queue_ms)
@@ -270,8 +287,8 @@ class LLMClient:
         self._failures_in_row += 1
         if self.breaker_failures and self._failures_in_row >= self.breaker_failures and not self.circuit_open:
             self.circuit_open = (
-                f"the last {self._failures_in_row} calls to {self.provider.name}/{self.provider.model} all "
-                f"failed after their retries (last: {error}); no further calls were sent"
+                f"the last {self._failures_in_row} attempts to {self.provider.name}/{self.provider.model} all "
+                f"failed (last: {error}); no further calls were sent"
             )
 
     def _timeout_message(self) -> str:

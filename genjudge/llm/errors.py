@@ -10,6 +10,7 @@ The tree (under :class:`genjudge.errors.ProviderError`)::
         │                    cannot interrupt its work: the local model)
         └── RequestError     4xx other than the above: bad request, unknown model (final)
             └── AuthError    401 / 403: the credentials are refused (final, and it stops the run)
+        └── CircuitOpen      not sent: too many calls in a row failed (final; see LLMClient)
     ProviderStopped          raised out of the client: the run cannot go on (credentials refused)
 
 A provider's message is redacted (:func:`genjudge.redact.redact`) when the error is built, so a
@@ -27,6 +28,7 @@ __all__ = [
     "AttemptTimeout",
     "AuthError",
     "CallError",
+    "CircuitOpen",
     "ProviderStopped",
     "RateLimitError",
     "RequestError",
@@ -67,6 +69,12 @@ class RequestError(CallError):
 
 class AuthError(RequestError):
     """401 / 403: every further call would be refused the same way."""
+
+
+class CircuitOpen(CallError):
+    """The call was not sent: the circuit breaker opened after repeated failures."""
+
+    retryable = False
 
 
 class ProviderStopped(ProviderError):
