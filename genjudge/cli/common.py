@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -45,6 +47,11 @@ def fail_cleanly(fn: F) -> F:
         from genjudge.redact import redact
 
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        # genjudge's warnings (a damaged cache moved aside...) go to stderr as plain lines.
+        log = logging.getLogger("genjudge")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
         try:
             return fn(*args, **kwargs)
         except ProviderStopped as exc:
@@ -73,5 +80,6 @@ def fail_cleanly(fn: F) -> F:
             raise typer.Exit(EXIT_SIGTERM if term else EXIT_SIGINT) from None
         finally:
             signal.signal(signal.SIGTERM, previous)
+            log.removeHandler(handler)
 
     return wrapper  # type: ignore[return-value]

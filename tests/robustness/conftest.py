@@ -161,3 +161,11 @@ def spawn_run(folder: Path, *extra: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture
+async def loopback():
+    """A loopback server on the test's own event loop (for tests that call the Judge directly)."""
+    s = await Loopback().start()
+    yield s
+    await s.stop()
