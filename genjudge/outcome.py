@@ -1,8 +1,12 @@
 """Whether a run did its job: the failure share, the unscored bounds, and unfinished runs.
 
-A run *fails* when the share of its items that are not scored (unscored or errored, for any
-reason: the judge could not be reached, answered garbage, the circuit opened, an output was
-missing) exceeds ``max_failure_share`` of the run config (default 5%). A failed run is still
+A run *fails* when the share of its items the evaluation itself could not score exceeds
+``max_failure_share`` of the run config (default 5%): items in ``error`` (a judge call failed after
+its retries, the circuit opened, a check crashed on the item) and items a judge-based check left
+``unscored`` (an unparseable or refused verdict, a schema violation, orders that disagree, a
+prompt over the budget). Items left out because of the outputs under test (a missing output,
+student JSON that does not parse) are measurements of the student, reported as such; they do not
+fail the run. A failed run is still
 stored and reported, with a critical ``run_failed`` finding that says why, and the CLI exits 1.
 
 Next to every rate (a mean of a 0/1 column), the report gives its bounds with the items that
@@ -19,7 +23,9 @@ when the run stops early, so ``runs list`` shows runs that never finished.
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,14 +79,40 @@ def unscored_bounds(table: pd.DataFrame, specs: list[Any]) -> list[dict[str, Any
     return out
 
 
+_OUTPUT_CAUSED = re.compile(r"(^|: )(missing\b|output is\b|(student|teacher) output\b)")
+
+
+def evaluation_failures(table: pd.DataFrame, specs: list[Any]) -> tuple[np.ndarray, dict[str, int]]:
+    """Which items the evaluation could not score (see the module docstring), and why (by kind)."""
+    from genjudge.checks.base import MeanMetric
+
+    n = len(table)
+    failed = np.zeros(n, dtype=bool)
+    why = np.full(n, None, dtype=object)
+    judge_checks = {s.column.split(".")[0] for s in specs if isinstance(s, MeanMetric) and s.judge_based}
+    for column in [c for c in table.columns if c.endswith(".status")]:
+        check = column[: -len(".status")]
+        status = table[column].to_numpy()
+        reason = table[f"{check}.reason"].to_numpy() if f"{check}.reason" in table else np.full(n, None)
+        bad = status == "error"
+        if check in judge_checks:
+            unscored = status == "unscored"
+            caused_by_output = np.array([bool(_OUTPUT_CAUSED.search(str(r or ""))) for r in reason])
+            bad |= unscored & ~caused_by_output
+        new = bad & ~failed
+        why[new] = [f"{check}: {r}" for r in reason[new]]
+        failed |= bad
+    return failed, _reason_kinds(Counter(why[failed].tolist()))
+
+
 def assess(report: dict[str, Any], table: pd.DataFrame, specs: list[Any], config: Any) -> dict[str, Any]:
     """Add ``outcome`` and ``unscored_bounds`` to ``report`` and their findings; returns it."""
     counts = report["counts"]
     items = counts["items"] or 0
-    failed = counts["unscored"] + counts["error"]
+    failed_items, reasons = evaluation_failures(table, specs)
+    failed = int(failed_items.sum())
     share = failed / items if items else 1.0
     threshold = float(getattr(config, "max_failure_share", 0.05))
-    reasons = _reason_kinds(counts.get("reasons", {}))
     outcome: dict[str, Any] = {
         "status": "ok",
         "failure_share": share,
@@ -94,7 +126,7 @@ def assess(report: dict[str, Any], table: pd.DataFrame, specs: list[Any], config
         top = "; ".join(f"{k} ({v})" for k, v in list(reasons.items())[:4]) or "no item was scored"
         outcome["status"] = "failed"
         outcome["why"] = (
-            f"{failed} of {items} items ({share:.1%}) were not scored, more than max_failure_share "
+            f"the evaluation could not score {failed} of {items} items ({share:.1%}), more than max_failure_share "
             f"{threshold:.0%}: {top}"
         )
         findings.insert(
@@ -122,10 +154,8 @@ def assess(report: dict[str, Any], table: pd.DataFrame, specs: list[Any], config
     return report
 
 
-def _reason_kinds(reasons: dict[str, int]) -> dict[str, int]:
+def _reason_kinds(reasons: Counter | dict[str, int]) -> dict[str, int]:
     """Item reasons grouped by kind (``judge_equivalence: order A,B: unparseable: …`` → ``…unparseable``)."""
-    import re
-
     kinds: dict[str, int] = {}
     for reason, count in reasons.items():
         text = re.sub(r"order [AB],[AB]: ", "", str(reason))

@@ -160,8 +160,11 @@ class Judge:
         )
         weighting = self.settings.logprob_weighting
 
-        def usable(resp: Any) -> bool:  # only answers that give a verdict are cached
-            return parse_verdict(rubric, resp, logprob_weighting=weighting).status is Status.OK
+        def usable(resp: Any) -> bool:
+            # Cached: verdicts and refusals (a definite answer). Not cached: unparseable, off-scale
+            # or off-schema answers, so that a re-run asks again instead of replaying garbage.
+            p = parse_verdict(rubric, resp, logprob_weighting=weighting)
+            return p.status is Status.OK or (p.reason or "").startswith("refusal")
 
         out = await client.call(request, extra={**rubric.key, "sample": sample}, accept=usable)
         return _verdict(rubric, out, weighting)
