@@ -468,3 +468,13 @@ def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, cas
     for piece in expected:
         assert piece in out, (case, piece, out)
     assert written(folder, before) == [], (case, written(folder, before))
+
+
+def test_a_csv_with_a_byte_order_mark_is_read(tmp_path):
+    """A BOM used to turn the header's first column into '\\ufeffid' ("field 'id': missing")."""
+    folder = classification_project(tmp_path)
+    rows = [json.loads(x) for x in (folder / "student.jsonl").read_text().splitlines()]
+    text = "id,output\r\n" + "".join(f"{r['id']},{r['output']}\r\n" for r in rows)
+    outputs_csv("student", b"\xef\xbb\xbf" + text.encode())(folder)
+    result = cli(["run", "run.yaml"], folder)
+    assert result.exit_code == 0, result.output
