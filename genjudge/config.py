@@ -68,6 +68,9 @@ class RunConfig(_Section):
     """Checks by name with their options; defaults by task (see DEFAULT_CHECKS)."""
     judge: dict[str, Any] | None = None
     """The LLM judge's settings, for checks that use one."""
+    max_failure_share: float = Field(0.05, ge=0.0, le=1.0)
+    """A run with a larger share of items not scored (unscored or errored) is marked failed: a
+    critical finding says why and ``genjudge run`` exits 1 (see docs/robustness.md)."""
     require_validated_judge: bool = False
     """Refuse to run when a judge rubric in use has no accepted validation for the configured judge."""
     store: str | None = None
@@ -97,7 +100,13 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfi
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
+    from genjudge.errors import InputError
+    from genjudge.io.tables import read_text
+
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         if path.suffix.lower() == ".toml":
             data = tomllib.loads(text)
@@ -106,7 +115,13 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfi
 
             data = yaml.safe_load(text)
     except Exception as exc:  # the parsers' own messages carry the line
-        raise ConfigError(f"{path}: cannot parse: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:  # YAML: one line, with the place
+            problem = getattr(exc, "problem", None) or exc
+            raise ConfigError(
+                f"{path}:{mark.line + 1}: cannot parse: {problem} (column {mark.column + 1})"
+            ) from None
+        raise ConfigError(f"{path}: cannot parse: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     data.update(overrides or {})

@@ -57,3 +57,14 @@ class StoreError(GenjudgeError):
 
 class ProviderError(GenjudgeError):
     """An LLM provider call failed."""
+
+
+def one_line(exc: Exception, prefix: str = "") -> str:
+    """A pydantic ValidationError as one line: ``field 'a.b': message; ...`` (other errors as is)."""
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return " ".join(str(exc).split())
+    return "; ".join(
+        f"field '{prefix}{'.'.join(str(p) for p in e['loc'])}': {e['msg']}" if e["loc"] else e["msg"]
+        for e in errors()
+    )

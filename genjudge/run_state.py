@@ -71,6 +71,8 @@ class RunState:
     # report
     report: Report | None = None
     report_dir: Path | None = None
+    attempt: Any = None
+    """The run's mark in the store (:class:`genjudge.outcome.Attempt`), from scoring until it is saved."""
 
     @property
     def confidence(self) -> float:

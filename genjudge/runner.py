@@ -33,9 +33,13 @@ from genjudge.findings import findings
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
+from genjudge.outcome import Attempt, assess
+from genjudge.preflight import preflight
 from genjudge.progress import ProgressTracker
 from genjudge.provenance import git_revision, hash_inputs, package_versions
 from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.redact import redact_obj
+from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
 from genjudge.store import RunStore, resolve_url
 
@@ -66,11 +70,18 @@ async def load_stage(state: RunState) -> None:
                 f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})"
             )
     state.checks = build_checks(config, state.config_dir)
+    # Before anything is written: the judge settings, the store's driver, the report folder.
+    preflight(
+        config,
+        state.store_url,
+        (config.report_dir or state.config_dir / "reports") if state.write_report else None,
+    )
     state.judge_validation = judge_validation(state.specs, config, state.store_url)
     refuse_unvalidated(state.judge_validation, config)
     parse_json = config.task is TaskKind.EXTRACTION
-    state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json)
-    state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json)
+    labels = config.task is TaskKind.CLASSIFICATION
+    state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
+    state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
     state.frame = build_frame(evalset, slices, state.teacher, state.student)
     state.rare_classes = add_rare_class_slice(state.frame, config.task, config.rare_class_share)
     state.slices = slices + ([RARE_CLASS] if state.rare_classes else [])
@@ -99,6 +110,8 @@ async def score_stage(state: RunState) -> None:
 
     from genjudge.llm.meter import observe_calls
 
+    # Marked in the store from here, so `runs list` shows an interrupted run as such.
+    state.attempt = Attempt.begin(RunStore(state.store_url), config, ctx.services)
     try:
         with observe_calls(state.progress.on_call):
             state.results = list(await asyncio.gather(*(one(c) for c in instances)))
@@ -142,7 +155,7 @@ async def store_stage(state: RunState) -> None:
         task=config.task,
         set_fingerprint=manifest.fingerprint,
         inputs_hash=inputs_hash,
-        config=config.model_dump(mode="json"),
+        config=redact_obj(config.model_dump(mode="json")),
         seed=config.bootstrap.seed,
         same_inputs_as=run_store.find_same_inputs(inputs_hash),
     )
@@ -164,8 +177,21 @@ async def store_stage(state: RunState) -> None:
         {"teacher": teacher.missing, "student": student.missing},
         state.need("findings"),
     )
-    run_store.save(
-        state.record, state.report.model_dump(mode="json"), state.table, list(state.need("item_status"))
+    # The evaluation's own verdict on itself: failed when too many items could not be scored.
+    body = assess(state.report.model_dump(mode="json"), state.need("table"), state.specs, config)
+    state.report = Report.model_validate(body)
+    if not state.write_report:
+        commit(state)
+
+
+def commit(state: RunState) -> None:
+    """Save the run, its report and the per-example table in the store: once, in one transaction."""
+    RunStore(state.store_url).save(
+        state.need("record"),
+        state.need("report").model_dump(mode="json"),
+        state.need("table"),
+        list(state.need("item_status")),
+        attempt_id=state.attempt.attempt_id if state.attempt is not None else None,
     )
 
 
@@ -177,7 +203,15 @@ async def report_stage(state: RunState) -> None:
     from genjudge.report.write import write_all
 
     folder = state.config.report_dir or (state.config_dir / "reports" / state.need("record").run_id)
-    await asyncio.to_thread(write_all, report.model_dump(mode="json"), state.need("table"), folder)
+    # Written to a temporary folder; the run is committed to the store, then the folder is renamed
+    # into place: a report folder exists only for a stored run, and a stored run always has one.
+    await asyncio.to_thread(
+        write_all,
+        report.model_dump(mode="json"),
+        state.need("table"),
+        folder,
+        before_publish=lambda: commit(state),
+    )
     state.report_dir = folder
 
 
@@ -224,6 +258,8 @@ async def run_async(
     for name, stage in STAGES:
         with state.progress.stage(name):
             await stage(state)
+    if state.attempt is not None:
+        state.attempt.saved()
     state.progress.finished()
     report = state.need("report")
     return RunResult(

@@ -136,12 +136,12 @@ def test_pending_edges_still_exist():
 # The package root (genjudge/__init__.py, the front door) is left out: it sits on top, and its
 # cycles are caught by test_no_import_cycles.
 LAYERS: list[set[str]] = [
-    {"_version", "errors", "records", "formatting", "progress"},
+    {"_version", "errors", "records", "formatting", "progress", "redact"},
     {"io", "config", "store", "slicing", "plugins", "provenance"},
     {"stats", "llm", "structure", "labels", "frame"},
     {"extraction", "embed", "judge"},
     {"checks"},
-    {"aggregate", "findings", "operations"},
+    {"aggregate", "findings", "operations", "outcome", "preflight"},
     {"report", "validation"},
     {"runner", "run_state"},
     {"api"},

@@ -7,7 +7,7 @@ from typing import Any
 
 from genjudge.checks import get
 from genjudge.config import RunConfig
-from genjudge.errors import ConfigError
+from genjudge.errors import ConfigError, one_line
 
 __all__ = ["build_checks"]
 
@@ -26,6 +26,6 @@ def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
         try:
             opts = cls.Options.model_validate(options, context={"base_dir": base_dir or Path.cwd()})
         except Exception as exc:  # pydantic's message names the field
-            raise ConfigError(f"check {name!r}: invalid options: {exc}") from None
+            raise ConfigError(f"check {name!r}: invalid options: {one_line(exc)}") from None
         built.append(cls(config.task, opts))
     return built

@@ -97,6 +97,12 @@ def run_command(
     with progress_display(quiet=quiet) as progress:
         result = evaluate(source, overrides=overrides, store=store, progress=progress)  # type: ignore[arg-type]
     print_summary(result.report.model_dump(mode="json"), result.report_dir)
+    outcome = result.report.outcome or {}
+    if outcome.get("status") == "failed":
+        from genjudge.cli.common import EXIT_RUN_FAILED
+
+        typer.secho(f"run failed: {outcome['why']}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @runs_app.command("list")
@@ -110,24 +116,32 @@ def runs_list(
     from rich.table import Table
 
     from genjudge.store import RunStore, resolve_url
+    from genjudge.store.runs import sqlite_path
 
-    rows = RunStore(resolve_url(store)).list(limit)
-    table = Table("created", "name", "task", "items", "set", "headline")
+    url = resolve_url(store)
+    if (path := sqlite_path(url)) is not None and not path.is_file():
+        typer.echo(f"no runs stored yet (no store at {path})")
+        return
+    run_store = RunStore(url, create=False)
+    rows = run_store.list(limit)
+    unfinished = run_store.unfinished(limit)
+    table = Table("created", "name", "task", "items", "set", "state", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
         head = ", ".join(
             f"{k}={v['value']:.3f}" for k, v in list(r["headline"].items())[:3] if v["value"] is not None
         )
+        state = r.get("state") or "done"
         table.add_row(
-            r["created_at"][:19],
-            r["name"] or "",
-            r["task"],
-            str(r["items"]),
-            r["set_fingerprint"][:12],
-            head,
-            r["run_id"],
-        )
-    Console().print(table if rows else "no runs stored yet")
+            r["created_at"][:19], r["name"] or "", r["task"], str(r["items"]), r["set_fingerprint"][:12],
+            state, head, r["run_id"],
+        )  # fmt: skip
+    for u in unfinished:  # runs that started and were never stored (see genjudge.store.runs)
+        table.add_row(
+            u["started_at"][:19], u["name"] or "", u["task"], "", "", u["status"], u["note"] or "", u["run_id"]
+        )  # fmt: skip
+    console = Console() if Console().is_terminal else Console(width=200)
+    console.print(table if rows or unfinished else "no runs stored yet")
 
 
 @runs_app.command("show")
@@ -141,7 +155,7 @@ def runs_show(
     from genjudge.cli.summary import print_summary
     from genjudge.store import RunStore, resolve_url
 
-    _, report = RunStore(resolve_url(store)).get(run_id)
+    _, report = RunStore(resolve_url(store), create=False).get(run_id)
     if as_json:
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:

@@ -28,6 +28,12 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
             ci = "—" if m["ci_low"] is None else f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
             table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]), flags(m))
     console.print(table)
+    for b in report.get("unscored_bounds", []):
+        if b["left_out"]:
+            console.print(
+                f"{b['metric']} ({b['subject']}): {b['value']:.3f} over {b['n']} scored items; "
+                f"{b['low']:.3f}–{b['high']:.3f} counting the {b['left_out']} left out as 0 / as 1"
+            )
     for f in report["findings"]:
         console.print(
             f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"

@@ -46,13 +46,17 @@ class EmbeddingCache:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = None if path is None else Path(path)
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        target = ":memory:" if self.path is None else str(self.path)
-        self._conn = sqlite3.connect(target, check_same_thread=False)
         self._lock = threading.Lock()
+        if self.path is not None:
+            from genjudge.llm.cache import open_cache_db
+
+            # A damaged file is moved aside with a warning and rebuilt (see open_cache_db).
+            self._conn = open_cache_db(self.path, _SCHEMA)
+            self._conn.isolation_level = ""  # transactions as before: `with conn:` commits
+            return
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
         with self._lock, self._conn:
-            self._conn.execute("PRAGMA journal_mode=WAL" if self.path else "PRAGMA journal_mode=MEMORY")
+            self._conn.execute("PRAGMA journal_mode=MEMORY")
             self._conn.execute(_SCHEMA)
 
     def get_many(self, model: str, keys: Sequence[str]) -> dict[str, tuple[np.ndarray, int]]:
@@ -67,11 +71,11 @@ class EmbeddingCache:
                     [model, *chunk],
                 ).fetchall()
                 for key, dim, n_tokens, blob in rows:
+                    if not isinstance(blob, bytes) or len(blob) % 4:
+                        continue  # a damaged row is a miss: encoded again and replaced
                     vec = np.frombuffer(blob, dtype="<f4")
                     if vec.shape[0] != dim:
-                        raise ValueError(
-                            f"embedding cache row {model!r}/{key} holds {vec.shape[0]} floats, not {dim}"
-                        )
+                        continue
                     found[key] = (vec, int(n_tokens))
         return found
 

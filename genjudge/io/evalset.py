@@ -68,7 +68,7 @@ def load_set(path: Path) -> EvalSet:
             raise InputError(path, line, "input", "missing")
         if item_id in lines:
             raise DuplicateIdError(
-                path, line, "id", f"duplicate id {item_id!r} (first on line {lines[item_id]})"
+                path, line, "id", f"duplicate id {item_id!a} (first on line {lines[item_id]})"
             )
         if "metadata" in row and row["metadata"] is not None and not isinstance(row["metadata"], dict):
             raise InputError(path, line, "metadata", "must be an object")
@@ -133,7 +133,25 @@ def read_manifest(set_path: Path) -> SetManifest:
         raise FingerprintMismatchError(
             f"{set_path} is not frozen: no manifest at {mpath}. Run `genjudge freeze {set_path}` first."
         )
-    return SetManifest.model_validate_json(mpath.read_text(encoding="utf-8"))
+    from pydantic import ValidationError
+
+    from genjudge.io.tables import read_text
+
+    try:
+        return SetManifest.model_validate_json(read_text(mpath))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        if err["type"] == "json_invalid":
+            raise InputError(
+                mpath,
+                None,
+                None,
+                f"not a valid manifest ({err['msg']}); re-freeze with `genjudge freeze {set_path}`",
+            ) from None
+        raise InputError(
+            mpath, None, field, f"{err['msg']}; re-freeze with `genjudge freeze {set_path}`"
+        ) from None
 
 
 def load_frozen(set_path: Path) -> tuple[EvalSet, SetManifest]:

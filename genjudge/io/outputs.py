@@ -39,11 +39,15 @@ class ModelOutputs:
     """Ids of the set with no row in this file, in set order."""
 
 
-def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) -> ModelOutputs:
+def load_outputs(
+    path: Path, set_ids: list[str], *, parse_json: bool = False, labels: bool = False
+) -> ModelOutputs:
     """Read one model's outputs and check them against the set's ids.
 
     ``parse_json``: for extraction, a string output that is valid JSON is decoded (CSV cells
     carry JSON as text); one that is not stays a string and is judged by the checks.
+    ``labels``: for classification, an output must be a label (text, a number or a boolean),
+    never a JSON object or list.
     """
     path = Path(path)
     known = set(set_ids)
@@ -63,6 +67,13 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
         if "output" not in row:
             raise InputError(path, line, "output", "missing (use null for a model that produced nothing)")
         output = row["output"]
+        if labels and isinstance(output, (dict, list)):
+            raise InputError(
+                path,
+                line,
+                "output",
+                f"a class label must be text or a number, got a JSON {type(output).__name__}",
+            )
         if parse_json and isinstance(output, str):
             with contextlib.suppress(json.JSONDecodeError):
                 output = json.loads(output)
@@ -75,21 +86,51 @@ def load_outputs(path: Path, set_ids: list[str], *, parse_json: bool = False) ->
             if value is not None:
                 result.numbers[name][item_id] = _number(path, line, name, value)
     if unknown:
-        shown = ", ".join(repr(i) for _, i in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        shown = ", ".join(_show_id(i) for _, i in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
         raise InputError(
-            path, unknown[0][0], "id", f"{len(unknown)} id(s) not in the evaluation set: {shown}"
+            path,
+            unknown[0][0],
+            "id",
+            f"{len(unknown)} id(s) not in the evaluation set: {shown}{_normalisation_hint(unknown, known)}",
         )
     result.missing = [i for i in set_ids if i not in lines]
     return result
 
 
+def _show_id(item_id: str) -> str:
+    """An id as the reader must see it: non-ASCII spelled out (``'e\\u0301'``), so that ids that
+    differ only by Unicode normalisation do not look the same in the message."""
+    return ascii(item_id) if not item_id.isascii() else repr(item_id)
+
+
+def _normalisation_hint(unknown: list[tuple[int, str]], known: set[str]) -> str:
+    import unicodedata
+
+    by_nfc = {unicodedata.normalize("NFC", k): k for k in known}
+    for _, item_id in unknown:
+        twin = by_nfc.get(unicodedata.normalize("NFC", item_id))
+        if twin is not None:
+            return (
+                f"; {_show_id(item_id)} differs from the set's {_show_id(twin)} only by Unicode "
+                "normalisation (NFC / NFD): write the ids the same way in both files"
+            )
+    return ""
+
+
+_INTEGER = ("input_tokens", "output_tokens")
+
+
 def _number(path: Path, line: int, name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise InputError(path, line, name, f"not a number: {str(value).lower()}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(path, line, name, f"not a number: {value!r}") from None
-    if math.isnan(number) or number < 0:
+    if not math.isfinite(number) or number < 0:
         raise InputError(path, line, name, f"must be a non-negative number, got {value!r}")
+    if name in _INTEGER and not number.is_integer():
+        raise InputError(path, line, name, f"a token count must be a whole number, got {value!r}")
     return number
 
 

@@ -2,6 +2,10 @@
 
 Every reader yields ``(line, row)`` where ``line`` is the 1-based line of the row in a text file
 (for CSV, the line the record starts on) or the 1-based row number in a Parquet file.
+
+Text files must be UTF-8 (a leading byte-order mark is accepted and dropped); bytes that are not
+UTF-8, a CSV quote left open, or a file that is not Parquet are :class:`InputError` naming the
+file and line, never a traceback.
 """
 
 from __future__ import annotations
@@ -44,45 +48,82 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield from _read_parquet(path)
 
 
+def read_text(path: Path) -> str:
+    """A UTF-8 text file's content (BOM dropped); InputError naming the line of a bad byte."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            path, line, None, f"not UTF-8 text: byte 0x{data[exc.start]:02x} at column {column}"
+        ) from None
+
+
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-                ) from None
-            if not isinstance(row, dict):
-                raise InputError(path, line_no, None, f"expected a JSON object, got {type(row).__name__}")
-            yield line_no, row
+    for line_no, line in enumerate(read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            # NaN / Infinity are not JSON: refused here rather than accepted as numbers.
+            row = json.loads(line.rstrip("\r"), parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from None
+        except ValueError as exc:
+            raise InputError(path, line_no, None, f"not valid JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise InputError(path, line_no, None, f"expected a JSON object, got {type(row).__name__}")
+        yield line_no, row
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+    import io
+
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), strict=True)
+    try:
+        _ = reader.fieldnames  # read the header now, so that the first row's line is right
+    except csv.Error as exc:
+        raise InputError(path, 1, None, f"malformed CSV header: {exc}") from None
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            hint = " (a quote opened and never closed?)" if "end of data" in str(exc) else ""
+            raise InputError(path, start, None, f"malformed CSV: {exc}{hint}") from None
+        header = list(reader.fieldnames or [])
+        if len(set(header)) != len(header):
+            dup = next(f for f in header if header.count(f) > 1)
+            raise InputError(path, 1, dup, "the header names this column twice")
+        if None in row:
+            raise InputError(path, start, None, f"{len(header)} columns in the header, more in this row")
+        if any(v is None for v in row.values()):
+            raise InputError(path, start, None, "fewer columns than the header")
+        # An empty CSV cell means "absent", as a missing key does in JSONL.
+        yield start, {k: (v if v != "" else None) for k, v in row.items()}
         start = reader.line_num + 1
-        for row in reader:
-            if None in row:
-                raise InputError(
-                    path,
-                    start,
-                    None,
-                    f"{len(reader.fieldnames or [])} columns in the header, more in this row",
-                )
-            if any(v is None for v in row.values()):
-                raise InputError(path, start, None, "fewer columns than the header")
-            # An empty CSV cell means "absent", as a missing key does in JSONL.
-            yield start, {k: (v if v != "" else None) for k, v in row.items()}
-            start = reader.line_num + 1
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(path, None, None, f"not a readable Parquet file: {exc}") from None
     for i, row in enumerate(table.to_pylist(), start=1):
         yield i, {k: _clean_nan(v) for k, v in row.items()}
 

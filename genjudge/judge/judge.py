@@ -18,6 +18,7 @@ from genjudge.llm.client import CallOutcome, LLMClient
 from genjudge.llm.meter import Meter, MeterTotals
 from genjudge.llm.types import ChatRequest, Provider
 from genjudge.records import Status
+from genjudge.redact import redact
 
 __all__ = ["Judge", "build_provider"]
 
@@ -75,6 +76,7 @@ class Judge:
                     backoff_initial_s=s.backoff_initial_s,
                     backoff_max_s=s.backoff_max_s,
                     max_retry_after_s=s.max_retry_after_s,
+                    breaker_failures=s.breaker_failures,
                 )
                 client.meter = self._meter
                 self._client = client
@@ -93,13 +95,22 @@ class Judge:
 
     def model_info(self) -> dict[str, Any]:
         s = self.settings
-        return {"provider": s.provider, "model": s.model_name, "base_url": s.base_url}
+        return {"provider": s.provider, "model": s.model_name, "base_url": redact(s.base_url)}
 
     async def _one(self, client: LLMClient, rubric: Rubric, item: dict[str, Any], sample: int) -> Verdict:
         missing = [f for f in rubric.fields if item.get(f) is None]
         if missing:
             return Verdict(status=Status.UNSCORED, reason=f"missing {', '.join(missing)}")
         system, user = rubric.render(item)
+        estimate = (len(system) + len(user)) // 4
+        if estimate > self.settings.input_budget:
+            return Verdict(
+                status=Status.UNSCORED,
+                reason=(
+                    f"too long: the prompt is about {estimate:,} tokens, over the judge's budget of "
+                    f"{self.settings.input_budget:,} (judge.max_input_tokens); not sent"
+                ),
+            )
         request = ChatRequest(
             system=system,
             user=user,
@@ -109,8 +120,16 @@ class Judge:
             schema_name=rubric.id,
             logprobs=self.settings.logprob_weighting and rubric.kind == "score",
         )
-        out = await client.call(request, extra={**rubric.key, "sample": sample})
-        return _verdict(rubric, out, self.settings.logprob_weighting)
+        weighting = self.settings.logprob_weighting
+
+        def usable(resp: Any) -> bool:
+            # Cached: verdicts and refusals (a definite answer). Not cached: unparseable, off-scale
+            # or off-schema answers, so that a re-run asks again instead of replaying garbage.
+            p = parse_verdict(rubric, resp, logprob_weighting=weighting)
+            return p.status is Status.OK or (p.reason or "").startswith("refusal")
+
+        out = await client.call(request, extra={**rubric.key, "sample": sample}, accept=usable)
+        return _verdict(rubric, out, weighting)
 
     async def grade(
         self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0

@@ -152,7 +152,7 @@ class Rubric(BaseModel):
         texts = {
             f: v if isinstance(v := item[f], str) else canonical_json(v, allow_nan=True) for f in self.fields
         }
-        nonce = sha256_text(canonical_json(texts))[:10]
+        nonce = _nonce(texts)
         blocks = []
         for f in self.fields:
             tag = f"{f.replace('_', '-')}-{nonce}"
@@ -163,6 +163,20 @@ class Rubric(BaseModel):
         """(system, user) messages for one item."""
         user = self.render_fields(item) + "\n\nGive your verdict as the JSON object described."
         return self.system_prompt, user
+
+
+def _nonce(texts: dict[str, str]) -> str:
+    """A tag nonce that occurs in none of the texts, so no text can close (or open) a block.
+
+    Derived from the texts (deterministic, so prompts and cache keys are stable); on the
+    vanishing chance that a text already holds it, the next derivation is taken.
+    """
+    body = canonical_json(texts)
+    for salt in range(1000):
+        nonce = sha256_text(body + (f"#{salt}" if salt else ""))[:10]
+        if not any(nonce in t for t in texts.values()):
+            return nonce
+    raise ConfigError("cannot find a tag nonce absent from the judged texts")  # pragma: no cover
 
 
 def rubric_dirs() -> list[Path]:

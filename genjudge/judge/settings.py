@@ -71,6 +71,14 @@ class JudgeSettings(BaseModel):
             raise ValueError(f"unknown judge provider {value!r}; known: {', '.join(registry.names())}")
         return value
 
+    breaker_failures: int = Field(25, ge=0)
+    """Circuit breaker: after this many attempts in a row failed (429s aside: they are retried after
+    the wait the server asks for; a success resets the count), the
+    remaining calls end at once as errors without reaching the provider (0 turns the breaker off)."""
+    max_input_tokens: int | None = Field(None, ge=64)
+    """Per-call prompt budget (estimated as characters / 4). An item whose prompt is longer is not
+    sent: it is unscored with the reason. None = n_ctx - max_tokens for local, 100,000 otherwise."""
+
     @model_validator(mode="after")
     def _defaults(self) -> JudgeSettings:
         spec = self.spec
@@ -104,6 +112,12 @@ class JudgeSettings(BaseModel):
         if self.timeout_s is not None:
             return self.timeout_s
         return self.spec.default_timeout_s
+
+    @property
+    def input_budget(self) -> int:
+        if self.max_input_tokens is not None:
+            return self.max_input_tokens
+        return self.n_ctx - self.max_tokens if self.provider == "local" else 100_000
 
     @property
     def key_env(self) -> str | None:

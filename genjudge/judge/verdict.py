@@ -1,8 +1,11 @@
 """Verdicts: what the judge said about one item, parsed strictly, with its cost.
 
-An answer becomes a score only when it parses as JSON, matches the rubric's scale and names its
-verdict; anything else is ``unscored`` with the reason (refusal, unparseable, truncated,
-out-of-scale value, position-inconsistent), and a call that failed after its retries is ``error``.
+An answer becomes a score only when the *whole* answer is exactly one JSON value (optionally inside
+one markdown code fence and nothing else) that validates against the rubric's JSON schema; anything
+else is ``unscored`` with the reason (refusal, unparseable, truncated, out-of-scale value, schema,
+position-inconsistent), and a call that failed after its retries is ``error``. Nothing is searched
+for inside prose: a quoted ``{"verdict": "equivalent"}`` smuggled in through the judged text and
+echoed in the judge's answer cannot be picked up as the verdict.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ _REFUSAL = re.compile(
     r"as an ai|i must decline|unfortunately,? i)",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```\s*$")
+_FENCED = re.compile(r"\A```[a-zA-Z]*[ \t]*\n(.*)\n```\Z", re.S)
 
 
 class Verdict(BaseModel):
@@ -77,29 +80,26 @@ def _unscored(reason: str, rationale: str | None = None) -> ParsedVerdict:
     return ParsedVerdict(Status.UNSCORED, reason, None, None, rationale)
 
 
-def _extract_json(text: str) -> Any:
-    text = _FENCE.sub("", text.strip())
+class _NotOneValue(ValueError):
+    """The answer is not exactly one JSON value."""
+
+
+def _one_json_value(text: str) -> Any:
+    """The answer as exactly one JSON value; a single enclosing code fence is allowed."""
+    text = text.strip()
+    fenced = _FENCED.match(text)
+    if fenced is not None:
+        text = fenced.group(1).strip()
     try:
         return json.loads(text)
-    except ValueError:
-        pass
-    start = text.find("{")
-    if start < 0:
-        raise ValueError("no JSON object in the answer")
-    obj, _ = json.JSONDecoder().raw_decode(text[start:])
-    return obj
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise _NotOneValue("the answer holds more than one JSON value or text after it") from None
+        if text.startswith(("{", "[")):
+            raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if "{" in text:
+            raise _NotOneValue("the answer holds text besides the JSON value") from None
+        raise ValueError("no JSON verdict") from None
 
 
 def parse_verdict(
@@ -111,29 +111,28 @@ def parse_verdict(
     if response.finish_reason in ("content_filter", "refusal"):
         return _unscored(f"refusal: finish_reason={response.finish_reason}")
     try:
-        obj = _extract_json(response.text)
-    except ValueError:
+        obj = _one_json_value(response.text)
+    except _NotOneValue as exc:
+        return _unscored(f"unparseable: {exc} ({response.text.strip()[:80]!r})")
+    except ValueError as exc:
         if response.finish_reason == "length":
             return _unscored("unparseable: the verdict was truncated (max_tokens reached)")
         if _REFUSAL.match(response.text):
             return _unscored(f"refusal: {response.text.strip()[:120]}")
-        return _unscored(f"unparseable: no JSON verdict in {response.text.strip()[:80]!r}")
+        return _unscored(f"unparseable: {exc} in {response.text.strip()[:80]!r}")
     if not isinstance(obj, dict):
         return _unscored(f"unparseable: the verdict is a JSON {type(obj).__name__}, not an object")
     rationale = obj.get(rubric.reason_key)
     rationale = rationale if isinstance(rationale, str) else None
     if rubric.verdict_key not in obj:
         return _unscored(f"unparseable: the verdict has no {rubric.verdict_key!r}", rationale)
+    problem = _schema_problem(rubric, obj)
+    if problem is not None:
+        return _unscored(problem, rationale)
     raw_value = obj[rubric.verdict_key]
     if rubric.kind == "score":
         assert rubric.scale is not None
-        score = _as_int(raw_value)
-        if score is None:
-            return _unscored(f"unparseable: {rubric.verdict_key}={raw_value!r} is not an integer", rationale)
-        if not rubric.scale.min <= score <= rubric.scale.max:
-            return _unscored(
-                f"out-of-scale value: {score} (scale {rubric.scale.min}-{rubric.scale.max})", rationale
-            )
+        score = int(raw_value)
         value, note = float(score), None
         if logprob_weighting:
             weighted = weighted_score(response.logprobs, rubric, score=score) if response.logprobs else None
@@ -146,10 +145,33 @@ def parse_verdict(
                 note = f"log-prob weighting not applied: no token spelling the score {score} after {key!r}"
         return ParsedVerdict(Status.OK, None, value, None, rationale, note)
     assert rubric.labels is not None
-    label = raw_value.strip().lower() if isinstance(raw_value, str) else None
-    if label not in rubric.labels:
-        return _unscored(f"out-of-scale value: {raw_value!r} (labels {', '.join(rubric.labels)})", rationale)
+    label = raw_value
     return ParsedVerdict(Status.OK, None, rubric.labels[label], label, rationale)
+
+
+def _schema_problem(rubric: Rubric, obj: dict[str, Any]) -> str | None:
+    """Why ``obj`` does not match the rubric's schema (None when it does).
+
+    An out-of-range score or an unknown label is reported as ``out-of-scale value`` and a wrong
+    type as ``unparseable`` (the long-standing reasons); any other violation (a missing or extra
+    key, a reason that is not a string) as ``schema``.
+    """
+    raw = obj[rubric.verdict_key]
+    if rubric.kind == "score":
+        assert rubric.scale is not None
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            return f"unparseable: {rubric.verdict_key}={raw!r} is not an integer"
+        if not rubric.scale.min <= raw <= rubric.scale.max:
+            return f"out-of-scale value: {raw} (scale {rubric.scale.min}-{rubric.scale.max})"
+    else:
+        assert rubric.labels is not None
+        if not isinstance(raw, str) or raw not in rubric.labels:
+            return f"out-of-scale value: {raw!r} (labels {', '.join(rubric.labels)})"
+    errors = sorted(rubric.validator.iter_errors(obj), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].path) or "(top)"
+        return f"schema: {where}: {errors[0].message[:160]}"
+    return None
 
 
 def weighted_score(tokens: list[TokenLogprob], rubric: Rubric, *, score: int) -> float | None:

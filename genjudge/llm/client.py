@@ -6,6 +6,16 @@ provider's turn, where it has one → per-attempt timeout → provider call. The
 attempt rather than around the retries so that a call sleeping out a ``Retry-After`` does not hold
 a concurrency slot idle; the RPM budget still counts every attempt, because the provider does.
 
+Two guards stop a run from hammering a provider that cannot answer. Credentials refused (401 /
+403, :class:`~genjudge.llm.errors.AuthError`) stop the run at once: the call raises
+:class:`~genjudge.llm.errors.ProviderStopped`, and so does every later call. And a circuit breaker
+opens after ``breaker_failures`` attempts in a row failed (timeouts, 5xx, 4xx; a success resets
+the count): from then on calls, and retries still queued, end at once as errors (``circuit open: …``) without reaching the provider, so the items are
+recorded as errored with the reason and the run's failure share says the run failed.
+
+An ``accept`` predicate keeps answers that cannot be used (an unparseable verdict) out of the
+cache, so a re-run asks again; a cached answer it rejects is treated as a miss.
+
 A provider whose work cannot be interrupted (``interruptible = False``: the local model) offers
 ``turn()``, held until its previous generation has really finished, and taken before the timeout's
 clock starts, so that a timeout covers only the call's own generation. Its timeouts are final:
@@ -18,13 +28,21 @@ import asyncio
 import contextlib
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from genjudge.llm.cache import CallCache, cache_key
-from genjudge.llm.errors import AttemptTimeout, CallError
+from genjudge.llm.errors import (
+    AttemptTimeout,
+    AuthError,
+    CallError,
+    CircuitOpen,
+    ProviderStopped,
+    RateLimitError,
+)
 from genjudge.llm.limiter import Limiter
 from genjudge.llm.meter import CallMeter, Meter
 from genjudge.llm.prices import PriceTable
@@ -79,6 +97,7 @@ class LLMClient:
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 60.0,
         max_retry_after_s: float = 120.0,
+        breaker_failures: int = 0,
         seed: int = 0,
     ) -> None:
         self.provider = provider
@@ -97,6 +116,23 @@ class LLMClient:
         self.identity: dict[str, Any] = identity() if identity is not None else {}
         self._wait = _Wait(backoff_initial_s, backoff_max_s, random.Random(seed))
         self._inflight: dict[str, asyncio.Future[CallOutcome]] = {}
+        self.breaker_failures = breaker_failures
+        """Consecutive failed attempts that open the circuit (0: never)."""
+        self._failures_in_row = 0
+        self.circuit_open: str | None = None
+        """Why the circuit opened (None while closed)."""
+        self.stopped: str | None = None
+        """Why the provider stopped the run (credentials refused); None while it has not."""
+        self._priced: set[str] = set()
+
+    def _price(self, key: str, resp: ChatResponse) -> float | None:
+        """The answer's cost for the whole-evaluation total: counted once per distinct call."""
+        if key in self._priced:
+            return 0.0
+        self._priced.add(key)
+        if self.price is None or resp.input_tokens is None or resp.output_tokens is None:
+            return None
+        return self.price.cost(resp.input_tokens, resp.output_tokens)
 
     def key(self, request: ChatRequest, extra: dict[str, Any]) -> str:
         """The cache key of ``request`` plus ``extra`` (rubric id / version, sample index...)."""
@@ -117,16 +153,34 @@ class LLMClient:
             return False
         return exc.retry_after is None or exc.retry_after <= self.max_retry_after_s
 
-    async def call(self, request: ChatRequest, *, extra: dict[str, Any] | None = None) -> CallOutcome:
-        """Answer ``request`` from the cache or the provider; never raises a CallError."""
+    async def call(
+        self,
+        request: ChatRequest,
+        *,
+        extra: dict[str, Any] | None = None,
+        accept: Callable[[ChatResponse], bool] | None = None,
+    ) -> CallOutcome:
+        """Answer ``request`` from the cache or the provider.
+
+        Never raises a CallError; raises :class:`ProviderStopped` once the provider refused the
+        credentials. ``accept``: only answers it accepts are cached (and served from the cache).
+        """
+        if self.stopped is not None:
+            raise ProviderStopped(self.stopped)
         key = self.key(request, extra or {})
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 resp = ChatResponse.model_validate(hit)
-                m = CallMeter(0.0, resp.input_tokens, resp.output_tokens, 0.0, True, 0, True)
-                self.meter.add(m)
-                return CallOutcome(resp, None, m)
+                if accept is None or accept(resp):
+                    priced = self._price(key, resp)
+                    m = CallMeter(0.0, resp.input_tokens, resp.output_tokens, 0.0, True, 0, True, 0.0, priced)
+                    self.meter.add(m)
+                    return CallOutcome(resp, None, m)
+        if self.circuit_open is not None:
+            m = CallMeter(0.0, None, None, 0.0, False, 0, False)
+            self.meter.add(m)
+            return CallOutcome(None, f"CircuitOpen: {self.circuit_open}", m)
         while (pending := self._inflight.get(key)) is not None:
             # The same call is already on the wire: share its answer rather than paying twice.
             try:
@@ -136,13 +190,14 @@ class LLMClient:
                 if pending.cancelled() and task is not None and not task.cancelling():
                     continue  # the owner was cancelled, not this caller: make the call itself
                 raise
-            m = CallMeter(0.0, out.meter.input_tokens, out.meter.output_tokens, 0.0, True, 0, out.meter.ok)
+            tokens = (out.meter.input_tokens, out.meter.output_tokens)
+            m = CallMeter(0.0, *tokens, 0.0, True, 0, out.meter.ok, 0.0, 0.0 if out.meter.ok else None)
             self.meter.add(m)
             return CallOutcome(out.response, out.error, m)
         fut: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
-            out = await self._live(key, request)
+            out = await self._live(key, request, accept)
         except asyncio.CancelledError:
             fut.cancel()  # abandoned, not failed: a waiter still waiting takes the call over
             raise
@@ -156,8 +211,11 @@ class LLMClient:
         finally:
             del self._inflight[key]
 
-    async def _live(self, key: str, request: ChatRequest) -> CallOutcome:
+    async def _live(
+        self, key: str, request: ChatRequest, accept: Callable[[ChatResponse], bool] | None
+    ) -> CallOutcome:
         attempts = 0
+        queued = 0.0
         start = time.perf_counter()
         est = (len(request.system) + len(request.user)) // 4 + request.max_tokens
         resp: ChatResponse | None = None
@@ -171,13 +229,32 @@ class LLMClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    attempts += 1
+                    asked = time.perf_counter()
                     async with self.limiter.slot(est), self._turn():
+                        queued += time.perf_counter() - asked
+                        # Calls that queued while the provider stopped or the circuit opened are not sent.
+                        if self.stopped is not None:
+                            raise ProviderStopped(self.stopped)
+                        if self.circuit_open is not None:
+                            raise CircuitOpen(self.circuit_open)
+                        attempts += 1
                         try:
                             async with asyncio.timeout(self.timeout_s):
                                 resp = await self.provider.generate(request)
                         except TimeoutError:
+                            self._failed(f"AttemptTimeout: {self._timeout_message()}")
                             raise AttemptTimeout(self._timeout_message()) from None
+                        except CallError as exc:
+                            # A 429 asks us to slow down (honoured by the retries); it is not a broken provider.
+                            if not isinstance(exc, (AuthError, RateLimitError)):
+                                self._failed(f"{type(exc).__name__}: {exc}")
+                            raise
+        except AuthError as exc:
+            self.stopped = (
+                f"the {self.provider.name} provider refused the credentials (HTTP {exc.status}): {exc}; "
+                "check the key (judge.api_key_env) and the model's access, then re-run"
+            )
+            raise ProviderStopped(self.stopped) from None
         except CallError as exc:
             error = f"{type(exc).__name__}: {exc}"
             if exc.retryable and exc.retry_after is not None and exc.retry_after > self.max_retry_after_s:
@@ -185,20 +262,34 @@ class LLMClient:
                     f" (gave up: the server asked to wait {exc.retry_after:g} s, more than "
                     f"max_retry_after_s = {self.max_retry_after_s:g} s)"
                 )
-        latency = (time.perf_counter() - start) * 1000.0
+        queue_ms = queued * 1000.0
+        latency = (time.perf_counter() - start) * 1000.0 - queue_ms
         if resp is None:
             # Failed attempts cost nothing countable, unless the model's price is unknown at all.
-            m = CallMeter(latency, None, None, None if self.price is None else 0.0, False, attempts, False)
+            cost0 = None if self.price is None else 0.0
+            m = CallMeter(latency, None, None, cost0, False, attempts, False, queue_ms)
             self.meter.add(m)
             return CallOutcome(None, error or "no answer", m)
-        if self.cache is not None:
+        self._failures_in_row = 0
+        if self.cache is not None and (accept is None or accept(resp)):
             self.cache.put(key, resp.model_dump(mode="json"))
         cost = None
         if self.price is not None and resp.input_tokens is not None and resp.output_tokens is not None:
             cost = self.price.cost(resp.input_tokens, resp.output_tokens)
-        m = CallMeter(latency, resp.input_tokens, resp.output_tokens, cost, False, attempts, True)
+        priced = self._price(key, resp)
+        m = CallMeter(
+            latency, resp.input_tokens, resp.output_tokens, cost, False, attempts, True, queue_ms, priced
+        )
         self.meter.add(m)
         return CallOutcome(resp, None, m)
+
+    def _failed(self, error: str) -> None:
+        self._failures_in_row += 1
+        if self.breaker_failures and self._failures_in_row >= self.breaker_failures and not self.circuit_open:
+            self.circuit_open = (
+                f"the last {self._failures_in_row} attempts to {self.provider.name}/{self.provider.model} all "
+                f"failed (last: {error}); no further calls were sent"
+            )
 
     def _timeout_message(self) -> str:
         message = f"no answer within {self.timeout_s:g} s"

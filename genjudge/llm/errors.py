@@ -8,7 +8,13 @@ The tree (under :class:`genjudge.errors.ProviderError`)::
         ├── ServerError      5xx, 408, 409, connection reset, a malformed response body (retryable)
         ├── AttemptTimeout   the per-attempt timeout fired (retryable, except for a provider that
         │                    cannot interrupt its work: the local model)
-        └── RequestError     4xx other than the above: bad request, auth, unknown model (final)
+        └── RequestError     4xx other than the above: bad request, unknown model (final)
+            └── AuthError    401 / 403: the credentials are refused (final, and it stops the run)
+        └── CircuitOpen      not sent: too many calls in a row failed (final; see LLMClient)
+    ProviderStopped          raised out of the client: the run cannot go on (credentials refused)
+
+A provider's message is redacted (:func:`genjudge.redact.redact`) when the error is built, so a
+key it echoes never reaches a verdict's reason, the store or the report.
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from genjudge.errors import ProviderError
 
 __all__ = [
     "AttemptTimeout",
+    "AuthError",
     "CallError",
+    "CircuitOpen",
+    "ProviderStopped",
     "RateLimitError",
     "RequestError",
     "ServerError",
@@ -34,7 +43,9 @@ class CallError(ProviderError):
     retryable: bool = False
 
     def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
-        super().__init__(message)
+        from genjudge.redact import redact
+
+        super().__init__(redact(message))
         self.status = status
         self.retry_after = retry_after
         """Seconds the server asked us to wait (from ``Retry-After`` / ``retry-after-ms``)."""
@@ -54,6 +65,20 @@ class AttemptTimeout(CallError):
 
 class RequestError(CallError):
     retryable = False
+
+
+class AuthError(RequestError):
+    """401 / 403: every further call would be refused the same way."""
+
+
+class CircuitOpen(CallError):
+    """The call was not sent: the circuit breaker opened after repeated failures."""
+
+    retryable = False
+
+
+class ProviderStopped(ProviderError):
+    """The run stops: the provider refused the credentials (no point asking for every item)."""
 
 
 def parse_retry_after(headers: object) -> float | None:
@@ -86,6 +111,8 @@ def classify_status(status: int, message: str, headers: object = None) -> CallEr
     retry_after = parse_retry_after(headers)
     if status == 429:
         return RateLimitError(message, status=status, retry_after=retry_after)
+    if status in (401, 403):
+        return AuthError(message, status=status)
     if status >= 500 or status in (408, 409):
         return ServerError(message, status=status, retry_after=retry_after)
     return RequestError(message, status=status)

@@ -37,7 +37,8 @@ class CallMeter:
     """What one logical call (all its attempts) cost."""
 
     latency_ms: float
-    """Wall time from the first attempt to the answer (0 for a cache hit)."""
+    """Time spent in provider calls, from the first attempt to the answer, without the time spent
+    waiting for a concurrency slot or a rate budget (0 for a cache hit)."""
     input_tokens: int | None
     output_tokens: int | None
     cost_usd: float | None
@@ -47,6 +48,11 @@ class CallMeter:
     """Provider attempts made (0 for a cache hit)."""
     ok: bool
     """False when the call ended in an error after its retries."""
+    queue_ms: float = 0.0
+    """Time spent waiting for a limiter slot (concurrency, RPM / TPM budgets) before the attempts."""
+    priced_usd: float | None = None
+    """What the answer cost when it was made, in this invocation or an earlier one (a cache hit is
+    priced from its stored token counts); None when unanswered or the price is unknown."""
 
 
 class MeterTotals(BaseModel):
@@ -67,10 +73,17 @@ class MeterTotals(BaseModel):
     input_tokens: int
     output_tokens: int
     cost_usd: float | None
-    """None when any call that reached the provider (answered or failed) has an unknown cost."""
+    """Spent in this invocation; None when any call that reached the provider (answered or failed)
+    has an unknown cost."""
     latency_ms_p50: float | None
     latency_ms_p95: float | None
     latency_ms_p99: float | None
+    evaluation_cost_usd: float | None = None
+    """The whole evaluation's judge cost: every answer used, whether paid now or by an earlier
+    (interrupted or repeated) invocation and read from the cache. None when a price is unknown."""
+    queue_ms_p50: float | None = None
+    """Time calls waited for a concurrency slot or rate budget (apart from ``latency_ms_*``)."""
+    queue_ms_p95: float | None = None
 
 
 class Meter:
@@ -92,6 +105,13 @@ class Meter:
         # A failed call of a model without a price may still have been billed: unknown, not 0.
         attempted = [r for r in recs if r.attempts]
         unknown = any(r.cost_usd is None for r in attempted)
+        used = [r for r in recs if r.ok]
+        queued = [r.queue_ms for r in recs if not r.cached]
+        qq = np.percentile(queued, [50, 95]).tolist() if queued else [None, None]
+        whole = None
+        if not unknown and all(r.priced_usd is not None for r in used):
+            failed = sum(r.cost_usd or 0.0 for r in attempted if not r.ok)
+            whole = round(sum(r.priced_usd or 0.0 for r in used) + failed, 8)
         return MeterTotals(
             requests=len(recs),
             calls=sum(r.attempts for r in recs),
@@ -104,4 +124,7 @@ class Meter:
             latency_ms_p50=q[0],
             latency_ms_p95=q[1],
             latency_ms_p99=q[2],
+            evaluation_cost_usd=whole,
+            queue_ms_p50=qq[0],
+            queue_ms_p95=qq[1],
         )

@@ -126,6 +126,12 @@ class Report(_Part):
     operations: dict[str, Any] | None = None
     """Latency, tokens and cost of teacher and student, and what the student saves; None when the
     output files carry none."""
+    outcome: dict[str, Any] | None = None
+    """Whether the evaluation did its job: ``status`` (ok / failed), the share of items it could not
+    score against ``max_failure_share``, and the reasons by kind (:mod:`genjudge.outcome`)."""
+    unscored_bounds: list[dict[str, Any]] = Field(default_factory=list)
+    """Per judged rate: its value over the scored items and the bounds with every unscored item
+    counted as 0 and as 1."""
 
     @property
     def confidence(self) -> float:

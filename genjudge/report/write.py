@@ -1,8 +1,17 @@
-"""Write a report folder: report.json, report.md, report.html, examples.parquet, examples.csv."""
+"""Write a report folder: report.json, report.md, report.html, examples.parquet, examples.csv.
+
+The folder appears whole or not at all: every file is written into a temporary folder beside
+it (``.<name>.partial-<random>``), then the folder is renamed into place. A kill while writing
+leaves only a ``.partial`` folder, never a half-written report under the real name. Registered
+secrets (:mod:`genjudge.redact`) are scrubbed from every file.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +56,48 @@ def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_all(report: dict[str, Any], table: pd.DataFrame, folder: Path) -> None:
-    """Write every report file into ``folder`` (created if needed)."""
+def write_all(
+    report: dict[str, Any],
+    table: pd.DataFrame,
+    folder: Path,
+    *,
+    before_publish: Callable[[], None] | None = None,
+) -> None:
+    """Write every report file into ``folder``, atomically.
+
+    ``before_publish`` runs after every file is written and before the folder is renamed into
+    place (the runner commits the run to the store there): if it raises, the temporary folder is
+    removed and nothing is published. An existing ``folder`` is replaced.
+    """
+    from genjudge.errors import ConfigError
+    from genjudge.redact import scrub
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_text(
-        json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
-    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
-    flat = examples_frame(table)
-    flat.to_parquet(folder / "examples.parquet", index=False)
-    flat.to_csv(folder / "examples.csv", index=False)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    except OSError as exc:
+        raise ConfigError(f"{folder}: cannot create the report folder: {exc.strerror or exc}") from None
+    try:
+        (tmp / "report.json").write_text(
+            scrub(json.dumps(report, indent=1, ensure_ascii=False)) + "\n", encoding="utf-8"
+        )
+        (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
+        (tmp / "report.html").write_text(scrub(render_html(report)), encoding="utf-8")
+        flat = examples_frame(table)
+        for column in flat.columns:
+            if flat[column].dtype == object:
+                flat[column] = flat[column].map(lambda v: scrub(v) if isinstance(v, str) else v)
+        flat.to_parquet(tmp / "examples.parquet", index=False)
+        flat.to_csv(tmp / "examples.csv", index=False)
+        if before_publish is not None:
+            before_publish()
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

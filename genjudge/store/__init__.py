@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from genjudge.store.runs import RunStore
+from genjudge.store.runs import RunStore, check_url
 
-__all__ = ["DEFAULT_URL", "RunStore", "resolve_url"]
+__all__ = ["DEFAULT_URL", "RunStore", "check_url", "resolve_url"]
 
 DEFAULT_URL = "sqlite:///.genjudge/genjudge.db"
 """Used when neither the config, the ``--store`` flag nor ``GENJUDGE_STORE`` names a store."""
@@ -21,7 +21,8 @@ def resolve_url(setting: str | None = None, base: Path | None = None) -> str:
     """A SQLAlchemy URL from a setting: a URL as is, a file path as SQLite (relative to ``base``).
 
     Precedence: the setting, then the ``GENJUDGE_STORE`` environment variable, then DEFAULT_URL
-    (relative to the current folder).
+    (relative to the current folder). Nothing is created here: the store's folder and file are
+    made when a run is first written, so a refused run or a read of an absent store leaves nothing.
     """
     setting = setting or os.environ.get("GENJUDGE_STORE") or DEFAULT_URL
     if "://" in setting:
@@ -29,11 +30,9 @@ def resolve_url(setting: str | None = None, base: Path | None = None) -> str:
             path = Path(setting[len("sqlite:///") :])
             if base is not None and not path.is_absolute() and setting is not DEFAULT_URL:
                 path = base / path
-            path.parent.mkdir(parents=True, exist_ok=True)
             return f"sqlite:///{path}"
         return setting
     path = Path(setting)
     if base is not None and not path.is_absolute():
         path = base / path
-    path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"

@@ -1,8 +1,21 @@
-"""Runs and their per-example rows, in SQL through SQLAlchemy Core."""
+"""Runs and their per-example rows, in SQL through SQLAlchemy Core.
+
+A run is committed once, in one transaction, at its end. Before scoring starts, an *attempt* row
+records that the run began (time, process id, host); the final commit removes it in the same
+transaction. An attempt left behind is a run that did not finish: ``runs list`` shows it as
+``interrupted`` (SIGINT / SIGTERM, recorded as such), ``failed`` (stopped with an error) or, when
+its process is gone without a word (kill -9, a crash), ``killed``. SQLite waits up to
+``BUSY_TIMEOUT_S`` for a lock, and a commit that still finds the file locked is retried.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -37,33 +50,139 @@ examples = sa.Table(
 )
 
 
-class RunStore:
-    """Read and write runs. Cheap to build; the engine is created lazily."""
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("task", sa.String(32), nullable=False),
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.String(200)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+)
 
-    def __init__(self, url: str) -> None:
+BUSY_TIMEOUT_S = 30.0
+"""How long a SQLite connection waits for another writer's lock before it reports "locked"."""
+COMMIT_RETRIES = 5
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for another database or an in-memory one)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url[len("sqlite:///") :])
+    return None
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL whose dialect or driver is not installed, before anything is written."""
+    from genjudge.redact import redact
+
+    try:
+        sa.create_engine(url).dispose()
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        raise StoreError(
+            f"cannot use the store {redact(url)}: {type(exc).__name__}: {exc} "
+            "(is the database driver installed?)"
+        ) from None
+
+
+class RunStore:
+    """Read and write runs. Cheap to build; the engine is created lazily.
+
+    ``create=False`` (the reading commands) refuses a SQLite file that does not exist instead of
+    creating an empty one.
+    """
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
+        self.create = create
         self._engine: sa.Engine | None = None
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
+            from genjudge.redact import redact
+
+            path = sqlite_path(self.url)
+            if path is not None and not self.create and not path.is_file():
+                raise StoreError(f"no store at {path} (no run has been stored there yet)")
             try:
-                self._engine = sa.create_engine(self.url)
-                metadata.create_all(self._engine)
-            except sa.exc.SQLAlchemyError as exc:
-                raise StoreError(f"cannot open the store {self.url}: {exc}") from None
+                args = {"timeout": BUSY_TIMEOUT_S} if path is not None else {}
+                engine = sa.create_engine(self.url, connect_args=args)
+                if path is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                metadata.create_all(engine)
+            except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+                raise StoreError(f"cannot open the store {redact(self.url)}: {exc}") from None
+            self._engine = engine
         return self._engine
 
+    def _retrying(self, work: Any) -> Any:
+        """Run ``work(conn)`` in one transaction, retried while the database is locked."""
+        for attempt in range(COMMIT_RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except sa.exc.OperationalError as exc:
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if not locked or attempt == COMMIT_RETRIES - 1:
+                    raise StoreError(f"cannot write to the store {self.url}: {exc.orig}") from None
+                time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def begin_attempt(self, run_id: str, started_at: datetime, name: str | None, task: str) -> None:
+        """Record that a run started (removed when the run is saved)."""
+        row = {
+            "run_id": run_id,
+            "started_at": started_at.isoformat(),
+            "name": name,
+            "task": task,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "status": "running",
+            "note": None,
+        }
+        self._retrying(lambda conn: conn.execute(attempts.insert(), row))
+
+    def end_attempt(self, run_id: str, status: str, note: str | None) -> None:
+        """Mark an unfinished run ``interrupted`` or ``failed`` with what happened."""
+        query = attempts.update().where(attempts.c.run_id == run_id).values(status=status, note=note)
+        self._retrying(lambda conn: conn.execute(query))
+
+    def unfinished(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Runs that started and were never saved, newest first, with their state."""
+        query = sa.select(attempts).order_by(attempts.c.started_at.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        for r in rows:
+            if r["status"] == "running" and r["host"] == socket.gethostname() and not _alive(r["pid"]):
+                r["status"] = "killed"
+                r["note"] = r["note"] or "the process ended without finishing (killed or crashed)"
+        return rows
+
     def save(
-        self, record: RunRecord, report: dict[str, Any], table: pd.DataFrame, statuses: list[str]
+        self,
+        record: RunRecord,
+        report: dict[str, Any],
+        table: pd.DataFrame,
+        statuses: list[str],
+        *,
+        attempt_id: str | None = None,
     ) -> None:
-        """Store a run with its report and per-example rows, in one transaction."""
+        """Store a run with its report and per-example rows, in one transaction (retried while
+        the database is locked); the run's attempt mark, if any, is removed in the same one."""
         # One JSON document per row, straight from pandas (no decode / re-encode round trip).
         # Split on "\n" only: JSON escapes newlines in strings, but not U+2028, which splitlines() would cut at.
         text = table.to_json(orient="records", lines=True, force_ascii=False, default_handler=str)
         lines = text.rstrip("\n").split("\n") if len(table) else []
         ids = table["id"].astype(str).tolist()
-        with self.engine.begin() as conn:
+        from genjudge.redact import scrub
+
+        lines = [scrub(line) for line in lines]
+
+        def work(conn: Any) -> None:
             conn.execute(
                 runs.insert(),
                 {
@@ -73,8 +192,8 @@ class RunStore:
                     "task": record.task.value,
                     "set_fingerprint": record.set_fingerprint,
                     "inputs_hash": record.inputs_hash,
-                    "record": record.model_dump_json(),
-                    "report": json.dumps(report, ensure_ascii=False),
+                    "record": scrub(record.model_dump_json()),
+                    "report": scrub(json.dumps(report, ensure_ascii=False)),
                 },
             )
             if lines:
@@ -91,6 +210,9 @@ class RunStore:
                         for i, line in enumerate(lines)
                     ],
                 )
+            conn.execute(attempts.delete().where(attempts.c.run_id == (attempt_id or record.run_id)))
+
+        self._retrying(work)
 
     def find_same_inputs(self, inputs_hash: str) -> str | None:
         """The earliest run with identical inputs, if any."""
@@ -119,6 +241,7 @@ class RunStore:
                         "set_fingerprint": row["set_fingerprint"],
                         "items": report.get("counts", {}).get("items"),
                         "headline": report.get("headline", {}),
+                        "state": (report.get("outcome", {}).get("status") == "failed" and "failed") or "done",
                     }
                 )
             return result
@@ -140,3 +263,15 @@ class RunStore:
         query = sa.select(examples.c.data).where(examples.c.run_id == run_id).order_by(examples.c.position)
         with self.engine.connect() as conn:
             return pd.DataFrame([json.loads(d) for (d,) in conn.execute(query)])
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -73,7 +73,9 @@ def load_schema(schema: dict[str, Any] | bool | str | Path) -> dict[str, Any] | 
     except FileNotFoundError:
         raise ConfigError(f"schema file not found: {path}") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"schema file {path} is not JSON: {exc}") from None
+        raise ConfigError(f"{path}:{exc.lineno}: schema file is not JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the schema file: {exc}") from None
 
 
 def generalise_path(path: str) -> str:
@@ -121,7 +123,8 @@ class SchemaValidator:
             cls.check_schema(self.schema)
         except jsonschema.SchemaError as exc:
             where = _pointer(exc.absolute_path) or "/"
-            raise ConfigError(f"invalid JSON Schema at {where}: {exc.message}") from None
+            origin = "" if isinstance(schema, (dict, bool)) else f"{schema}: "
+            raise ConfigError(f"{origin}invalid JSON Schema at {where}: {exc.message}") from None
         self.draft = cls.__name__
         self._validator = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
         checkable = set(cls.FORMAT_CHECKER.checkers)

@@ -24,8 +24,12 @@ def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) ->
     """Per rubric id: whether ``judge`` (JudgeSettings mapping) has an accepted decision for every
     version of that id in ``rubrics`` ((id, version) pairs)."""
     from genjudge.judge import JudgeSettings
+    from genjudge.store.runs import sqlite_path
 
     settings = JudgeSettings.model_validate(judge or {})
+    path = sqlite_path(store_url)
+    if path is not None and not path.is_file():  # no store yet, so no decision: create nothing
+        return {rubric_id: False for rubric_id, _ in rubrics}
     out: dict[str, bool] = {}
     for rubric_id, version in sorted(set(rubrics)):
         decision = lookup_decision(store_url, settings.provider, settings.model_name, rubric_id, version)

@@ -54,8 +54,23 @@ def resp(text: str, **kw) -> ChatResponse:
     [
         (resp('{"reason": "all supported", "score": 5}'), Status.OK, 5.0, None),
         (resp('```json\n{"reason": "r", "score": 2}\n```'), Status.OK, 2.0, None),
-        (resp('Here you go: {"reason": "r", "score": 3} hope it helps'), Status.OK, 3.0, None),
-        (resp('{"reason": "r", "score": "4"}'), Status.OK, 4.0, None),
+        # Strict: exactly one JSON value matching the schema, nothing picked out of prose.
+        (
+            resp('Here you go: {"reason": "r", "score": 3} hope it helps'),
+            Status.UNSCORED,
+            None,
+            "unparseable",
+        ),
+        (resp('{"reason": "r", "score": "4"}'), Status.UNSCORED, None, "unparseable"),
+        (
+            resp('{"reason": "r", "score": 1} {"reason": "r", "score": 5}'),
+            Status.UNSCORED,
+            None,
+            "unparseable",
+        ),
+        (resp('{"reason": "r", "score": 4, "extra": 1}'), Status.UNSCORED, None, "schema"),
+        (resp('{"reason": 7, "score": 4}'), Status.UNSCORED, None, "schema"),
+        (resp('{"reason": "r", "score": 4'), Status.UNSCORED, None, "unparseable"),
         (resp('{"reason": "r", "score": 7}'), Status.UNSCORED, None, "out-of-scale value"),
         (resp('{"reason": "r", "score": 0}'), Status.UNSCORED, None, "out-of-scale value"),
         (resp('{"reason": "r", "score": 3.5}'), Status.UNSCORED, None, "unparseable"),
@@ -86,8 +101,12 @@ def test_score_verdict_parsing(response, status, value, reason):
 
 
 def test_label_verdict_parsing():
-    p = parse_verdict(EQUIV, resp('{"reason": "same facts", "verdict": "Equivalent"}'))
+    p = parse_verdict(EQUIV, resp('{"reason": "same facts", "verdict": "equivalent"}'))
     assert (p.status, p.label, p.value, p.rationale) == (Status.OK, "equivalent", 1.0, "same facts")
+    p = parse_verdict(EQUIV, resp('{"reason": "same facts", "verdict": "Equivalent"}'))  # not in the enum
+    assert p.status is Status.UNSCORED and p.reason.startswith("out-of-scale value")
+    p = parse_verdict(EQUIV, resp('{"reason": "r", "verdict": ["equivalent"]}'))
+    assert p.status is Status.UNSCORED and p.reason.startswith("out-of-scale value")
     p = parse_verdict(EQUIV, resp('{"reason": "r", "verdict": "maybe"}'))
     assert p.status is Status.UNSCORED and p.reason.startswith("out-of-scale value") and p.value is None
 
@@ -132,7 +151,10 @@ def test_logprob_mass_is_summed_across_spellings():
 def test_logprob_weighting_only_when_the_token_is_the_score():
     # Scale 1-10, score 10 spelled as tokens "1", "0": the first token is not the score, so the
     # alternatives of "1" say nothing about 10. The plain score stands, with a note.
-    ten = FAITH.model_copy(update={"scale": FAITH.scale.model_copy(update={"max": 10})})
+    data = FAITH.model_dump(by_alias=True)
+    data["scale"]["max"] = 10
+    data["schema"]["properties"]["score"]["enum"] = list(range(1, 11))
+    ten = type(FAITH).model_validate(data)
     toks = [
         TokenLogprob(token='{"reason": "ok", "score": ', logprob=0.0),
         TokenLogprob(token="1", logprob=math.log(0.9), top={"1": math.log(0.9), "2": math.log(0.1)}),

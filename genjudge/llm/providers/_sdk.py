@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from genjudge.errors import ConfigError
 from genjudge.llm.errors import ServerError, classify_status
+from genjudge.redact import register_secret
 
 if TYPE_CHECKING:
     from genjudge.llm.registry import ProviderSettings
@@ -41,6 +42,7 @@ def sdk_options(settings: ProviderSettings) -> dict[str, Any]:
     """The keyword arguments of an SDK provider: key (from the environment), server, pool, timeout."""
     env = settings.key_env
     key = os.environ.get(env) if env else None
+    register_secret(key)  # scrubbed from every error text, log line and file genjudge writes
     if not key:
         if settings.base_url is None:
             raise ConfigError(f"the {settings.provider} judge needs an API key in ${env}")
