@@ -5,7 +5,12 @@
   matrix, true-positive / true-negative rates.
 - :mod:`~genjudge.stats.correlation`: Pearson, Spearman, Kendall tau-b, and the item / summary /
   system granularities of summarization meta-evaluation.
-- :mod:`~genjudge.stats.bootstrap`: seeded percentile bootstrap over items.
+- :mod:`~genjudge.stats.bootstrap`: seeded bootstrap over items or clusters, undefined resamples counted.
+- :mod:`~genjudge.stats.intervals`: Jeffreys / Wilson intervals of proportions, BCa intervals,
+  the design effect of clustered proportions.
+- :mod:`~genjudge.stats.paired`: paired differences of two runs on the same items (paired
+  bootstrap, McNemar's exact test, Newcombe's interval), Holm and Benjamini-Hochberg.
+- :mod:`~genjudge.stats.samplesize`: items needed for a target half-width or a difference to detect.
 
 Undefined input (empty, constant, mismatched) raises :class:`DegenerateInputError`.
 """
@@ -25,7 +30,17 @@ from genjudge.stats.agreement import (
     fleiss_kappa,
     krippendorff_alpha,
 )
-from genjudge.stats.bootstrap import as_rng, bootstrap_ci, categorical_bootstrap, percentile_interval
+from genjudge.stats.bootstrap import (
+    BootstrapDraws,
+    BootstrapInterval,
+    as_rng,
+    bootstrap_ci,
+    bootstrap_draws,
+    categorical_bootstrap,
+    cluster_codes,
+    cluster_weight_sums,
+    percentile_interval,
+)
 from genjudge.stats.correlation import (
     CorrelationResult,
     MetaCorrelation,
