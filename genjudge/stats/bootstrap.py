@@ -111,7 +111,7 @@ def _resample_positions(
         while True:
             yield gen.integers(0, n_items, size=n_items)
     order = np.argsort(clusters, kind="stable")
-    _, starts, sizes = np.unique(clusters[order], return_index=True, return_counts=True)
+    _, starts = np.unique(clusters[order], return_index=True)
     members = np.split(order, starts[1:])
     while True:
         picked = gen.integers(0, len(members), size=len(members))
