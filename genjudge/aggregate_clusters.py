@@ -176,7 +176,9 @@ def _confusion(
         correct = np.bincount(local, weights=(t == p).astype(float), minlength=n_clusters)
         sizes = np.bincount(local, minlength=n_clusters).astype(float)
 
-        def proportion(name: str, j: int | None) -> tuple[float, float, str] | None:
+        def proportion(
+            name: str, j: int | None, correct=correct, sizes=sizes
+        ) -> tuple[float, float, str] | None:
             if name != "accuracy_score":
                 return None
             lo, hi, _ = proportion_interval(correct, sizes, settings.confidence)

@@ -67,7 +67,8 @@ def _pair_level(scale: Scale) -> str:
 
 
 def _alpha(rows: list[np.ndarray] | np.ndarray, level: str) -> float:
-    return krippendorff_alpha(np.vstack(rows), level=level).value  # type: ignore[arg-type]
+    # Rows are raters by construction; a tiny slice may have more raters than items.
+    return krippendorff_alpha(np.vstack(rows), level=level, allow_more_raters=True).value  # type: ignore[arg-type]
 
 
 def loo_agreement(h: np.ndarray, j: np.ndarray, scale: Scale) -> tuple[float, float]:
