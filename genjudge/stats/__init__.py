@@ -8,6 +8,7 @@
 - :mod:`~genjudge.stats.bootstrap`: seeded bootstrap over items or clusters, undefined resamples counted.
 - :mod:`~genjudge.stats.intervals`: Jeffreys / Wilson intervals of proportions, BCa intervals,
   the design effect of clustered proportions.
+- :mod:`~genjudge.stats.grouped`: summary / system-level correlations with documents / systems resampled.
 - :mod:`~genjudge.stats.paired`: paired differences of two runs on the same items (paired
   bootstrap, McNemar's exact test, Newcombe's interval), Holm and Benjamini-Hochberg.
 - :mod:`~genjudge.stats.samplesize`: items needed for a target half-width or a difference to detect.
@@ -52,6 +53,12 @@ from genjudge.stats.correlation import (
     summary_level_correlation,
     system_level_correlation,
 )
+from genjudge.stats.grouped import (
+    GroupedInterval,
+    summary_level_interval,
+    summary_level_values,
+    system_level_interval,
+)
 from genjudge.stats.intervals import (
     CIMethod,
     bca_interval,
@@ -87,6 +94,7 @@ __all__ = [
     "ConfusionMatrix",
     "CorrelationResult",
     "DegenerateInputError",
+    "GroupedInterval",
     "KappaResult",
     "MetaCorrelation",
     "MultipleTests",
@@ -125,6 +133,9 @@ __all__ = [
     "percentile_interval",
     "spearman",
     "summary_level_correlation",
+    "summary_level_interval",
+    "summary_level_values",
     "system_level_correlation",
+    "system_level_interval",
     "wilson_interval",
 ]

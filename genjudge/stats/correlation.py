@@ -101,42 +101,33 @@ def summary_level_correlation(
     metric: Any, human: Any, *, documents: Any, method: Method = "spearman"
 ) -> MetaCorrelation:
     """Mean over documents of the correlation between metric and human scores of that document's summaries."""
-    a, b = as_pair(metric, human, min_size=2)
-    docs = as_vector(documents, "documents", numeric=False)
-    if docs.size != a.size:
-        raise DegenerateInputError(
-            f"documents must have one entry per item, got {docs.size} for {a.size} items"
-        )
-    values, skipped = [], 0
-    order = np.argsort(docs.astype(str), kind="stable")
-    keys = docs.astype(str)[order]
-    for group in np.split(order, np.flatnonzero(keys[1:] != keys[:-1]) + 1):
-        x, y = a[group], b[group]
-        if group.size < 2 or np.all(x == x[0]) or np.all(y == y[0]):
-            skipped += 1
-            continue
-        values.append(_correlate(x, y, method).value)
-    if not values:
+    from genjudge.stats.grouped import summary_level_values
+
+    a, _ = as_pair(metric, human, min_size=2)
+    # Documents 1 and "1" are two documents: grouping keeps value types apart.
+    values, skipped = summary_level_values(metric, human, documents=documents, method=method)
+    if not values.size:
         raise DegenerateInputError(
             f"summary-level {method} is undefined: all {skipped} documents have < 2 summaries or constant scores"
         )
-    return MetaCorrelation(method, "summary", float(np.mean(values)), int(a.size), len(values), skipped)
+    return MetaCorrelation(method, "summary", float(np.mean(values)), int(a.size), int(values.size), skipped)
 
 
 def system_level_correlation(
     metric: Any, human: Any, *, systems: Any, method: Method = "spearman"
 ) -> MetaCorrelation:
     """Correlation between the systems' mean metric score and mean human score."""
+    from genjudge.stats.bootstrap import cluster_codes
+
     a, b = as_pair(metric, human, min_size=2)
-    sys_ = as_vector(systems, "systems", numeric=False).astype(str)
-    if sys_.size != a.size:
+    codes = cluster_codes(as_vector(systems, "systems", numeric=False))
+    if codes.size != a.size:
         raise DegenerateInputError(
-            f"systems must have one entry per item, got {sys_.size} for {a.size} items"
+            f"systems must have one entry per item, got {codes.size} for {a.size} items"
         )
-    names = sorted(set(sys_.tolist()))
-    if len(names) < 2:
-        raise DegenerateInputError(f"system-level {method} needs at least 2 systems, got {len(names)}")
-    ma = np.array([a[sys_ == s].mean() for s in names])
-    mb = np.array([b[sys_ == s].mean() for s in names])
+    sizes = np.bincount(codes)
+    if sizes.size < 2:
+        raise DegenerateInputError(f"system-level {method} needs at least 2 systems, got {sizes.size}")
+    ma, mb = np.bincount(codes, weights=a) / sizes, np.bincount(codes, weights=b) / sizes
     res = _correlate(ma, mb, method)
-    return MetaCorrelation(method, "system", res.value, int(a.size), len(names), 0)
+    return MetaCorrelation(method, "system", res.value, int(a.size), int(sizes.size), 0)

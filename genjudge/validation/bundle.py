@@ -29,7 +29,7 @@ from genjudge.stats import (
     DegenerateInputError,
     adjacent_agreement,
     binary_rates,
-    bootstrap_ci,
+    bootstrap_draws,
     cohen_kappa,
     exact_agreement,
     kendall_tau_b,
@@ -156,8 +156,9 @@ def bootstrap_bundle(
 ) -> dict[str, StatValue]:
     """Point values and percentile intervals of every statistic over the same item resamples.
 
-    One call of the lead's :func:`~genjudge.stats.bootstrap_ci` draws the resamples; every
-    statistic is evaluated on each, so differences between statistics are paired.
+    One call of :func:`~genjudge.stats.bootstrap_draws` draws the item resamples; every statistic
+    is evaluated on each, so differences between statistics are paired. A resample on which a
+    statistic is undefined is counted in its ``undefined_draws``.
     """
     everything = np.arange(n)
     points: dict[str, float | None] = {}
@@ -179,13 +180,7 @@ def bootstrap_bundle(
         return 0.0
 
     if live and resamples != 0:
-        bootstrap_ci(
-            all_at_once,
-            n,
-            resamples=resamples or policy.resamples,
-            confidence=policy.confidence,
-            rng=policy.seed,
-        )
+        bootstrap_draws(all_at_once, n, resamples=resamples or policy.resamples, rng=policy.seed)
     names = list(fns)
     if {"human_alpha", "alpha_with_judge"} <= set(fns):
         # Paired: the same resamples, so the interval of the difference is the difference's own.
@@ -213,6 +208,7 @@ def bootstrap_bundle(
             reason=reasons.get(name),
             undefined_draws=undefined,
             draws=drawn,
+            ci_method="percentile" if drawn else None,
         )
     return out
 
