@@ -25,6 +25,7 @@ from genjudge.checks.base import CheckResult, MeanMetric, RunContext
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
+from genjudge.stats.bootstrap import cluster_codes
 from genjudge.io.canonical import canonical_json, sha256_file, sha256_text
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
@@ -122,7 +123,12 @@ async def run_async(
     settings = Settings(
         config.bootstrap.resamples, config.bootstrap.confidence, config.bootstrap.seed, config.min_support
     )
-    metrics = aggregate(table, specs, all_slices, settings)
+    clusters = None
+    if config.cluster is not None:
+        if config.cluster not in evalset.columns:
+            raise ConfigError(f"cluster column {config.cluster!r} is not in {config.set}")
+        clusters = cluster_codes([r.get(config.cluster) for r in evalset.rows])
+    metrics = aggregate(table, specs, all_slices, settings, clusters=clusters)
     metrics = mark_judge_validation(metrics, specs, validation)
 
     inputs_hash = hash_inputs(config, manifest.fingerprint)
