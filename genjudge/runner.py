@@ -25,11 +25,11 @@ from genjudge.checks.base import CheckResult, MeanMetric, RunContext
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
-from genjudge.stats.bootstrap import cluster_codes
 from genjudge.io.canonical import canonical_json, sha256_file, sha256_text
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
 from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.stats.bootstrap import cluster_codes
 from genjudge.store import RunStore, resolve_url
 
 _PACKAGES = (
