@@ -24,7 +24,13 @@ from genjudge.stats._inputs import DegenerateInputError, as_pair, as_vector
 from genjudge.stats.bootstrap import RngLike, as_rng, cluster_codes, percentile_interval
 from genjudge.stats.correlation import Method, _correlate
 
-__all__ = ["GroupedInterval", "summary_level_interval", "summary_level_values", "system_level_interval"]
+__all__ = [
+    "GroupedInterval",
+    "document_bootstrap",
+    "summary_level_interval",
+    "summary_level_values",
+    "system_level_interval",
+]
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,7 @@ def summary_level_interval(
         raise DegenerateInputError(
             f"summary-level {method} is undefined: every document has < 2 summaries or constant scores"
         )
-    gen = as_rng(rng)
-    draws = values[gen.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
-    lo, hi = percentile_interval(draws, confidence)
+    lo, hi = document_bootstrap(values, resamples=resamples, confidence=confidence, rng=rng)
     return GroupedInterval(
         method,
         "summary",
@@ -100,6 +104,15 @@ def summary_level_interval(
         0,
         "percentile_documents",
     )
+
+
+def document_bootstrap(
+    values: np.ndarray, *, resamples: int, confidence: float, rng: RngLike
+) -> tuple[float | None, float | None]:
+    """Percentile interval of the mean of per-document ``values`` over documents drawn with replacement."""
+    gen = as_rng(rng)
+    draws = values[gen.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
+    return percentile_interval(draws, confidence)
 
 
 def system_level_interval(

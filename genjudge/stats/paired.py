@@ -31,6 +31,7 @@ __all__ = [
     "benjamini_hochberg",
     "holm",
     "mcnemar_exact",
+    "newcombe_interval",
     "paired_difference",
     "paired_proportion_difference",
 ]
@@ -163,27 +164,30 @@ def paired_proportion_difference(x: Any, y: Any, *, confidence: float = 0.95) ->
     (-0.0621, -0.1186, -0.0046)
     """
     a, b, c, d = _binary_pair(x, y)
+    lo, hi = newcombe_interval(a, b, c, d, confidence=confidence)
+    n = a + b + c + d
+    return PairedDifference(float((b - c) / n), float(lo), float(hi), n, "newcombe_paired", confidence)
+
+
+def newcombe_interval(
+    a: Any, b: Any, c: Any, d: Any, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe's interval for ``(b - c) / n`` from the paired 2x2 counts, vectorised over tables."""
+    a, b, c, d = (np.asarray(v, dtype=float) for v in (a, b, c, d))
     n = a + b + c + d
     p1, p2 = (a + b) / n, (a + c) / n
-    (l1, u1), (l2, u2) = (
-        tuple(float(v) for v in wilson_interval(k, n, confidence=confidence)) for k in (a + b, a + c)
-    )
+    l1, u1 = wilson_interval(a + b, n, confidence=confidence)
+    l2, u2 = wilson_interval(a + c, n, confidence=confidence)
     margins = (a + b) * (c + d) * (a + c) * (b + d)
     cross = a * d - b * c
     # Newcombe's continuity-corrected phi: a positive association is shrunk by n/2.
-    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
-    phi = corrected / np.sqrt(margins) if margins > 0 else 0.0
+    corrected = np.where(cross > n / 2, cross - n / 2, np.where(cross < 0, cross, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(margins > 0, corrected / np.sqrt(margins), 0.0)
     diff = p1 - p2
-    dl = np.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
-    du = np.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
-    return PairedDifference(
-        float(diff),
-        float(max(-1.0, diff - dl)),
-        float(min(1.0, diff + du)),
-        n,
-        "newcombe_paired",
-        confidence,
-    )
+    dl = np.sqrt(np.maximum(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    du = np.sqrt(np.maximum(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
+    return np.maximum(-1.0, diff - dl), np.minimum(1.0, diff + du)
 
 
 def _p_values(p_values: Sequence[float]) -> np.ndarray:
