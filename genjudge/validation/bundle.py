@@ -152,13 +152,19 @@ def _safe(f: Stat) -> Stat:
 
 
 def bootstrap_bundle(
-    fns: dict[str, Stat], n: int, policy: Policy, *, resamples: int | None = None
+    fns: dict[str, Stat],
+    n: int,
+    policy: Policy,
+    *,
+    resamples: int | None = None,
+    clusters: np.ndarray | None = None,
 ) -> dict[str, StatValue]:
     """Point values and percentile intervals of every statistic over the same item resamples.
 
     One call of :func:`~genjudge.stats.bootstrap_draws` draws the item resamples; every statistic
     is evaluated on each, so differences between statistics are paired. A resample on which a
-    statistic is undefined is counted in its ``undefined_draws``.
+    statistic is undefined is counted in its ``undefined_draws``. With ``clusters`` (the sample's
+    documents) whole documents are resampled: summaries of one document are not independent.
     """
     everything = np.arange(n)
     points: dict[str, float | None] = {}
@@ -180,7 +186,9 @@ def bootstrap_bundle(
         return 0.0
 
     if live and resamples != 0:
-        bootstrap_draws(all_at_once, n, resamples=resamples or policy.resamples, rng=policy.seed)
+        bootstrap_draws(
+            all_at_once, n, resamples=resamples or policy.resamples, rng=policy.seed, clusters=clusters
+        )
     names = list(fns)
     if {"human_alpha", "alpha_with_judge"} <= set(fns):
         # Paired: the same resamples, so the interval of the difference is the difference's own.
@@ -208,7 +216,7 @@ def bootstrap_bundle(
             reason=reasons.get(name),
             undefined_draws=undefined,
             draws=drawn,
-            ci_method="percentile" if drawn else None,
+            ci_method=(None if not drawn else "percentile" if clusters is None else "percentile_documents"),
         )
     return out
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
-from genjudge.stats import confusion_matrix
+from genjudge.stats import cluster_codes, confusion_matrix
 from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import DimensionResult, SliceResult, StatValue, WorstItem
@@ -18,6 +18,8 @@ from genjudge.validation.records import DimensionResult, SliceResult, StatValue,
 NO_VERDICT = "no verdict"
 ACCEPTED = ("firm", "tentative", "at_ceiling")
 ORDER = ("insufficient", "rejected", "at_ceiling", "tentative", "firm")
+MIN_DOCUMENTS = 10
+"""With a document column and at least this many documents, intervals resample documents."""
 MAX_UNDEFINED_DRAWS = 0.01
 """Share of bootstrap resamples on which the gate's statistic may be undefined: beyond it the
 interval describes only the resamples where agreement exists (rare classes drawn), not the sample."""
@@ -64,7 +66,13 @@ def validate_dimension(
     rationale = judged["rationale"].to_numpy()[pos] if "rationale" in judged else np.full(pos.size, None)
 
     fns = {**loo_functions(h, j, scale), **statistic_functions(h, j, scale)}
-    stats = bootstrap_bundle(fns, pos.size, policy) if pos.size else {}
+    docs = None
+    if sample.manifest.document and pos.size:
+        # Several summaries of one document are not independent: resample documents.
+        docs = cluster_codes(sample.item_column(sample.manifest.document, kept_ids))
+        if np.unique(docs).size < MIN_DOCUMENTS:
+            docs = None  # too few documents to resample: items, as the method records
+    stats = bootstrap_bundle(fns, pos.size, policy, clusters=docs) if pos.size else {}
     if scale.level != "nominal" and pos.size:
         stats.update(_meta_stats(sample, kept_ids, h, j, scale, policy))
     primary = stats.pop("judge_alpha", StatValue(name="judge_alpha", value=None, reason="no scored items"))
