@@ -262,19 +262,25 @@ def _confusion_metrics(
 
 
 def _proportion_of(m: np.ndarray, settings: Settings):
-    """Accuracy and per-class precision / recall are proportions of items: Jeffreys intervals."""
+    """Accuracy and per-class precision / recall are proportions of items: Jeffreys intervals,
+    computed for every class at once (one vectorised call per kind, not one per number)."""
     tp, predicted, true = np.diagonal(m), m.sum(axis=0), m.sum(axis=1)
+    conf = settings.confidence
+    bounds = {
+        "accuracy_score": jeffreys_interval(tp.sum(), m.sum(), confidence=conf),
+        "precision_score": jeffreys_interval(tp, np.where(predicted > 0, predicted, 1), confidence=conf),
+        "recall_score": jeffreys_interval(tp, np.where(true > 0, true, 1), confidence=conf),
+    }
+    denominators = {"accuracy_score": np.array(m.sum()), "precision_score": predicted, "recall_score": true}
 
     def interval(name: str, j: int | None) -> tuple[float, float, str] | None:
-        k, n = {
-            "accuracy_score": (tp.sum(), m.sum()),
-            "precision_score": (tp[j], predicted[j]) if j is not None else (0, 0),
-            "recall_score": (tp[j], true[j]) if j is not None else (0, 0),
-        }.get(name, (0, 0))
-        if n <= 0:
+        if name not in bounds or (name != "accuracy_score") == (j is None):
             return None
-        lo, hi = jeffreys_interval(k, n, confidence=settings.confidence)
-        return float(lo), float(hi), CIMethod.JEFFREYS.value
+        pick = () if j is None else j
+        if denominators[name][pick] <= 0:
+            return None
+        lo, hi = bounds[name]
+        return float(lo[pick]), float(hi[pick]), CIMethod.JEFFREYS.value
 
     return interval
 
