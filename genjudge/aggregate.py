@@ -1,12 +1,16 @@
 """Sliced aggregation: every metric on the whole set and on every slice, with its denominator and a
-seeded 95% bootstrap interval.
+seeded 95% interval whose method suits the kind of number (recorded in ``ci_method``).
 
-Vectorised over slices: a slice column is factorised once, per-slice counts come from one
-``bincount``, and the bootstrap draws category counts from a multinomial whenever the per-item
-values fall in few categories (0/1 agreement, confusion cells, 1-5 ratings). That is exactly the
-distribution of item resampling (see :mod:`genjudge.stats.bootstrap`) at a cost independent of
-the slice size. Continuous values are resampled item by item up to ``RESAMPLE_LIMIT`` items, and
-past it use the bootstrap's large-n normal limit; each number records which (``ci_method``).
+- 0/1 per-item values (agreement, accuracy) and per-class precision / recall are proportions: the
+  Jeffreys interval, closed form and vectorised over slices (never degenerate at 0 or 1).
+- other means use the BCa bootstrap. When the values fall in few categories (1-5 ratings) the
+  resampled counts come from a multinomial, which is exactly the distribution of item resampling
+  (see :mod:`genjudge.stats.bootstrap`) at a cost independent of the slice size; continuous values
+  are resampled item by item up to ``RESAMPLE_LIMIT`` items, past it the bootstrap's normal limit.
+- macro averages and F1 use the percentile bootstrap of the confusion matrix.
+- with ``clusters`` (a run's ``cluster:`` column, e.g. several items per source document) the
+  unit of resampling is the cluster: proportions use the Jeffreys interval on the effective sample
+  size, everything else the bootstrap of whole clusters (:mod:`genjudge.aggregate_clusters`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from genjudge.records import MetricValue
 from genjudge.slicing import Slicing, slicings
 from genjudge.stats.bootstrap import percentile_interval
 from genjudge.stats.classification import precision_recall_f1
+from genjudge.stats.intervals import CIMethod, bca_interval, jeffreys_interval, mean_acceleration
 
 MAX_CATEGORIES = 64
 """Per-item values with at most this many distinct values use the exact multinomial bootstrap."""
 RESAMPLE_LIMIT = 100_000
 """Above this many items, a continuous metric's interval uses the normal limit of the bootstrap."""
+MIN_CLUSTERS = 10
+"""With fewer clusters in a slice the cluster bootstrap is not trusted: the number is flagged."""
 _CHUNK = 4_000_000
 
 
@@ -40,9 +47,14 @@ class Settings:
 
 
 def aggregate(
-    table: pd.DataFrame, specs: list[MetricSpec], slice_columns: list[str], settings: Settings
+    table: pd.DataFrame,
+    specs: list[MetricSpec],
+    slice_columns: list[str],
+    settings: Settings,
 ) -> list[MetricValue]:
-    """Every metric of ``specs`` on every slice of ``slice_columns`` (and on the whole set)."""
+    """Every metric of ``specs`` on every slice of ``slice_columns`` (and on the whole set), items
+    resampled as independent; :func:`genjudge.aggregate_clusters.clustered_aggregate` resamples clusters.
+    """
     results: list[MetricValue] = []
     cuts = slicings(table, slice_columns)
     for spec in specs:
@@ -65,6 +77,11 @@ def _rng(settings: Settings, *key: object) -> np.random.Generator:
 def _group_counts(codes: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
     keep = mask & (codes >= 0)
     return np.bincount(codes[keep], minlength=n_groups)
+
+
+def is_binary(uniques: np.ndarray) -> bool:
+    """Per-item values that are all 0 or 1: their mean is a proportion."""
+    return uniques.size > 0 and bool(np.isin(uniques, (0.0, 1.0)).all())
 
 
 def _mean_metric(x: np.ndarray, spec: MeanMetric, cut: Slicing, settings: Settings) -> list[MetricValue]:
@@ -117,8 +134,13 @@ def _categorical_mean(counts, uniques, n, settings, rng):
     if n == 0:
         return None, (None, None), None
     point = float(counts @ uniques / n)
+    if is_binary(uniques):
+        ones = float(counts[uniques == 1.0].sum())
+        lo, hi = jeffreys_interval(ones, n, confidence=settings.confidence)
+        return point, (float(lo), float(hi)), CIMethod.JEFFREYS.value
     draws = rng.multinomial(n, counts / n, size=settings.resamples) @ uniques / n
-    return point, percentile_interval(draws, settings.confidence), "multinomial"
+    a = mean_acceleration(uniques, counts)
+    return point, bca_interval(draws, point, a, confidence=settings.confidence), CIMethod.BCA.value
 
 
 def _continuous_mean(x: np.ndarray, settings: Settings, rng: np.random.Generator):
@@ -129,13 +151,14 @@ def _continuous_mean(x: np.ndarray, settings: Settings, rng: np.random.Generator
     if n > RESAMPLE_LIMIT:
         # The bootstrap distribution of a mean tends to N(mean, s^2 / n) with the plug-in s (ddof=0).
         half = norm.ppf(0.5 + settings.confidence / 2) * float(x.std()) / np.sqrt(n)
-        return point, (point - half, point + half), "normal"
+        return point, (point - half, point + half), CIMethod.NORMAL.value
     draws = np.empty(settings.resamples)
     step = max(1, _CHUNK // n)
     for start in range(0, settings.resamples, step):
         stop = min(settings.resamples, start + step)
         draws[start:stop] = x[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
-    return point, percentile_interval(draws, settings.confidence), "resample"
+    a = mean_acceleration(x)
+    return point, bca_interval(draws, point, a, confidence=settings.confidence), CIMethod.BCA.value
 
 
 def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:
@@ -205,34 +228,71 @@ def _confusion_metrics(
         rng = _rng(settings, "confusion", spec.subject, spec.y_true, spec.y_pred, cut.column, value)
         flat = cells[gi].reshape(-1)
         draws = prf_from_confusion(rng.multinomial(n, flat / n, size=settings.resamples).reshape(-1, c, c))
-        names = ["macro_precision_score", "macro_recall_score", "macro_f1_score"]
-        if spec.with_accuracy:
-            names.insert(0, "accuracy_score")
-        for name in names:
-            lo, hi = percentile_interval(draws[name], settings.confidence)
+        out.extend(
+            emit_confusion(spec, labels, point, draws, base, settings, _proportion_of(cells[gi], settings))
+        )
+    return out
+
+
+def _proportion_of(m: np.ndarray, settings: Settings):
+    """Accuracy and per-class precision / recall are proportions of items: Jeffreys intervals,
+    computed for every class at once (one vectorised call per kind, not one per number)."""
+    tp, predicted, true = np.diagonal(m), m.sum(axis=0), m.sum(axis=1)
+    conf = settings.confidence
+    bounds = {
+        "accuracy_score": jeffreys_interval(tp.sum(), m.sum(), confidence=conf),
+        "precision_score": jeffreys_interval(tp, np.where(predicted > 0, predicted, 1), confidence=conf),
+        "recall_score": jeffreys_interval(tp, np.where(true > 0, true, 1), confidence=conf),
+    }
+    denominators = {"accuracy_score": np.array(m.sum()), "precision_score": predicted, "recall_score": true}
+
+    def interval(name: str, j: int | None) -> tuple[float, float, str] | None:
+        if name not in bounds or (name != "accuracy_score") == (j is None):
+            return None
+        pick = () if j is None else j
+        if denominators[name][pick] <= 0:
+            return None
+        lo, hi = bounds[name]
+        return float(lo[pick]), float(hi[pick]), CIMethod.JEFFREYS.value
+
+    return interval
+
+
+def emit_confusion(spec, labels, point, draws, base, settings, proportion, boot=CIMethod.PERCENTILE):
+    """MetricValues of a confusion matrix: accuracy and macro averages, then per class; proportions
+    from ``proportion(name, class)``, the rest the percentile interval of the bootstrap ``draws``."""
+    out: list[MetricValue] = []
+
+    def ci(name: str, j: int | None) -> tuple[float | None, float | None, str]:
+        got = proportion(name, j)
+        if got is not None:
+            return got
+        lo, hi = percentile_interval(draws[name] if j is None else draws[name][:, j], settings.confidence)
+        return lo, hi, boot.value
+
+    names = ["macro_precision_score", "macro_recall_score", "macro_f1_score"]
+    if spec.with_accuracy:
+        names.insert(0, "accuracy_score")
+    for name in names:
+        lo, hi, method = ci(name, None)
+        out.append(
+            MetricValue(
+                metric=name, value=float(point[name]), ci_low=lo, ci_high=hi, ci_method=method, **base
+            )
+        )
+    for j in np.flatnonzero(point["present"]):
+        for name in ("precision_score", "recall_score", "f1_score"):
+            lo, hi, method = ci(name, int(j))
             out.append(
                 MetricValue(
                     metric=name,
-                    value=float(point[name]),
+                    label=str(labels[j]),
+                    support=int(point["support"][j]),
+                    value=float(point[name][j]),
                     ci_low=lo,
                     ci_high=hi,
-                    ci_method="multinomial",
+                    ci_method=method,
                     **base,
                 )
             )
-        for j in np.flatnonzero(point["present"]):
-            for name in ("precision_score", "recall_score", "f1_score"):
-                lo, hi = percentile_interval(draws[name][:, j], settings.confidence)
-                out.append(
-                    MetricValue(
-                        metric=name,
-                        label=str(labels[j]),
-                        support=int(point["support"][j]),
-                        value=float(point[name][j]),
-                        ci_low=lo,
-                        ci_high=hi,
-                        ci_method="multinomial",
-                        **base,
-                    )
-                )
     return out

@@ -58,6 +58,9 @@ class RunConfig(_Section):
     """A label for the run in listings."""
     slices: list[str] | None = None
     """Slice columns; defaults to the manifest's."""
+    cluster: str | None = None
+    """A column of the set whose equal values mark items that are not independent (e.g. ``doc_id``
+    when several items come from one source document): intervals then resample whole clusters."""
     min_support: int = Field(30, ge=1)
     """Slices with fewer scored items are flagged as too small to trust."""
     rare_class_share: float = Field(0.05, ge=0.0, lt=1.0)

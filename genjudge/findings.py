@@ -179,6 +179,59 @@ def small_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
         )
 
 
+PROPORTION_METHODS = ("jeffreys", "jeffreys_clustered")
+MAX_NAMED_SLICES = 8
+
+
+def sample_size(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
+    """Slices too small for the question the report asks of them: telling a gap of
+    ``material_gap`` needs an interval no wider than ± that gap. For each slice whose widest
+    proportion interval is wider, say how many items it would need at its observed rate (scaled
+    by the observed design effect when items are clustered)."""
+    from genjudge.stats.samplesize import half_width, items_for_half_width
+
+    target = t.material_gap
+    worst: dict[tuple[str, str], tuple[int, MetricValue, float]] = {}
+    for m in metrics:
+        if (
+            m.slice_column is None
+            or m.label is not None
+            or m.ci_method not in PROPORTION_METHODS
+            or m.value is None
+            or m.ci_low is None
+            or m.ci_high is None
+            or m.subject == "teacher"
+            or not 0 < target < 0.5
+        ):
+            continue
+        width = (m.ci_high - m.ci_low) / 2
+        if width <= target:
+            continue
+        iid = half_width(m.value, m.n)
+        inflation = max(1.0, (width / iid) ** 2) if iid > 0 else 1.0
+        needed = int(items_for_half_width(m.value, target) * inflation + 0.999)
+        key = (m.slice_column, m.slice_value or "")
+        if key not in worst or needed > worst[key][0]:
+            worst[key] = (needed, m, width)
+    if not worst:
+        return
+    ranked = sorted(worst.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    parts = [
+        f"{column}={value} (n={m.n}: {m.metric} {m.value:.3f} ± {width:.3f}, needs about {needed:,} items)"
+        for (column, value), (needed, m, width) in ranked[:MAX_NAMED_SLICES]
+    ]
+    more = len(ranked) - MAX_NAMED_SLICES
+    tail = f"; and {more} more slice(s)" if more > 0 else ""
+    yield Finding(
+        code="sample_size",
+        severity="info",
+        message=(
+            f"Too small to tell a {target:.2f} gap (their 95% interval is wider than ± {target:.2f}): "
+            f"{'; '.join(parts)}{tail}."
+        ),
+    )
+
+
 def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Finding]:
     """Classes whose F1 the student loses against the teacher, on all items (rare ones matter most)."""
     teacher = {
@@ -230,6 +283,7 @@ RULES: list[Callable[[list[MetricValue], FindingThresholds], Iterable[Finding]]]
     weak_slices,
     lost_classes,
     small_slices,
+    sample_size,
 ]
 
 

@@ -100,8 +100,10 @@ class MetricValue(Record):
     ci_low: float | None = None
     ci_high: float | None = None
     ci_method: str | None = None
-    """How the interval was computed: ``multinomial`` (exact bootstrap over categories),
-    ``resample`` (items resampled), ``normal`` (large-n normal limit of the bootstrap)."""
+    """How the interval was computed (:class:`genjudge.stats.CIMethod`): ``jeffreys`` (proportions),
+    ``bca`` (means: BCa bootstrap over items), ``percentile`` (macro averages, F1), ``normal``
+    (large-n normal limit of the bootstrap of a mean); ``*_clustered`` when a cluster column makes
+    whole clusters the unit. See docs/statistics.md."""
     too_small: bool = False
     """True when ``n`` is under the run's minimum support: shown, flagged, never trusted."""
     validated: bool | None = None

@@ -72,6 +72,8 @@ class RunState:
     report: Report | None = None
     report_dir: Path | None = None
     attempt: Any = None
+    clusters: np.ndarray | None = None
+    """Cluster code per row of the frame when the config names a ``cluster`` column (the resampling unit)."""
     """The run's mark in the store (:class:`genjudge.outcome.Attempt`), from scoring until it is saved."""
 
     @property

@@ -25,6 +25,7 @@ import pandas as pd
 
 from genjudge._version import __version__
 from genjudge.aggregate import Settings, aggregate
+from genjudge.aggregate_clusters import clustered_aggregate
 from genjudge.checks.base import CheckResult, MeanMetric, RunContext, judge_rubrics
 from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
@@ -41,6 +42,7 @@ from genjudge.records import RunRecord, Status, TaskKind
 from genjudge.redact import redact_obj
 from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
+from genjudge.stats.bootstrap import cluster_codes
 from genjudge.store import RunStore, resolve_url
 
 __all__ = [
@@ -69,6 +71,10 @@ async def load_stage(state: RunState) -> None:
             raise ConfigError(
                 f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})"
             )
+    if config.cluster is not None:
+        if config.cluster not in evalset.columns:
+            raise ConfigError(f"cluster column {config.cluster!r} is not in {config.set}")
+        state.clusters = cluster_codes([r.get(config.cluster) for r in evalset.rows])
     state.checks = build_checks(config, state.config_dir)
     # Before anything is written: the judge settings, the store's driver, the report folder.
     preflight(
@@ -127,7 +133,12 @@ async def aggregate_stage(state: RunState) -> None:
     """Sliced metrics with seeded bootstrap intervals at the configured confidence."""
     b, config = state.config.bootstrap, state.config
     settings = Settings(b.resamples, state.confidence, b.seed, config.min_support)
-    metrics = aggregate(state.need("table"), state.specs, state.need("slices"), settings)
+    if state.clusters is None:
+        metrics = aggregate(state.need("table"), state.specs, state.need("slices"), settings)
+    else:
+        metrics = clustered_aggregate(
+            state.need("table"), state.specs, state.need("slices"), settings, clusters=state.clusters
+        )
     state.metrics = mark_judge_validation(metrics, state.specs, state.judge_validation or {})
 
 

@@ -8,7 +8,7 @@ a plain per-slice pandas loop doing the same work (``DataFrame.sample(replace=Tr
 the metrics recomputed with pandas). The loop is timed on ``--baseline-resamples`` resamples and
 scaled linearly to 1,000 (its cost per resample is constant); both are printed.
 
-    python scripts/bench_core.py [--items 1000000] [--resamples 1000] [--baseline-resamples 10]
+    python scripts/bench_core.py [--items 1000000] [--resamples 1000] [--baseline-resamples 10] [--previous S]
 """
 
 from __future__ import annotations
@@ -102,6 +102,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--baseline-resamples", type=int, default=10)
+    parser.add_argument(
+        "--previous",
+        type=float,
+        default=None,
+        help="aggregation seconds of an earlier version, printed beside",
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -126,6 +132,12 @@ def main() -> None:
         f"genjudge aggregation: {ours:.2f} s for {len(metrics):,} numbers over {groups} slices, "
         f"{args.resamples} resamples each; peak memory allocated {peak / 2**20:.0f} MiB"
     )
+    methods = pd.Series([m.ci_method for m in metrics if m.ci_method]).value_counts().sort_index()
+    print("interval methods: " + ", ".join(f"{k} {v:,}" for k, v in methods.items()))
+    if args.previous is not None:
+        print(f"aggregation before / after: {args.previous:.2f} s / {ours:.2f} s")
+    targets = ours < 60 and peak < 2 * 2**30
+    print(f"targets (under a minute, under 2 GB): {'met' if targets else 'MISSED'}")
 
     start = time.perf_counter()
     _, point = pandas_loop(table, args.baseline_resamples)

@@ -81,7 +81,10 @@ def _describe(s: Any, where: Path) -> None:
         scale = s.scale(dim)
         _, raters, h = s.matrix(dim)
         try:
-            alpha = f"{krippendorff_alpha(h, level=scale.level, value_domain=scale.domain()).value:.3f}"
+            value = krippendorff_alpha(
+                h, level=scale.level, value_domain=scale.domain(), allow_more_raters=True
+            ).value
+            alpha = f"{value:.3f}"
         except DegenerateInputError as exc:
             alpha = f"undefined ({exc})"
         typer.echo(f"  {dim} ({scale.level}, {len(raters)} raters): alpha among the humans {alpha}")

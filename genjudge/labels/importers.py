@@ -49,6 +49,22 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _whole_rating(raw: Any, path: Path, line: int, field: str) -> int:
+    """A 1-5 rating as an int; a fractional one (4.5) is refused, never truncated to 4."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise InputError(path, line, field, f"{raw!r} is not a number") from None
+    if not value.is_integer():
+        raise InputError(
+            path,
+            line,
+            field,
+            f"{raw!r} is not a whole rating on the 1-5 scale (SummEval ratings are integers)",
+        )
+    return int(value)
+
+
 def _annotations(value: Any, path: Path, line: int, field: str) -> list[dict[str, Any]]:
     if isinstance(value, str):
         try:
@@ -87,14 +103,24 @@ def import_summeval(
                 for k in range(1, 6 if kind == "turker" else 4):
                     for dim in dimensions:
                         if row.get(f"{kind}{k}_{dim}") is not None:
-                            ratings.append((item_id, f"{kind}{k}", dim, int(float(row[f"{kind}{k}_{dim}"]))))
+                            field = f"{kind}{k}_{dim}"
+                            ratings.append(
+                                (item_id, f"{kind}{k}", dim, _whole_rating(row[field], source, line, field))
+                            )
         else:
             for kind in kinds:
                 for k, ann in enumerate(
                     _annotations(row.get(f"{kind}_annotations"), source, line, f"{kind}_annotations"), 1
                 ):
                     ratings.extend(
-                        (item_id, f"{kind}{k}", dim, int(ann[dim])) for dim in dimensions if dim in ann
+                        (
+                            item_id,
+                            f"{kind}{k}",
+                            dim,
+                            _whole_rating(ann[dim], source, line, f"{kind}_annotations"),
+                        )
+                        for dim in dimensions
+                        if dim in ann
                     )
         items.append(
             {

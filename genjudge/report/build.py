@@ -89,6 +89,7 @@ def build_report(
         "settings": {
             "bootstrap": config.bootstrap.model_dump(),
             "min_support": config.min_support,
+            "cluster": config.cluster,
             "rare_class_share": config.rare_class_share,
             "checks": config.check_specs(),
         },

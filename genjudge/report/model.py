@@ -63,6 +63,9 @@ class ReportSettings(_Part):
     rare_class_share: float
     checks: dict[str, dict[str, Any]]
     """Checks by name with their options."""
+    cluster: str | None = None
+    """The column whose values are the resampling unit (items sharing a value are not independent);
+    None = items are resampled one by one."""
 
 
 class StatusCounts(_Part):

@@ -5,7 +5,13 @@
   matrix, true-positive / true-negative rates.
 - :mod:`~genjudge.stats.correlation`: Pearson, Spearman, Kendall tau-b, and the item / summary /
   system granularities of summarization meta-evaluation.
-- :mod:`~genjudge.stats.bootstrap`: seeded percentile bootstrap over items.
+- :mod:`~genjudge.stats.bootstrap`: seeded bootstrap over items or clusters, undefined resamples counted.
+- :mod:`~genjudge.stats.intervals`: Jeffreys / Wilson intervals of proportions, BCa intervals,
+  the design effect of clustered proportions.
+- :mod:`~genjudge.stats.grouped`: summary / system-level correlations with documents / systems resampled.
+- :mod:`~genjudge.stats.paired`: paired differences of two runs on the same items (paired
+  bootstrap, McNemar's exact test, Newcombe's interval), Holm and Benjamini-Hochberg.
+- :mod:`~genjudge.stats.samplesize`: items needed for a target half-width or a difference to detect.
 
 Undefined input (empty, constant, mismatched) raises :class:`DegenerateInputError`.
 """
@@ -25,7 +31,17 @@ from genjudge.stats.agreement import (
     fleiss_kappa,
     krippendorff_alpha,
 )
-from genjudge.stats.bootstrap import as_rng, bootstrap_ci, categorical_bootstrap, percentile_interval
+from genjudge.stats.bootstrap import (
+    BootstrapDraws,
+    BootstrapInterval,
+    as_rng,
+    bootstrap_ci,
+    bootstrap_draws,
+    categorical_bootstrap,
+    cluster_codes,
+    cluster_weight_sums,
+    percentile_interval,
+)
 from genjudge.stats.correlation import (
     CorrelationResult,
     MetaCorrelation,
@@ -37,32 +53,89 @@ from genjudge.stats.correlation import (
     summary_level_correlation,
     system_level_correlation,
 )
+from genjudge.stats.grouped import (
+    GroupedInterval,
+    summary_level_interval,
+    summary_level_values,
+    system_level_interval,
+)
+from genjudge.stats.intervals import (
+    CIMethod,
+    bca_interval,
+    design_effect,
+    jeffreys_interval,
+    mean_acceleration,
+    wilson_interval,
+)
+from genjudge.stats.paired import (
+    MultipleTests,
+    PairedDifference,
+    PairedTest,
+    benjamini_hochberg,
+    holm,
+    mcnemar_exact,
+    paired_difference,
+    paired_proportion_difference,
+)
+from genjudge.stats.samplesize import (
+    half_width,
+    items_for_difference,
+    items_for_half_width,
+    paired_items_for_difference,
+)
 
 __all__ = [
     "AgreementResult",
     "AlphaResult",
     "BinaryRates",
+    "BootstrapDraws",
+    "BootstrapInterval",
+    "CIMethod",
     "ConfusionMatrix",
     "CorrelationResult",
     "DegenerateInputError",
+    "GroupedInterval",
     "KappaResult",
     "MetaCorrelation",
+    "MultipleTests",
+    "PairedDifference",
+    "PairedTest",
     "adjacent_agreement",
     "as_rng",
+    "bca_interval",
+    "benjamini_hochberg",
     "binary_rates",
     "bootstrap_ci",
+    "bootstrap_draws",
     "categorical_bootstrap",
+    "cluster_codes",
+    "cluster_weight_sums",
     "cohen_kappa",
     "confusion_matrix",
     "correlation",
+    "design_effect",
     "exact_agreement",
     "fleiss_kappa",
+    "half_width",
+    "holm",
     "item_level_correlation",
+    "items_for_difference",
+    "items_for_half_width",
+    "jeffreys_interval",
     "kendall_tau_b",
     "krippendorff_alpha",
+    "mcnemar_exact",
+    "mean_acceleration",
+    "paired_difference",
+    "paired_items_for_difference",
+    "paired_proportion_difference",
     "pearson",
     "percentile_interval",
     "spearman",
     "summary_level_correlation",
+    "summary_level_interval",
+    "summary_level_values",
     "system_level_correlation",
+    "system_level_interval",
+    "wilson_interval",
 ]

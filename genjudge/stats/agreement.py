@@ -99,6 +99,7 @@ def krippendorff_alpha(
     *,
     level: Level = "interval",
     value_domain: Sequence[float] | None = None,
+    allow_more_raters: bool = False,
 ) -> AlphaResult:
     """Krippendorff's alpha, ``1 - D_o / D_e``, for raters x units data with missing ratings as NaN.
 
@@ -109,6 +110,11 @@ def krippendorff_alpha(
     (e.g. a mean of ratings) it uses the same formula pairwise, which the package's
     units x values x values tensor cannot hold.
 
+    Refused as undefined: fewer than two pairable units (one unit has no between-unit variation
+    to compare with, so ``D_o = D_e`` and alpha would read 0 for no reason), ratio-level data with
+    negative values, and a matrix with more rows (raters) than columns (units), which is almost
+    always units x raters passed the wrong way round; ``allow_more_raters=True`` accepts it.
+
     >>> round(krippendorff_alpha([[0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
     ...                           [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]], level="nominal").value, 3)
     0.095
@@ -116,12 +122,23 @@ def krippendorff_alpha(
     if level not in LEVELS:
         raise DegenerateInputError(f"level must be one of {LEVELS}, got {level!r}")
     data = _reliability_matrix(reliability_data)
+    if data.shape[0] > data.shape[1] and not allow_more_raters:
+        raise DegenerateInputError(
+            f"reliability_data is raters x units; got {data.shape[0]} rows (raters) and {data.shape[1]} "
+            "columns (units): pass its transpose, or allow_more_raters=True if there really are more raters"
+        )
+    if level == "ratio" and np.nanmin(data) < 0:
+        raise DegenerateInputError(
+            "ratio-level alpha needs non-negative values (a ratio scale has a true zero)"
+        )
     present = ~np.isnan(data)
     m_u = present.sum(axis=0)
     pairable = m_u >= 2
     n_units = int(pairable.sum())
-    if n_units == 0:
-        raise DegenerateInputError("Krippendorff's alpha needs at least one unit rated by two or more raters")
+    if n_units < 2:
+        raise DegenerateInputError(
+            f"Krippendorff's alpha is undefined: {n_units} unit(s) rated by two or more raters; it needs at least 2"
+        )
     data, present, m_u = data[:, pairable], present[:, pairable], m_u[pairable]
     values = data[present]
     n_values = int(values.size)
@@ -200,11 +217,21 @@ def cohen_kappa(
 
     ``O`` is the observed joint distribution of the two raters' labels, ``E`` the product of its
     margins, ``w_ij`` 0/1 (unweighted), ``|i - j|`` or ``(i - j)^2`` over label positions in
-    ``labels`` (default: sorted union). Cohen (1960); Cohen (1968) for the weighted form.
+    ``labels``. Cohen (1960); Cohen (1968) for the weighted form.
+
+    Weighted kappa needs ``labels``: the full ordered scale (from the rubric or the declared
+    levels). Positions among the *observed* labels would change with unused scale points, and text
+    labels would sort alphabetically, so it is refused without them. Unweighted kappa does not
+    depend on the order and defaults to the sorted union of the observed labels.
 
     >>> round(cohen_kappa([1, 1, 2, 2], [1, 2, 2, 2]).value, 3)  # p_o=.75, p_e=.5
     0.5
     """
+    if weights is not None and labels is None:
+        raise DegenerateInputError(
+            f"{weights}-weighted kappa needs labels=: the ordered scale (e.g. [1, 2, 3, 4, 5] from the rubric); "
+            "the order of the observed labels is not the scale's"
+        )
     a, b, labs = as_labels(y1, y2, labels)
     k = len(labs)
     observed = np.zeros((k, k))

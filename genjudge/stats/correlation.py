@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from genjudge.stats._inputs import DegenerateInputError, as_pair, as_vector, require_varies
+from genjudge.stats.bootstrap import cluster_codes
 
 Method = Literal["pearson", "spearman", "kendall"]
 METHODS: tuple[str, ...] = ("kendall", "pearson", "spearman")
@@ -97,46 +98,60 @@ def item_level_correlation(metric: Any, human: Any, *, method: Method = "spearma
     return MetaCorrelation(method, "item", res.value, res.n, 0)
 
 
-def summary_level_correlation(
+def _groups(values: Any, name: str, n: int) -> np.ndarray:
+    codes = cluster_codes(as_vector(values, name, numeric=False))
+    if codes.size != n:
+        raise DegenerateInputError(f"{name} must have one entry per item, got {codes.size} for {n} items")
+    return codes
+
+
+def summary_level_values(
     metric: Any, human: Any, *, documents: Any, method: Method = "spearman"
-) -> MetaCorrelation:
-    """Mean over documents of the correlation between metric and human scores of that document's summaries."""
+) -> tuple[np.ndarray, int]:
+    """The per-document correlations (documents in order of first appearance) and the number of
+    documents skipped because they have < 2 summaries or a constant side."""
     a, b = as_pair(metric, human, min_size=2)
-    docs = as_vector(documents, "documents", numeric=False)
-    if docs.size != a.size:
-        raise DegenerateInputError(
-            f"documents must have one entry per item, got {docs.size} for {a.size} items"
-        )
+    codes = _groups(documents, "documents", a.size)
+    order = np.argsort(codes, kind="stable")
+    keys = codes[order]
     values, skipped = [], 0
-    order = np.argsort(docs.astype(str), kind="stable")
-    keys = docs.astype(str)[order]
     for group in np.split(order, np.flatnonzero(keys[1:] != keys[:-1]) + 1):
         x, y = a[group], b[group]
         if group.size < 2 or np.all(x == x[0]) or np.all(y == y[0]):
             skipped += 1
             continue
         values.append(_correlate(x, y, method).value)
-    if not values:
+    return np.asarray(values, dtype=float), skipped
+
+
+def summary_level_correlation(
+    metric: Any, human: Any, *, documents: Any, method: Method = "spearman"
+) -> MetaCorrelation:
+    """Mean over documents of the correlation between metric and human scores of that document's summaries."""
+    a, _ = as_pair(metric, human, min_size=2)
+    # Documents 1 and "1" are two documents: grouping keeps value types apart.
+    values, skipped = summary_level_values(metric, human, documents=documents, method=method)
+    if not values.size:
         raise DegenerateInputError(
             f"summary-level {method} is undefined: all {skipped} documents have < 2 summaries or constant scores"
         )
-    return MetaCorrelation(method, "summary", float(np.mean(values)), int(a.size), len(values), skipped)
+    return MetaCorrelation(method, "summary", float(np.mean(values)), int(a.size), int(values.size), skipped)
 
 
 def system_level_correlation(
     metric: Any, human: Any, *, systems: Any, method: Method = "spearman"
 ) -> MetaCorrelation:
     """Correlation between the systems' mean metric score and mean human score."""
+
     a, b = as_pair(metric, human, min_size=2)
-    sys_ = as_vector(systems, "systems", numeric=False).astype(str)
-    if sys_.size != a.size:
+    codes = cluster_codes(as_vector(systems, "systems", numeric=False))
+    if codes.size != a.size:
         raise DegenerateInputError(
-            f"systems must have one entry per item, got {sys_.size} for {a.size} items"
+            f"systems must have one entry per item, got {codes.size} for {a.size} items"
         )
-    names = sorted(set(sys_.tolist()))
-    if len(names) < 2:
-        raise DegenerateInputError(f"system-level {method} needs at least 2 systems, got {len(names)}")
-    ma = np.array([a[sys_ == s].mean() for s in names])
-    mb = np.array([b[sys_ == s].mean() for s in names])
+    sizes = np.bincount(codes)
+    if sizes.size < 2:
+        raise DegenerateInputError(f"system-level {method} needs at least 2 systems, got {sizes.size}")
+    ma, mb = np.bincount(codes, weights=a) / sizes, np.bincount(codes, weights=b) / sizes
     res = _correlate(ma, mb, method)
-    return MetaCorrelation(method, "system", res.value, int(a.size), len(names), 0)
+    return MetaCorrelation(method, "system", res.value, int(a.size), int(sizes.size), 0)

@@ -29,7 +29,7 @@ from genjudge.stats import (
     DegenerateInputError,
     adjacent_agreement,
     binary_rates,
-    bootstrap_ci,
+    bootstrap_draws,
     cohen_kappa,
     exact_agreement,
     kendall_tau_b,
@@ -67,7 +67,8 @@ def _pair_level(scale: Scale) -> str:
 
 
 def _alpha(rows: list[np.ndarray] | np.ndarray, level: str) -> float:
-    return krippendorff_alpha(np.vstack(rows), level=level).value  # type: ignore[arg-type]
+    # Rows are raters by construction; a tiny slice may have more raters than items.
+    return krippendorff_alpha(np.vstack(rows), level=level, allow_more_raters=True).value  # type: ignore[arg-type]
 
 
 def loo_agreement(h: np.ndarray, j: np.ndarray, scale: Scale) -> tuple[float, float]:
@@ -151,12 +152,19 @@ def _safe(f: Stat) -> Stat:
 
 
 def bootstrap_bundle(
-    fns: dict[str, Stat], n: int, policy: Policy, *, resamples: int | None = None
+    fns: dict[str, Stat],
+    n: int,
+    policy: Policy,
+    *,
+    resamples: int | None = None,
+    clusters: np.ndarray | None = None,
 ) -> dict[str, StatValue]:
     """Point values and percentile intervals of every statistic over the same item resamples.
 
-    One call of the lead's :func:`~genjudge.stats.bootstrap_ci` draws the resamples; every
-    statistic is evaluated on each, so differences between statistics are paired.
+    One call of :func:`~genjudge.stats.bootstrap_draws` draws the item resamples; every statistic
+    is evaluated on each, so differences between statistics are paired. A resample on which a
+    statistic is undefined is counted in its ``undefined_draws``. With ``clusters`` (the sample's
+    documents) whole documents are resampled: summaries of one document are not independent.
     """
     everything = np.arange(n)
     points: dict[str, float | None] = {}
@@ -178,12 +186,8 @@ def bootstrap_bundle(
         return 0.0
 
     if live and resamples != 0:
-        bootstrap_ci(
-            all_at_once,
-            n,
-            resamples=resamples or policy.resamples,
-            confidence=policy.confidence,
-            rng=policy.seed,
+        bootstrap_draws(
+            all_at_once, n, resamples=resamples or policy.resamples, rng=policy.seed, clusters=clusters
         )
     names = list(fns)
     if {"human_alpha", "alpha_with_judge"} <= set(fns):
@@ -212,6 +216,7 @@ def bootstrap_bundle(
             reason=reasons.get(name),
             undefined_draws=undefined,
             draws=drawn,
+            ci_method=(None if not drawn else "percentile" if clusters is None else "percentile_documents"),
         )
     return out
 

@@ -10,7 +10,7 @@ from genjudge.formatting import MISSING
 from genjudge.labels import RatedSample, Scale
 from genjudge.records import Status
 from genjudge.slicing import slicings
-from genjudge.stats import confusion_matrix
+from genjudge.stats import cluster_codes, confusion_matrix
 from genjudge.validation.bundle import bootstrap_bundle, consensus, loo_functions, statistic_functions
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import DimensionResult, Direction, Outcome, SliceResult, StatValue, WorstItem
@@ -18,6 +18,8 @@ from genjudge.validation.records import DimensionResult, Direction, Outcome, Sli
 NO_VERDICT = "no verdict"
 ACCEPTED = tuple(o for o in Outcome if o.accepted)
 ORDER = tuple(Outcome)
+MIN_DOCUMENTS = 10
+"""With a document column and at least this many documents, intervals resample documents."""
 MAX_UNDEFINED_DRAWS = 0.01
 """Share of bootstrap resamples on which the gate's statistic may be undefined: beyond it the
 interval describes only the resamples where agreement exists (rare classes drawn), not the sample."""
@@ -64,9 +66,15 @@ def validate_dimension(
     rationale = judged["rationale"].to_numpy()[pos] if "rationale" in judged else np.full(pos.size, None)
 
     fns = {**loo_functions(h, j, scale), **statistic_functions(h, j, scale)}
-    if scale.level != "nominal":
-        fns.update(_meta_functions(sample, kept_ids, h, j, scale))
-    stats = bootstrap_bundle(fns, pos.size, policy) if pos.size else {}
+    docs = None
+    if sample.manifest.document and pos.size:
+        # Several summaries of one document are not independent: resample documents.
+        docs = cluster_codes(sample.item_column(sample.manifest.document, kept_ids))
+        if np.unique(docs).size < MIN_DOCUMENTS:
+            docs = None  # too few documents to resample: items, as the method records
+    stats = bootstrap_bundle(fns, pos.size, policy, clusters=docs) if pos.size else {}
+    if scale.level != "nominal" and pos.size:
+        stats.update(_meta_stats(sample, kept_ids, h, j, scale, policy))
     primary = stats.pop("judge_alpha", StatValue(name="judge_alpha", value=None, reason="no scored items"))
     ceiling = stats.pop("human_ceiling_alpha", None)
     cons = consensus(h, scale)
@@ -94,24 +102,48 @@ def validate_dimension(
     return result.model_copy(update={"outcome": outcome, "reason": reason})
 
 
-def _meta_functions(sample: RatedSample, ids: list[str], h: np.ndarray, j: np.ndarray, scale: Scale) -> dict:
-    """Summarization meta-evaluation: Kendall tau-b of judge and human mean per document
-    (averaged) and over system means, where the sample declares document / system columns."""
-    from genjudge.stats import summary_level_correlation, system_level_correlation
+def _meta_stats(
+    sample: RatedSample, ids: list[str], h: np.ndarray, j: np.ndarray, scale: Scale, policy: Policy
+) -> dict[str, StatValue]:
+    """Summarization meta-evaluation: Kendall tau-b of judge and human mean per document (averaged,
+    documents resampled) and over system means (systems resampled), where the sample declares
+    document / system columns. The raw column values group items, so documents 1 and "1" differ."""
+    from genjudge.stats import DegenerateInputError, summary_level_interval, system_level_interval
 
     cons = consensus(h, scale)
-    fns = {}
-    if sample.manifest.document:
-        docs = np.array([str(x) for x in sample.item_column(sample.manifest.document, ids)], dtype=object)
-        fns["summary_level_kendall"] = lambda i: (
-            summary_level_correlation(j[i], cons[i], documents=docs[i], method="kendall").value
+    out: dict[str, StatValue] = {}
+    meta = (
+        ("summary_level_kendall", sample.manifest.document, summary_level_interval, "documents"),
+        ("system_level_kendall", sample.manifest.system, system_level_interval, "systems"),
+    )
+    for name, column, interval, keyword in meta:
+        if not column:
+            continue
+        groups = np.array(sample.item_column(column, ids), dtype=object)
+        try:
+            r = interval(
+                j,
+                cons,
+                **{keyword: groups},
+                method="kendall",
+                resamples=policy.resamples,
+                confidence=policy.confidence,
+                rng=policy.seed,
+            )
+        except DegenerateInputError as exc:
+            out[name] = StatValue(name=name, value=None, n=len(ids), reason=str(exc))
+            continue
+        out[name] = StatValue(
+            name=name,
+            value=r.value,
+            ci_low=r.ci_low,
+            ci_high=r.ci_high,
+            n=len(ids),
+            undefined_draws=r.undefined,
+            draws=r.resamples,
+            ci_method=r.method,
         )
-    if sample.manifest.system:
-        systems = np.array([str(x) for x in sample.item_column(sample.manifest.system, ids)], dtype=object)
-        fns["system_level_kendall"] = lambda i: (
-            system_level_correlation(j[i], cons[i], systems=systems[i], method="kendall").value
-        )
-    return fns
+    return out
 
 
 def _slices(

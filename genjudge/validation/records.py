@@ -43,7 +43,7 @@ class _Frozen(BaseModel):
 
 
 class StatValue(_Frozen):
-    """One statistic with its seeded bootstrap interval (items resampled)."""
+    """One statistic with its seeded bootstrap interval (items resampled unless ``ci_method`` says)."""
 
     name: str
     value: float | None
@@ -56,6 +56,9 @@ class StatValue(_Frozen):
     """Bootstrap resamples on which the statistic was undefined; the interval is over the others."""
     draws: int = 0
     """Bootstrap resamples drawn (0: no interval)."""
+    ci_method: str | None = None
+    """The interval and its resampling unit: ``percentile`` (items), ``percentile_documents``
+    (summary level), ``percentile_systems`` (system level)."""
 
 
 class WorstItem(_Frozen):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from genjudge.aggregate import RESAMPLE_LIMIT, Settings, aggregate, prf_from_confusion
@@ -99,19 +100,25 @@ def test_empty_slice_has_no_value_not_zero():
     assert empty.value is None and empty.n == 0 and empty.n_unscored == 2 and empty.ci_low is None
 
 
-def test_bootstrap_interval_hand_checked():
-    # Values 0, 1, 1, 1: a resample mean is Binomial(4, 3/4) / 4, so
-    # P(0) = 1/256, P(.25) = 12/256, P(.5) = 54/256, P(.75) = 108/256, P(1) = 81/256.
-    # The 2.5% quantile: cumulative 0.004 at 0, 0.051 at .25 -> .25; the 97.5% quantile: 1.0.
+def test_proportion_interval_is_jeffreys_and_never_degenerate():
+    # 0/1 values are a proportion: the Jeffreys interval, the Beta(k + 1/2, n - k + 1/2) quantiles
+    # (statsmodels' proportion_confint(method="jeffreys") for 0 < k < n).
+    from statsmodels.stats.proportion import proportion_confint
+
     table = pd.DataFrame({"v": [0.0, 1.0, 1.0, 1.0]})
     m = aggregate(
         table, [MeanMetric("agreement_rate", Family.FIDELITY, "s", "v")], [], Settings(resamples=1000)
     )[0]
-    assert (m.value, m.ci_low, m.ci_high, m.ci_method) == (0.75, 0.25, 1.0, "multinomial")
+    lo, hi = proportion_confint(3, 4, method="jeffreys")
+    assert (m.value, m.ci_method) == (0.75, "jeffreys")
+    assert (m.ci_low, m.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+    # Every item agrees: the percentile bootstrap would say [1, 1]; the interval keeps its width.
     constant = aggregate(
         pd.DataFrame({"v": [1.0] * 50}), [MeanMetric("a", Family.FIDELITY, "s", "v")], [], Settings()
     )[0]
-    assert (constant.ci_low, constant.ci_high) == (1.0, 1.0)
+    assert constant.ci_high == 1.0
+    assert constant.ci_low == pytest.approx(scipy.stats.beta.ppf(0.025, 50.5, 0.5), abs=1e-12)
+    assert constant.ci_low < 0.97
 
 
 def test_multinomial_bootstrap_matches_item_resampling():
@@ -123,7 +130,8 @@ def test_multinomial_bootstrap_matches_item_resampling():
         [],
         Settings(resamples=4000),
     )[0]
-    lo, hi = bootstrap_ci(lambda i: values[i].mean(), len(values), resamples=4000, rng=5)
+    ci = bootstrap_ci(lambda i: values[i].mean(), len(values), resamples=4000, rng=5)
+    lo, hi = ci.low, ci.high
     assert m.ci_low == pytest.approx(lo, abs=0.03) and m.ci_high == pytest.approx(hi, abs=0.03)
 
 
@@ -136,7 +144,7 @@ def test_continuous_values_resample_and_large_n_uses_normal_limit():
         [],
         Settings(resamples=500),
     )[0]
-    assert m.ci_method == "resample"
+    assert m.ci_method == "bca"
     half = 1.96 * small.std() / np.sqrt(500)
     assert m.ci_low == pytest.approx(small.mean() - half, abs=0.003)
     big = rng.normal(0.7, 0.1, RESAMPLE_LIMIT + 1)
@@ -149,7 +157,9 @@ def test_continuous_values_resample_and_large_n_uses_normal_limit():
 
 def test_seed_is_respected_and_order_independent():
     table = random_table()
-    spec = MeanMetric("accuracy_score", Family.QUALITY, "student", "correct")
+    # A rating (not a proportion, whose Jeffreys interval draws nothing) is bootstrapped.
+    table["rating"] = np.random.default_rng(4).integers(1, 6, len(table)).astype(float)
+    spec = MeanMetric("rating_score", Family.QUALITY, "student", "rating")
     a = aggregate(table, [spec], ["region"], Settings(seed=1))
     b = aggregate(table.iloc[::-1].reset_index(drop=True), [spec], ["region"], Settings(seed=1))
     c = aggregate(table, [spec], ["region"], Settings(seed=2))

@@ -162,3 +162,23 @@ def test_pandalm_import_reproduces_majority_counts(shared_data, tmp_path):
     gpt = (tmp_path / "pl" / "verdicts" / "gpt35_judge.csv").read_text().splitlines()
     # 25 'garbage' verdicts x 2 dimensions are unscored, never a label
     assert sum(",unscored," in line for line in gpt) == 50
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_summeval_fractional_rating_is_refused_not_truncated(tmp_path, suffix):
+    # A rating of 4.5 used to be imported as 4; it is refused naming the file, line and field.
+    src = tmp_path / f"se{suffix}"
+    if suffix == ".csv":
+        src.write_text("item_id,doc_id,system_id,expert1_coherence\na|M1,a,M1,3\nb|M1,b,M1,4.5\n")
+        field = "expert1_coherence"
+    else:
+        rows = [
+            {"item_id": "a|M1", "expert_annotations": [{"coherence": 3}]},
+            {"item_id": "b|M1", "expert_annotations": [{"coherence": 4.5}]},
+        ]
+        src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        field = "expert_annotations"
+    with pytest.raises(InputError) as err:
+        import_summeval(src, tmp_path / "out", dimensions=("coherence",))
+    assert err.value.line == 3 - (suffix == ".jsonl") and err.value.field == field
+    assert "4.5" in str(err.value) and "whole" in str(err.value)

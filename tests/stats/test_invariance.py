@@ -41,8 +41,18 @@ CASES = [
     Case("alpha_interval", _alpha("interval"), True, True),
     Case("alpha_ratio", _alpha("ratio"), True, True),
     Case("cohen_kappa", gs.cohen_kappa, True, True),
-    Case("cohen_kappa_linear", lambda a, b: gs.cohen_kappa(a, b, weights="linear"), True, True),
-    Case("cohen_kappa_quadratic", lambda a, b: gs.cohen_kappa(a, b, weights="quadratic"), True, True),
+    Case(
+        "cohen_kappa_linear",
+        lambda a, b: gs.cohen_kappa(a, b, weights="linear", labels=[1, 2, 3, 4, 5]),
+        True,
+        True,
+    ),
+    Case(
+        "cohen_kappa_quadratic",
+        lambda a, b: gs.cohen_kappa(a, b, weights="quadratic", labels=[1, 2, 3, 4, 5]),
+        True,
+        True,
+    ),
     Case(
         "fleiss_kappa",
         lambda a, b: gs.fleiss_kappa(np.column_stack([np.asarray(a), np.asarray(b)])),

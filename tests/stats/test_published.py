@@ -121,8 +121,9 @@ def test_cohen_kappa_matches_sklearn(weights):
     rng = np.random.default_rng(7)
     a = rng.integers(1, 6, size=200)
     b = np.clip(a + rng.integers(-1, 2, size=200), 1, 5)
-    assert cohen_kappa(a, b, weights=weights).value == pytest.approx(
-        cohen_kappa_score(a, b, weights=weights), abs=1e-12
+    scale = [1, 2, 3, 4, 5]
+    assert cohen_kappa(a, b, weights=weights, labels=scale).value == pytest.approx(
+        cohen_kappa_score(a, b, weights=weights, labels=scale), abs=1e-12
     )
 
 
