@@ -94,7 +94,9 @@ async def run_async(
             )
     instances = build_checks(config, config_dir)
     specs = [spec for c in instances for spec in c.metrics()]
-    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
+    url = resolve_url(
+        store or config.store, base=config_dir if config.store and not store else None, start=config_dir
+    )
     validation = judge_validation(specs, config, url)
     refuse_unvalidated(validation, config)
     parse_json = config.task is TaskKind.EXTRACTION

@@ -101,6 +101,10 @@ def run_command(
         config = config.model_copy(update={"bootstrap": bootstrap})
     result = run(config, config_dir=config_dir, store=store)
     print_summary(result.report, result.report_dir)
+    from genjudge.store import resolve_url
+
+    base = config_dir if config.store and not store else None
+    typer.echo(f"store: {resolve_url(store or config.store, base=base, start=config_dir)}")
 
 
 @runs_app.command("list")
@@ -115,7 +119,19 @@ def runs_list(
 
     from genjudge.store import RunStore, resolve_url
 
-    rows = RunStore(resolve_url(store)).list(limit)
+    url = resolve_url(store)
+    typer.echo(f"store: {url}", err=True)
+    rows = RunStore(url).list(limit)
+    console = Console()
+    if rows and not console.is_terminal:
+        # Piped: one tab-separated line per run, nothing truncated (the whole id comes first).
+        for r in rows:
+            head = ",".join(
+                f"{k}={v['value']:.3f}" for k, v in r["headline"].items() if v["value"] is not None
+            )
+            cells = [r["run_id"], r["created_at"][:19], r["name"] or "", r["task"], str(r["items"])]
+            typer.echo("\t".join([*cells, r["set_fingerprint"], head]))
+        return
     table = Table("created", "name", "task", "items", "set", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
@@ -131,7 +147,7 @@ def runs_list(
             head,
             r["run_id"],
         )
-    Console().print(table if rows else "no runs stored yet")
+    console.print(table if rows else "no runs stored yet")
 
 
 @runs_app.command("show")
@@ -145,7 +161,9 @@ def runs_show(
     from genjudge.cli.summary import print_summary
     from genjudge.store import RunStore, resolve_url
 
-    _, report = RunStore(resolve_url(store)).get(run_id)
+    url = resolve_url(store)
+    typer.echo(f"store: {url}", err=True)
+    _, report = RunStore(url).get(run_id)
     if as_json:
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:

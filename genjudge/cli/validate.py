@@ -20,7 +20,6 @@ def register(app: typer.Typer) -> None:
     """Add the validation commands to ``app``."""
     app.add_typer(labels_app, name="labels")
     app.command("validate")(validate)
-    app.command("validations")(validations)
 
 
 @labels_app.command("import-summeval")
@@ -122,7 +121,13 @@ def validate(
     provider: Annotated[str | None, typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
     model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
-    cache: Annotated[Path | None, typer.Option(help="Judge call cache (SQLite file).")] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="Judge call cache (SQLite file; default .genjudge/judge_cache.sqlite beside the store)."
+        ),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Make every judge call anew.")] = False,
     limit: Annotated[
         int | None, typer.Option(help="Judge a seeded random subset of this many items.")
     ] = None,
@@ -182,7 +187,6 @@ def validate(
     The decision is bound to the judge model, the rubric version and the sample fingerprint and is
     recorded in the store, where `genjudge run` looks it up.
     """
-    import yaml
 
     from genjudge.errors import ConfigError
     from genjudge.labels import load_sample
@@ -200,7 +204,9 @@ def validate(
     cfg: dict[str, Any] = {}
     base = Path(".")
     if config is not None:
-        cfg = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        from genjudge.cli.common import read_yaml_file
+
+        cfg = read_yaml_file(config)
         base = config.resolve().parent
 
     def opt(name: str, value: Any) -> Any:
@@ -219,7 +225,9 @@ def validate(
     pol_cfg = dict(cfg.get("policy") or {})
     pol_file = path(opt("policy_file", policy))
     if pol_file is not None:
-        pol_cfg.update(yaml.safe_load(Path(pol_file).read_text(encoding="utf-8")) or {})
+        from genjudge.cli.common import read_yaml_file
+
+        pol_cfg.update(read_yaml_file(pol_file))
     for k, v in (("resamples", resamples), ("seed", seed)):
         if v is not None:
             pol_cfg[k] = v
@@ -285,6 +293,13 @@ def validate(
         for k, v in (("provider", provider), ("model", model), ("base_url", base_url), ("cache_path", cache)):
             if v is not None:
                 judge_cfg[k] = str(v)
+        if judge_cfg.get("cache_path") is None and not no_cache:
+            # Cached like a run: in the .genjudge folder of the project (where the store is).
+            from genjudge.store import default_store_path
+
+            judge_cfg["cache_path"] = str(default_store_path(base).parent / "judge_cache.sqlite")
+        if no_cache:
+            judge_cfg["cache_path"] = None
         try:
             settings = JudgeSettings.model_validate(judge_cfg)
         except ValueError as exc:
@@ -304,6 +319,7 @@ def validate(
         typer.echo(
             f"judging {len(ids)} items of {dims[0]!r} with {settings.provider}/{settings.model_name}, rubric {rubric_name}"
         )
+        typer.echo(f"judge cache: {settings.cache_path or 'off (--no-cache)'}")
         frame, rub, cost = run_judge_sync(
             rated, settings, rubric_name, dims[0], ids, fields=_fields(opt("fields", field))
         )
@@ -340,7 +356,7 @@ def validate(
         # A store path in the config is relative to the config's folder, like its other paths;
         # --store and $GENJUDGE_STORE to the current folder.
         from_cfg = store is None and cfg.get("store") is not None
-        url = resolve_url(str(cfg["store"]), base=base) if from_cfg else resolve_url(store)
+        url = resolve_url(str(cfg["store"]), base=base) if from_cfg else resolve_url(store, start=base)
         save_decision(url, decision)
         typer.echo(f"recorded decision {decision.decision_id} in {url}")
     if report is not None:
@@ -349,24 +365,3 @@ def validate(
         json_out.write_text(decision.model_dump_json(indent=2), encoding="utf-8")
     if strict and not decision.accepted:
         raise typer.Exit(1)
-
-
-@fail_cleanly
-def validations(
-    store: Annotated[
-        str | None, typer.Option(help="Store URL or SQLite path (default: the run store).")
-    ] = None,
-) -> None:
-    """List recorded judge validation decisions, newest first."""
-    from genjudge.store import resolve_url
-    from genjudge.validation import list_decisions
-
-    for d in list_decisions(resolve_url(store)):
-        dims = ", ".join(
-            f"{r.dimension} {r.primary.value:.3f}" if r.primary.value is not None else r.dimension
-            for r in d.dimensions
-        )
-        typer.echo(
-            f"{d.created_at:%Y-%m-%d %H:%M} {'accepted' if d.accepted else 'not accepted'} ({d.level}) "
-            f"{d.judge_provider}/{d.judge_model} {d.rubric_id}@{d.rubric_version} {d.sample_name} [{dims}]"
-        )

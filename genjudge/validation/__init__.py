@@ -8,7 +8,13 @@ from genjudge.validation.decision import decide, explain
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult, SliceResult, StatValue, WorstItem
 from genjudge.validation.runs import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
-from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
+from genjudge.validation.store import (
+    default_store_url,
+    get_decision,
+    list_decisions,
+    lookup_decision,
+    save_decision,
+)
 from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "decisions_for",
     "default_store_url",
     "explain",
+    "get_decision",
     "imported_source",
     "judge_validated",
     "list_decisions",
