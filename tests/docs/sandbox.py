@@ -55,11 +55,11 @@ def _respond(seen):  # -> tests.llm.loopback.Reply
 class LoopbackThread:
     """The test suite's loopback server (tests/llm/loopback.py) on its own event loop thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder=None) -> None:
         from tests.llm.loopback import Loopback
 
         self.loop = asyncio.new_event_loop()
-        self.server = Loopback(_respond)
+        self.server = Loopback(responder or _respond)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(30)
@@ -149,7 +149,11 @@ REWRITTEN: set[Path] = set()
 def point_local_judge_at_loopback(root: Path, command: str) -> str:
     """Config files named by ``command`` whose judge is the local model get the loopback judge;
     ``--provider local`` flags become ``--provider openai --model doctest-loopback``."""
-    for token in shlex.split(command, comments=True):
+    try:
+        tokens = shlex.split(command, comments=True)
+    except ValueError:  # a line shlex cannot read (an open quote): nothing to point anywhere
+        tokens = []
+    for token in tokens:
         path = root / token
         if token.endswith((".yaml", ".yml")) and path.is_file():
             cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -176,7 +180,7 @@ def run_block(block, root: Path, env: dict[str, str], timeout: float = 900) -> s
     else:
         if block.mode == "reduced":
             lines = []
-            for line in code.splitlines():
+            for line in re.sub(r"\\\n\s*", " ", code).splitlines():
                 parts = re.split(r"\s*&&\s*", line)
                 kept = []
                 for part in parts:
