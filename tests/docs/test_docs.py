@@ -10,6 +10,7 @@ every new file must be one .gitignore ignores: following the docs never dirties 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class _Session:
     def __init__(self, tmp_factory: pytest.TempPathFactory) -> None:
         self.tmp_factory = tmp_factory
         self.roots: dict[Path, tuple[Path, Path]] = {}
+        self.snapshots: dict[Path, dict[str, str]] = {}
         self.done: set[str] = set()
         self._loopback: sandbox.LoopbackThread | None = None
 
@@ -42,6 +44,12 @@ class _Session:
         if path not in self.roots:
             tmp = self.tmp_factory.mktemp(path.stem)
             self.roots[path] = (tmp, sandbox.make(tmp))
+            # The tracked files as copied: what following the docs must leave unchanged.
+            self.snapshots[path] = {
+                p: hashlib.sha256((self.roots[path][1] / p).read_bytes()).hexdigest()
+                for p in _tracked()
+                if (self.roots[path][1] / p).is_file()
+            }
         return self.roots[path]
 
     def run(self, block: Block) -> str:
@@ -82,16 +90,15 @@ def _tracked() -> list[str]:
     return [p for p in out.decode().split("\0") if p]
 
 
-def _assert_clean(root: Path) -> None:
-    tracked = _tracked()
+def _assert_clean(root: Path, snapshot: dict[str, str]) -> None:
+    tracked = list(snapshot)
     if not tracked:
         return  # not a git checkout: nothing to compare against
     changed = [
         p
         for p in tracked
-        if (root / p).is_file()
-        and (root / p).resolve() not in sandbox.REWRITTEN
-        and (root / p).read_bytes() != (sandbox.REPO / p).read_bytes()
+        if (root / p).resolve() not in sandbox.REWRITTEN
+        and (not (root / p).is_file() or hashlib.sha256((root / p).read_bytes()).hexdigest() != snapshot[p])
     ]
     assert not changed, f"following the docs changes tracked files: {changed}"
     known = set(tracked)
@@ -124,7 +131,7 @@ def test_doc_block(block: Block, session: _Session) -> None:
             f"{block.name}: the output shown in the docs is not what the command prints.\n"
             f"--- shown ---\n{block.expected}\n--- printed ---\n{out[-4000:]}"
         )
-    _assert_clean(session.root(block.path)[1])
+    _assert_clean(session.root(block.path)[1], session.snapshots[block.path])
 
 
 def test_every_doc_is_collected() -> None:
