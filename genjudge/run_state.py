@@ -106,3 +106,5 @@ class RunResult:
     report_dir: Path | None
     model: Report
     """The typed report."""
+    store_url: str | None = None
+    """The store the run was saved in."""

@@ -262,7 +262,9 @@ async def run_async(
     progress: ProgressTracker | None = None,
 ) -> RunResult:
     """Run the whole evaluation described by ``config``, stage by stage."""
-    url = resolve_url(store or config.store, base=config_dir if config.store and not store else None)
+    url = resolve_url(
+        store or config.store, base=config_dir if config.store and not store else None, start=config_dir
+    )
     state = RunState(
         config, config_dir, url, write_report=write_report, progress=progress or ProgressTracker()
     )
@@ -279,6 +281,7 @@ async def run_async(
         table=state.need("table"),
         report_dir=state.report_dir,
         model=report,
+        store_url=state.store_url,
     )
 
 

@@ -179,10 +179,11 @@ def test_validate_judge_reports_progress_and_hits_the_cache_the_second_time(tmp_
         assert first.input_tokens > 0 and first.items_done == 40
         assert (second.calls, second.cached) == (40, 40) and second.input_tokens == 0
         assert len(server.seen) == 40  # the second validation asked nothing
-        assert [e.detail for e in events if e.kind is EventKind.MESSAGE] == [
-            "judging 40 items of 'quality' with openai/judge-x, rubric faithfulness"
-        ]
+        messages = [e.detail for e in events if e.kind is EventKind.MESSAGE]
+        assert messages[0] == "judging 40 items of 'quality' with openai/judge-x, rubric faithfulness"
+        assert messages[1].startswith("judge cache: ") and messages[1].endswith("c.db")
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
+        loop.close()

@@ -77,7 +77,13 @@ async def evaluate_async(
     result = await run_async(
         cfg, config_dir=base, write_report=write_report, store=store, progress=ProgressTracker(progress)
     )
-    return Run(record=result.record, report=result.model, examples=result.table, report_dir=result.report_dir)
+    return Run(
+        record=result.record,
+        report=result.model,
+        examples=result.table,
+        report_dir=result.report_dir,
+        store_url=result.store_url,
+    )
 
 
 def evaluate(

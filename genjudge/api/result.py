@@ -50,6 +50,8 @@ class Run:
     """The per-example table: inputs, outputs, every check's values, status and reason per item."""
     report_dir: Path | None
     """The report folder, or None when the run wrote no report."""
+    store_url: str | None = None
+    """The store the run was saved in (found as :mod:`genjudge.store.locate` says)."""
 
     @property
     def run_id(self) -> str:

@@ -73,6 +73,12 @@ class ValidationConfig(BaseModel):
     """Store URL or SQLite path for the decision (default: the run store)."""
     record: bool = True
     """Record the decision in the store."""
+    cache: bool = True
+    """Cache the judge's calls like a run does (``judge.cache_path``, by default
+    ``.genjudge/judge_cache.sqlite`` beside the project's store); False makes every call anew."""
+    project: Path | None = None
+    """The folder from which the project's store and judge cache are found (walking up to a project
+    root, see :mod:`genjudge.store.locate`); default: the config's folder, or the current folder."""
     verdicts_out: Path | None = None
     """Write the judge's verdicts (CSV) here as soon as they exist (before deciding)."""
 
@@ -106,7 +112,9 @@ class ValidationConfig(BaseModel):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: cannot parse: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping of settings at the top level")
         base = path.resolve().parent
@@ -123,6 +131,7 @@ class ValidationConfig(BaseModel):
             from genjudge.store import resolve_url
 
             data["store"] = resolve_url(str(data["store"]), base=base)
+        data.setdefault("project", base)
         flags = _flags(overrides)
         if "judge" in flags:
             flags["judge"] = {**(data.get("judge") or {}), **flags["judge"]}
@@ -237,7 +246,7 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
         from genjudge.store import resolve_url
 
         with progress.stage("store"):
-            url = resolve_url(cfg.store)
+            url = resolve_url(cfg.store, start=cfg.project)
             save_decision(url, decision)
     progress.finished()
     return ValidationOutcome(decision=decision, verdicts=frame, messages=messages, store_url=url)
@@ -310,8 +319,15 @@ def _judged(
 
     if not cfg.rubric or len(dims) != 1:
         raise ConfigError("running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)")
+    judge = dict(cfg.judge or {})
+    if not cfg.cache:
+        judge["cache_path"] = None
+    elif judge.get("cache_path") is None:
+        from genjudge.store import default_store_path
+
+        judge["cache_path"] = str(default_store_path(cfg.project).parent / "judge_cache.sqlite")
     try:
-        settings = JudgeSettings.model_validate(cfg.judge)
+        settings = JudgeSettings.model_validate(judge)
     except ValueError as exc:
         raise ConfigError(f"invalid judge settings: {exc}") from None
     dim = dims[0]
@@ -326,6 +342,7 @@ def _judged(
     say(
         f"judging {len(ids)} items of {dim!r} with {settings.provider}/{settings.model_name}, rubric {cfg.rubric}"
     )
+    say(f"judge cache: {settings.cache_path or 'off (cache: false / --no-cache)'}")
     with progress.stage("judge"), observe_calls(progress.on_call):
         frame, rub, cost = run_judge_sync(rated, settings, cfg.rubric, dim, ids, fields=cfg.fields)
     progress.check_finished("judge")

@@ -23,6 +23,7 @@ _GROUPS = [
     "genjudge.cli.core",
     "genjudge.cli.validate",
     "genjudge.cli.judge",
+    "genjudge.cli.history",
 ]
 
 for _module in _GROUPS:

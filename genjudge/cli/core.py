@@ -97,6 +97,7 @@ def run_command(
     with progress_display(quiet=quiet) as progress:
         result = evaluate(source, overrides=overrides, store=store, progress=progress)  # type: ignore[arg-type]
     print_summary(result.report.model_dump(mode="json"), result.report_dir)
+    typer.echo(f"store: {result.store_url}")
     outcome = result.report.outcome or {}
     if outcome.get("status") == "failed":
         from genjudge.cli.common import EXIT_RUN_FAILED
@@ -122,9 +123,22 @@ def runs_list(
     if (path := sqlite_path(url)) is not None and not path.is_file():
         typer.echo(f"no runs stored yet (no store at {path})")
         return
+    typer.echo(f"store: {url}", err=True)
     run_store = RunStore(url, create=False)
     rows = run_store.list(limit)
     unfinished = run_store.unfinished(limit)
+    if (rows or unfinished) and not Console().is_terminal:
+        # Piped: one tab-separated line per run, nothing truncated (the whole id comes first).
+        for r in rows:
+            head = ",".join(
+                f"{k}={v['value']:.3f}" for k, v in r["headline"].items() if v["value"] is not None
+            )
+            cells = [r["run_id"], r["created_at"][:19], r["name"] or "", r["task"], str(r["items"])]
+            typer.echo("\t".join([*cells, r["set_fingerprint"], r.get("state") or "done", head]))
+        for u in unfinished:
+            cells = [u["run_id"], u["started_at"][:19], u["name"] or "", u["task"], "", ""]
+            typer.echo("\t".join([*cells, u["status"], u["note"] or ""]))
+        return
     table = Table("created", "name", "task", "items", "set", "state", "headline")
     table.add_column("run id", no_wrap=True)
     for r in rows:
@@ -155,7 +169,9 @@ def runs_show(
     from genjudge.cli.summary import print_summary
     from genjudge.store import RunStore, resolve_url
 
-    _, report = RunStore(resolve_url(store), create=False).get(run_id)
+    url = resolve_url(store)
+    typer.echo(f"store: {url}", err=True)
+    _, report = RunStore(url, create=False).get(run_id)
     if as_json:
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:

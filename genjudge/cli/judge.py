@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from genjudge.cli.common import fail_cleanly
+
 judge_app = typer.Typer(help="The LLM judge: its model, its rubrics, the local model.", no_args_is_help=True)
 
 
@@ -37,6 +39,7 @@ def prepare_local(
 
 
 @judge_app.command("model-info")
+@fail_cleanly
 def model_info(
     config: Path | None = typer.Option(
         None,
@@ -45,16 +48,19 @@ def model_info(
     ),
 ) -> None:
     """Print the judge settings in force, the model file (local) and its price per million tokens."""
+    from genjudge.cli.common import read_yaml_file
+    from genjudge.errors import ConfigError
     from genjudge.judge import JudgeSettings
     from genjudge.llm.prices import PriceTable
 
     raw: dict = {}
     if config is not None:
-        import yaml
-
-        data = yaml.safe_load(config.read_text()) or {}
-        raw = data.get("judge", data) if isinstance(data, dict) else {}
-    s = JudgeSettings.model_validate(raw)
+        data = read_yaml_file(config)
+        raw = data.get("judge") or {} if "judge" in data or "task" in data else data
+    try:
+        s = JudgeSettings.model_validate(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{config or 'judge settings'}: invalid judge settings: {exc}") from None
     info = {
         "provider": s.provider,
         "model": s.model_name,

@@ -20,7 +20,6 @@ def register(app: typer.Typer) -> None:
     """Add the validation commands to ``app``."""
     app.add_typer(labels_app, name="labels")
     app.command("validate")(validate)
-    app.command("validations")(validations)
 
 
 @labels_app.command("import-summeval")
@@ -113,7 +112,13 @@ def validate(
     provider: Annotated[str | None, typer.Option(help="Judge provider: local, openai or anthropic.")] = None,
     model: Annotated[str | None, typer.Option(help="Judge model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
-    cache: Annotated[Path | None, typer.Option(help="Judge call cache (SQLite file).")] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="Judge call cache (SQLite file; default .genjudge/judge_cache.sqlite beside the store)."
+        ),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Make every judge call anew.")] = False,
     limit: Annotated[
         int | None, typer.Option(help="Judge a seeded random subset of this many items.")
     ] = None,
@@ -200,6 +205,7 @@ def validate(
         "seed": seed,
         "store": resolve_store(store),
         "record": False if no_store else None,
+        "cache": False if no_cache else None,
         "verdicts_out": verdicts_out,
     }
     if config is not None:
@@ -234,24 +240,3 @@ def resolve_store(store: str | None) -> str | None:
     from genjudge.store import resolve_url
 
     return resolve_url(store)
-
-
-@fail_cleanly
-def validations(
-    store: Annotated[
-        str | None, typer.Option(help="Store URL or SQLite path (default: the run store).")
-    ] = None,
-) -> None:
-    """List recorded judge validation decisions, newest first."""
-    from genjudge.store import resolve_url
-    from genjudge.validation import list_decisions
-
-    for d in list_decisions(resolve_url(store)):
-        dims = ", ".join(
-            f"{r.dimension} {r.primary.value:.3f}" if r.primary.value is not None else r.dimension
-            for r in d.dimensions
-        )
-        typer.echo(
-            f"{d.created_at:%Y-%m-%d %H:%M} {'accepted' if d.accepted else 'not accepted'} ({d.level}) "
-            f"{d.judge_provider}/{d.judge_model} {d.rubric_id}@{d.rubric_version} {d.sample_name} [{dims}]"
-        )

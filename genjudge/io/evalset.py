@@ -122,6 +122,14 @@ def freeze(path: Path, slices: list[str] | None = None) -> SetManifest:
         row_hashes=hashes,
         created_at=datetime.now(UTC),
     )
+    if manifest_path(path).is_file():
+        # Re-freezing an unchanged set with the same slices leaves its manifest as it is.
+        try:
+            old = SetManifest.model_validate_json(manifest_path(path).read_text(encoding="utf-8"))
+        except ValueError:
+            old = None
+        if old is not None and old.model_copy(update={"created_at": manifest.created_at}) == manifest:
+            return old
     manifest_path(path).write_text(manifest.model_dump_json(indent=1) + "\n", encoding="utf-8")
     return manifest
 

@@ -9,22 +9,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from genjudge.store.locate import default_store_path
 from genjudge.store.runs import RunStore, check_url
 
-__all__ = ["DEFAULT_URL", "RunStore", "check_url", "resolve_url"]
+__all__ = ["DEFAULT_URL", "RunStore", "check_url", "default_store_path", "resolve_url"]
 
 DEFAULT_URL = "sqlite:///.genjudge/genjudge.db"
-"""Used when neither the config, the ``--store`` flag nor ``GENJUDGE_STORE`` names a store."""
+"""The default store relative to the project root (see :mod:`genjudge.store.locate`)."""
 
 
-def resolve_url(setting: str | None = None, base: Path | None = None) -> str:
+def resolve_url(setting: str | None = None, base: Path | None = None, start: Path | None = None) -> str:
     """A SQLAlchemy URL from a setting: a URL as is, a file path as SQLite (relative to ``base``).
 
-    Precedence: the setting, then the ``GENJUDGE_STORE`` environment variable, then DEFAULT_URL
-    (relative to the current folder). Nothing is created here: the store's folder and file are
-    made when a run is first written, so a refused run or a read of an absent store leaves nothing.
+    Precedence: the setting, then the ``GENJUDGE_STORE`` environment variable, then the project's
+    store found by walking up from ``start`` (default: the current folder) to a project root, or
+    the user-level store outside any project (:func:`genjudge.store.locate.default_store_path`).
+    Nothing is created here: the store's folder and file are made when a run is first written, so
+    a refused run or a read of an absent store leaves nothing.
     """
-    setting = setting or os.environ.get("GENJUDGE_STORE") or DEFAULT_URL
+    setting = setting or os.environ.get("GENJUDGE_STORE")
+    if not setting:
+        return f"sqlite:///{default_store_path(start)}"
     if "://" in setting:
         if setting.startswith("sqlite:///") and not setting.startswith("sqlite:////"):
             path = Path(setting[len("sqlite:///") :])

@@ -17,7 +17,13 @@ from genjudge.validation.records import (
     WorstItem,
 )
 from genjudge.validation.run_status import decisions_for, judge_validated, rubrics_in_use, validated_rubrics
-from genjudge.validation.store import default_store_url, list_decisions, lookup_decision, save_decision
+from genjudge.validation.store import (
+    default_store_url,
+    get_decision,
+    list_decisions,
+    lookup_decision,
+    save_decision,
+)
 from genjudge.validation.verdicts import imported_source, read_verdicts, write_verdicts
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "decisions_for",
     "default_store_url",
     "explain",
+    "get_decision",
     "imported_source",
     "judge_validated",
     "list_decisions",

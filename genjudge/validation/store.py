@@ -121,3 +121,21 @@ def list_decisions(store_url: str) -> list[Decision]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(table.c.record).order_by(table.c.created_at.desc())).all()
     return [Decision.model_validate_json(r[0]) for r in rows]
+
+
+def get_decision(store_url: str, decision_id: str) -> Decision:
+    """One stored decision by its id; a unique prefix of the id is enough."""
+    import sqlalchemy as sa
+
+    engine, table = _engine(store_url)
+    query = sa.select(table.c.record).where(table.c.decision_id.startswith(decision_id, autoescape=True))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot read decisions from {store_url}: {exc}") from exc
+    if not rows:
+        raise StoreError(f"no validation decision {decision_id!r} in {store_url}")
+    if len(rows) > 1:
+        raise StoreError(f"{decision_id!r} matches {len(rows)} decisions; give more of the id")
+    return Decision.model_validate_json(rows[0][0])

@@ -123,8 +123,13 @@ def test_rerun_is_recognised_and_history_is_listed(example, tmp_path):
     listing = invoke("runs", "list", "--store", store)
     assert listing.exit_code == 0
     assert all(r["run"]["run_id"] in listing.output for r in (r1, r2, r3))
+    # Not a terminal: one tab-separated line per run, newest first, the whole id first.
+    assert [line.split("\t")[0] for line in listing.stdout.splitlines()] == [
+        r["run"]["run_id"] for r in (r3, r2, r1)
+    ]
+    assert listing.stderr.strip() == f"store: sqlite:///{store}"
     shown = invoke("runs", "show", r1["run"]["run_id"], "--store", store, "--json")
-    assert json.loads(shown.output)["metrics"] == r1["metrics"]
+    assert json.loads(shown.stdout)["metrics"] == r1["metrics"]  # the store line goes to stderr
 
 
 def test_edited_set_is_refused_with_exit_2(example, tmp_path):

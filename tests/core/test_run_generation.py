@@ -31,7 +31,8 @@ def judge_by_kind(folder: Path):
     """A judge that knows the ground truth of the example (kinds.json), whatever the order asked."""
     kinds = json.loads((folder / "kinds.json").read_text())
     students = {
-        json.loads(line)["output"]: json.loads(line)["id"] for line in (folder / "student.jsonl").open()
+        json.loads(line)["output"]: json.loads(line)["id"]
+        for line in (folder / "student.jsonl").read_text().splitlines()
     }
 
     def respond(seen):

@@ -171,8 +171,8 @@ def test_unscored_items_give_bounds_and_a_finding(server, tmp_path):
     data = yaml.safe_load((folder / "run.yaml").read_text())
     data["max_failure_share"] = 0.5
     (folder / "run.yaml").write_text(yaml.safe_dump(data))
-    students = [json.loads(x)["output"] for x in (folder / "student.jsonl").open()]
-    teachers = [json.loads(x)["output"] for x in (folder / "teacher.jsonl").open()]
+    students = [json.loads(x)["output"] for x in (folder / "student.jsonl").read_text().splitlines()]
+    teachers = [json.loads(x)["output"] for x in (folder / "teacher.jsonl").read_text().splitlines()]
     from genjudge.io.canonical import normalize_text
 
     flaky = {s for s, t in zip(students, teachers, strict=True) if normalize_text(s) != normalize_text(t)}

@@ -20,7 +20,6 @@ from sklearn.metrics import cohen_kappa_score
 
 from genjudge.aggregate import Settings, aggregate
 from genjudge.checks.base import MeanMetric
-from genjudge.records import Family
 from genjudge.coverage import (
     alpha_from_tables,
     batch_kendall,
@@ -31,6 +30,7 @@ from genjudge.coverage import (
     render_markdown,
     table_in,
 )
+from genjudge.records import Family
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "statistics.md"
 

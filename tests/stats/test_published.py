@@ -30,14 +30,52 @@ from genjudge.stats.agreement import _pairwise_alpha
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def _vectors(shared_data):
+_ = None  # a missing rating
+VECTORS = {
+    # Rows = coders, columns = units. Carried inline so these tests never skip; the same cases as
+    # ../shared/data/krippendorff_vectors/vectors.json (test_inline_vectors_match_the_shared_file).
+    # "expected": the published value; "verified_here": recomputed to 4 places (krippendorff 0.9.0).
+    "wikipedia_3coders_15units": {  # Wikipedia "Krippendorff's alpha" example
+        "data": [
+            [_, _, _, _, _, 3, 4, 1, 2, 1, 1, 3, 3, _, 3],
+            [1, _, 2, 1, 3, 3, 4, 3, _, _, _, _, _, _, _],
+            [_, _, 2, 1, 3, 4, 4, _, 2, 1, 1, 3, 3, _, 4],
+        ],
+        "expected": {"nominal": 0.691358, "interval": 0.810845},
+        "verified_here": {"nominal": 0.6914, "ordinal": 0.8067, "interval": 0.8108, "ratio": 0.8089},
+    },
+    "krippendorff2011_C_4observers_12units_missing": {  # Krippendorff (2011), example C
+        "data": [
+            [1, 2, 3, 3, 2, 1, 4, 1, 2, _, _, _],
+            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, _, 3],
+            [_, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, _],
+            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, _],
+        ],
+        "expected": {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797},
+        "verified_here": {"nominal": 0.7434, "ordinal": 0.8154, "interval": 0.8491, "ratio": 0.7974},
+    },
+    "krippendorff2011_A_binary_2observers_10units": {  # Krippendorff (2011), example A
+        "data": [[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]],
+        "expected": {"nominal": 0.095},
+        "verified_here": {"nominal": 0.0952},
+    },
+    "krippendorff2011_B_nominal_2observers_12units": {  # Krippendorff (2011), example B (a..e as 1..5)
+        "data": [[1, 1, 2, 2, 4, 3, 3, 3, 5, 4, 4, 1], [2, 1, 2, 2, 2, 3, 3, 3, 5, 4, 4, 4]],
+        "expected": {"nominal": 0.692},
+        "verified_here": {"nominal": 0.692},
+    },
+}
+
+
+def test_inline_vectors_match_the_shared_file(shared_data):
     data = json.loads((shared_data / "krippendorff_vectors" / "vectors.json").read_text())
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    shared = {k: v for k, v in data.items() if not k.startswith("_")}
+    assert {k: {f: v[f] for f in ("data", "expected", "verified_here")} for k, v in shared.items()} == VECTORS
 
 
-def test_krippendorff_published_values_every_level(shared_data):
+def test_krippendorff_published_values_every_level():
     checked = 0
-    for name, case in _vectors(shared_data).items():
+    for name, case in VECTORS.items():
         for level in LEVELS:
             got = krippendorff_alpha(case["data"], level=level).value
             if level in case["expected"]:  # published to 3 (Krippendorff 2011) or 6 (Wikipedia) decimals
@@ -53,8 +91,8 @@ def test_krippendorff_published_values_every_level(shared_data):
     assert checked == 8
 
 
-def test_krippendorff_counts_pairable_units_and_values(shared_data):
-    case = _vectors(shared_data)["krippendorff2011_C_4observers_12units_missing"]
+def test_krippendorff_counts_pairable_units_and_values():
+    case = VECTORS["krippendorff2011_C_4observers_12units_missing"]
     res = krippendorff_alpha(case["data"], level="nominal")
     # unit 12 has one rating (not pairable); the 11 others hold 3+4+4+4+4+4+4+4+4+3+2 = 40 values
     assert (res.n_units, res.n_values) == (11, 40)

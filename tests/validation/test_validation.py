@@ -305,6 +305,7 @@ def test_cli_validate_runs_the_judge_from_a_config(tmp_path):
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
+        loop.close()
 
 
 def test_meta_evaluation_and_verdicts_on_a_subset(tmp_path):
