@@ -210,3 +210,16 @@ def test_meta_evaluation_granularities():
     # A constant document is skipped and counted, not averaged in as 0
     res = summary_level_correlation([1, 2, 3, 5, 5, 5], human, documents=docs)
     assert (res.value, res.n_groups, res.n_groups_skipped) == (pytest.approx(1.0), 1, 1)
+
+
+def test_artstein_poesio_kappa_348():
+    # Artstein & Poesio (2008), "Inter-coder agreement for computational linguistics", section 2:
+    # two coders label 100 utterances Statement / Info-request. Coder A: 30 Stat, 70 IReq; coder B:
+    # 40 Stat, 60 IReq; they agree on 20 Stat and 50 IReq. A_o = .7, A_e = .3 x .4 + .7 x .6 = .54,
+    # kappa = (.7 - .54) / (1 - .54) = .348 as published. The table is inline, so this never skips.
+    cells = {("Stat", "Stat"): 20, ("Stat", "IReq"): 10, ("IReq", "Stat"): 20, ("IReq", "IReq"): 50}
+    a = [x for (x, _), k in cells.items() for _ in range(k)]
+    b = [y for (_, y), k in cells.items() for _ in range(k)]
+    got = cohen_kappa(a, b).value
+    assert round(got, 3) == 0.348
+    assert got == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
