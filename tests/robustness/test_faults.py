@@ -28,8 +28,14 @@ def needed_calls(folder: Path) -> int:
     """Judge calls a run over the example makes: two orders per pair not identical after normalisation."""
     from genjudge.io.canonical import normalize_text
 
-    teacher = {json.loads(x)["id"]: json.loads(x)["output"] for x in (folder / "teacher.jsonl").read_text().splitlines()}
-    student = {json.loads(x)["id"]: json.loads(x)["output"] for x in (folder / "student.jsonl").read_text().splitlines()}
+    teacher = {
+        json.loads(x)["id"]: json.loads(x)["output"]
+        for x in (folder / "teacher.jsonl").read_text().splitlines()
+    }
+    student = {
+        json.loads(x)["id"]: json.loads(x)["output"]
+        for x in (folder / "student.jsonl").read_text().splitlines()
+    }
     return 2 * sum(normalize_text(teacher[i]) != normalize_text(student[i]) for i in teacher)
 
 
