@@ -142,7 +142,11 @@ class Judge:
         return list(await asyncio.gather(*(self._one(client, rubric, it, sample) for it in items)))
 
     async def equivalence(
-        self, pairs: Sequence[tuple[str, str]], *, rubric: Rubric | str = "equivalence", sample: int = 0
+        self,
+        pairs: Sequence[tuple[str | None, str | None]],
+        *,
+        rubric: Rubric | str = "equivalence",
+        sample: int = 0,
     ) -> list[Verdict]:
         """Is each (a, b) equivalent? Asked as (a, b) and (b, a); disagreement is recorded."""
         rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
