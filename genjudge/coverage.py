@@ -148,11 +148,16 @@ def batch_kendall(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (sx * sy).sum((-1, -2)) / np.sqrt((sx**2).sum((-1, -2)) * (sy**2).sum((-1, -2)))
 
 
+def _covers(lo: float | None, value: float, hi: float | None) -> bool:
+    """Whether the interval (lo, hi) holds ``value``; an interval that could not be computed holds nothing."""
+    return lo is not None and hi is not None and lo <= value <= hi
+
+
 def _percentile(draws: np.ndarray) -> tuple[float, float]:
     from genjudge.stats.bootstrap import percentile_interval
 
     lo, hi = percentile_interval(draws, NOMINAL)
-    return (np.nan, np.nan) if lo is None else (lo, hi)
+    return (np.nan, np.nan) if lo is None or hi is None else (lo, hi)
 
 
 def _clustered_pairs(rng, docs: int, per_doc: int, rho_between: float, rho_within: float):
@@ -199,8 +204,8 @@ def correlation_rows(reps: int, resamples: int, rng: np.random.Generator) -> Ite
         lo, hi = _percentile(batch_spearman(x[d].reshape(resamples, -1), y[d].reshape(resamples, -1)))
         hits_docs += lo <= pooled <= hi
         per_doc = batch_kendall(x, y)  # summary level: Kendall within each document, averaged
-        lo, hi = document_bootstrap(per_doc, resamples=resamples, confidence=NOMINAL, rng=rng)
-        hits_summary += lo <= within <= hi
+        s_lo, s_hi = document_bootstrap(per_doc, resamples=resamples, confidence=NOMINAL, rng=rng)
+        hits_summary += _covers(s_lo, within, s_hi)
     setting = f"{docs} documents x {per}"
     n = docs * per
     yield CoverageRow(
@@ -300,7 +305,7 @@ def paired_rows(reps: int, resamples: int, rng: np.random.Generator) -> Iterator
             x = g + rng.exponential(0.3, n)
             y = g + rng.exponential(0.2, n)
             d = paired_difference(x, y, resamples=resamples, confidence=NOMINAL, rng=rng)
-            hits += d.ci_low <= 0.1 <= d.ci_high
+            hits += _covers(d.ci_low, 0.1, d.ci_high)
         yield CoverageRow(
             "paired mean difference",
             "bca",

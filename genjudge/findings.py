@@ -38,6 +38,13 @@ def _overall(metrics: list[MetricValue], name: str, subject: str) -> MetricValue
     return None
 
 
+def _value(m: MetricValue) -> float:
+    """The value of a metric :func:`_overall` found (it returns only metrics with a value)."""
+    if m.value is None:
+        raise ValueError(f"metric {m.metric} has no value")
+    return m.value
+
+
 def _quality(metrics: list[MetricValue], subject: str) -> MetricValue | None:
     for name in QUALITY_METRICS:
         if (found := _overall(metrics, name, subject)) is not None:
@@ -70,7 +77,9 @@ def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> It
     if agree is None or student is None:
         return
     name = student.metric
-    if agree.value >= t.high_agreement and student.value < t.low_quality:
+    agree_v, student_v = _value(agree), _value(student)
+    teacher_v = _value(teacher) if teacher is not None else None
+    if agree_v >= t.high_agreement and student_v < t.low_quality:
         ceiling = f" and the teacher's own {name} is {_fmt(teacher)}" if teacher else ""
         yield Finding(
             code="teacher_ceiling",
@@ -82,9 +91,10 @@ def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> It
             ),
         )
     elif (
-        agree.value < t.high_agreement
+        agree_v < t.high_agreement
         and teacher is not None
-        and abs(student.value - teacher.value) < t.material_gap
+        and teacher_v is not None
+        and abs(student_v - teacher_v) < t.material_gap
     ):
         yield Finding(
             code="same_quality_different_answers",
@@ -94,16 +104,16 @@ def fidelity_quality_gap(metrics: list[MetricValue], t: FindingThresholds) -> It
                 f"but agrees with it on only {_fmt(agree)}: it reaches similar quality with different errors."
             ),
         )
-    if teacher is not None and teacher.value - student.value >= t.material_gap:
+    if teacher is not None and teacher_v is not None and teacher_v - student_v >= t.material_gap:
         yield Finding(
             code="distillation_gap",
             severity="warning",
             message=(
-                f"The student's {name} {_fmt(student)} is {teacher.value - student.value:.3f} below the "
+                f"The student's {name} {_fmt(student)} is {teacher_v - student_v:.3f} below the "
                 f"teacher's {_fmt(teacher)}: the distillation lost quality."
             ),
         )
-    elif teacher is not None and student.value - teacher.value >= t.material_gap:
+    elif teacher is not None and teacher_v is not None and student_v - teacher_v >= t.material_gap:
         yield Finding(
             code="student_beats_teacher",
             severity="info",
@@ -137,8 +147,12 @@ def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Fi
         if overall is None:
             continue
         sign = 1.0 if higher_is_better(m.metric) else -1.0
-        worse_by = sign * (overall.value - m.value)
-        interval_clear = m.ci_high < overall.value if sign > 0 else m.ci_low > overall.value
+        overall_v = _value(overall)
+        worse_by = sign * (overall_v - m.value)
+        if sign > 0:
+            interval_clear = m.ci_high < overall_v
+        else:
+            interval_clear = m.ci_low is not None and m.ci_low > overall_v
         if worse_by < t.material_gap or not interval_clear:
             continue
         direction = "low" if sign > 0 else "high"

@@ -134,8 +134,11 @@ class EmbeddingSimilarity:
         for side, side_texts in texts.items():
             vectors[side] = []
             for t in side_texts:
-                vectors[side].append(None if t is None else result.embeddings[pos])
-                pos += 1 if t is not None else 0
+                if t is None or result is None:  # no result only when every text is missing
+                    vectors[side].append(None)
+                else:
+                    vectors[side].append(result.embeddings[pos])
+                    pos += 1
 
         columns: dict[str, np.ndarray] = {}
         sections: dict[str, Any] = {"similarity_distribution": {}, "threshold": o.threshold}

@@ -183,7 +183,7 @@ class ExtractionFields:
             )
         status = np.where(any_ok, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
-        for i in np.flatnonzero(~any_ok):
+        for i in np.flatnonzero(~any_ok).tolist():
             reason[i] = (
                 "missing student output"
                 if not present["student"][i]

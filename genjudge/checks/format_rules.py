@@ -103,7 +103,8 @@ class FormatRules:
                 for r in self.rules
             ]
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
-        reason = np.where(present, None, "no output on any side").astype(object)
+        reason = np.full(n, None, dtype=object)
+        reason[~present] = "no output on any side"
         table = {
             "title": "Format rule failures",
             "header": ["side", "rule", "failed", "scored", "first failure"],

@@ -97,7 +97,7 @@ class JsonStructure:
         n = len(frame)
         columns: dict[str, np.ndarray] = {}
         present = np.zeros(n, dtype=bool)
-        failure_counts: Counter[tuple[str, str, str]] = Counter()
+        failure_counts: Counter[tuple[Side, str, str]] = Counter()
         found_by: dict[str, Counter[str]] = {}
         for side in self.options.sides:
             outputs = frame[side].tolist() if side in frame else [None] * n
@@ -130,17 +130,18 @@ class JsonStructure:
             keep = ["strict_parse", "lenient_parse"] + (
                 ["schema_valid", "strict_schema_valid"] if self.validator else []
             )
-            for key in keep:
-                columns[f"{self.name}.{side}.{key}"] = cols[key]
+            for col_name in keep:
+                columns[f"{self.name}.{side}.{col_name}"] = cols[col_name]
             if self.validator is not None:
                 columns[f"{self.name}.{side}.failures"] = fails
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
-        reason = np.where(present, None, "no output on any side").astype(object)
+        reason = np.full(n, None, dtype=object)
+        reason[~present] = "no output on any side"
         scored = {
             side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum())
             for side in self.options.sides
         }
-        table = [
+        table: list[dict[str, Any]] = [
             {
                 "side": side,
                 "path": path,

@@ -61,21 +61,24 @@ class JudgeEquivalence:
         from genjudge.judge.rubric import load_rubric
 
         rubric = load_rubric(self.options.rubric)
-        bound = dict(judge_based=True, rubric_id=rubric.id, rubric_version=str(rubric.version))
         return [
             MeanMetric(
                 "judge_equivalence_rate",
                 Family.FIDELITY,
                 "student_vs_teacher",
                 f"{self.name}.equivalent",
-                **bound,
+                judge_based=True,
+                rubric_id=rubric.id,
+                rubric_version=str(rubric.version),
             ),
             MeanMetric(
                 "judge_position_inconsistency_rate",
                 Family.FIDELITY,
                 "student_vs_teacher",
                 f"{self.name}.position_inconsistent",
-                **bound,
+                judge_based=True,
+                rubric_id=rubric.id,
+                rubric_version=str(rubric.version),
             ),
         ]
 

@@ -36,12 +36,15 @@ _DEFAULT = {
 _RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
 
 
+_BOTH_SIDES: tuple[Literal["student", "teacher"], ...] = ("student", "teacher")
+
+
 class JudgeRubricOptions(CheckOptions):
     rubrics: list[str] | None = None
     """Rubric names or paths; None = faithfulness, coverage, fluency (generation) or
     extraction_field (extraction)."""
     sides: list[Literal["student", "teacher"]] = Field(
-        default_factory=lambda: ["student", "teacher"], validation_alias=AliasChoices("sides", "subjects")
+        default_factory=lambda: list(_BOTH_SIDES), validation_alias=AliasChoices("sides", "subjects")
     )
     """The outputs to judge (``sides``, as in json_structure and format_rules; ``subjects`` is the old
     spelling, still accepted)."""
@@ -120,7 +123,9 @@ class JudgeRubric:
         sections = {"judge": judge.model_info(), "rubrics": summary, "judge_meter": judge.meter.model_dump()}
         return CheckResult(columns=cols, status=status, reason=reason, sections=sections)
 
-    async def _grade(self, judge: Any, frame: pd.DataFrame, rubric: Any, subject: str) -> tuple:
+    async def _grade(
+        self, judge: Any, frame: pd.DataFrame, rubric: Any, subject: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
         from genjudge.io.canonical import as_text
 
         n = len(frame)
@@ -128,7 +133,10 @@ class JudgeRubric:
         st = np.full(n, Status.OK.value, dtype=object)
         rs = np.full(n, None, dtype=object)
         rationale = np.full(n, None, dtype=object)
-        col = lambda name: frame[name].tolist() if name in frame else [None] * n  # noqa: E731
+
+        def col(name: str) -> list[Any]:
+            return frame[name].tolist() if name in frame else [None] * n
+
         sources, refs, outs = col("input"), col("reference"), col(subject)
         if rubric.id == "extraction_field" or set(rubric.fields) == {"source", "field", "value"}:
             items, owner = [], []

@@ -61,7 +61,7 @@ def model_info(
         s = JudgeSettings.model_validate(raw)
     except ValueError as exc:
         raise ConfigError(f"{config or 'judge settings'}: invalid judge settings: {exc}") from None
-    info = {
+    info: dict[str, object] = {
         "provider": s.provider,
         "model": s.model_name,
         "base_url": s.base_url,

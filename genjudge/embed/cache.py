@@ -52,7 +52,9 @@ class EmbeddingCache:
 
             # A damaged file is moved aside with a warning and rebuilt (see open_cache_db).
             self._conn = open_cache_db(self.path, _SCHEMA)
-            self._conn.isolation_level = ""  # transactions as before: `with conn:` commits
+            # Transactions as before: `with conn:` commits. "" is sqlite3's documented default level,
+            # which typeshed's Literal omits.
+            self._conn.isolation_level = ""  # type: ignore[assignment]
             return
         self._conn = sqlite3.connect(":memory:", check_same_thread=False)
         with self._lock, self._conn:

@@ -56,7 +56,7 @@ class ItemMatch:
             elif f.outcome == "extra":
                 fp += 1
             elif f.outcome in ("match", "mismatch"):
-                hit = f.fuzzy_match if fuzzy else f.outcome == "match"
+                hit = bool(f.fuzzy_match) if fuzzy else f.outcome == "match"
                 tp += hit
                 fp += not hit
                 fn += not hit

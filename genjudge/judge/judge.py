@@ -64,7 +64,9 @@ class Judge:
 
                 s = self.settings
                 # Joining / verifying the local model reads a gigabyte: keep the loop responsive.
-                provider = self._provider_override or await asyncio.to_thread(build_provider, s)
+                provider = self._provider_override
+                if provider is None:
+                    provider = await asyncio.to_thread(build_provider, s)
                 concurrency = 1 if provider.name == "local" else s.concurrency
                 client = LLMClient(
                     provider,
@@ -140,7 +142,11 @@ class Judge:
         return list(await asyncio.gather(*(self._one(client, rubric, it, sample) for it in items)))
 
     async def equivalence(
-        self, pairs: Sequence[tuple[str, str]], *, rubric: Rubric | str = "equivalence", sample: int = 0
+        self,
+        pairs: Sequence[tuple[str | None, str | None]],
+        *,
+        rubric: Rubric | str = "equivalence",
+        sample: int = 0,
     ) -> list[Verdict]:
         """Is each (a, b) equivalent? Asked as (a, b) and (b, a); disagreement is recorded."""
         rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
@@ -152,11 +158,12 @@ class Judge:
             if a is None or b is None:
                 return Verdict(status=Status.UNSCORED, reason="missing text")
             if normalize_text(a) == normalize_text(b):
-                top = max(rubric.labels or {}, key=lambda k: (rubric.labels or {})[k])
+                labels = rubric.labels or {}
+                top = max(labels, key=lambda k: labels[k])
                 return Verdict(
                     status=Status.OK,
-                    value=rubric.labels[top],
-                    label=top,  # type: ignore[index]
+                    value=labels[top],
+                    label=top,
                     rationale="identical after normalisation",
                     normalised_identical=True,
                 )

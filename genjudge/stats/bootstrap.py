@@ -97,8 +97,8 @@ def cluster_codes(values: Any) -> np.ndarray:
     import pandas as pd
 
     arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values, dtype=object)
-    codes, uniques = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
-    codes = codes.astype(np.int64)
+    raw_codes, uniques = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+    codes: np.ndarray = raw_codes.astype(np.int64)
     missing = codes < 0
     codes[missing] = len(uniques) + np.arange(int(missing.sum()))
     return codes

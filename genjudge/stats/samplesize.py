@@ -74,7 +74,7 @@ def items_for_difference(rate: float, delta: float, *, alpha: float = 0.05, powe
     p0 = rate
     p1 = min(max(rate - delta, 1e-9), 1 - 1e-9)
     za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
-    n = (za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))) ** 2 / delta**2
+    n = float((za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))) ** 2 / delta**2)
     return math.ceil(n)
 
 

@@ -94,6 +94,8 @@ class CompiledRule:
             return _required_fields(r.fields, output)
         text = output if isinstance(output, str) else canonical_json(output, allow_nan=True)
         if r.kind == "regex":
+            if self.regex is None:
+                raise ValueError(f"rule {r.name!r}: a regex rule compiled without its pattern")
             hit = self.regex.search(text) is not None
             if hit == r.must_match:
                 return RuleOutcome(True)

@@ -120,7 +120,8 @@ class SchemaValidator:
                 raise ConfigError(f"schema declares an unknown $schema {self.schema['$schema']!r}")
         cls = validators.validator_for(self.schema, default=default)
         try:
-            cls.check_schema(self.schema)
+            # A boolean schema is valid JSON Schema; the jsonschema stub types only mappings.
+            cls.check_schema(self.schema)  # type: ignore[arg-type]
         except jsonschema.SchemaError as exc:
             where = _pointer(exc.absolute_path) or "/"
             origin = "" if isinstance(schema, (dict, bool)) else f"{schema}: "

@@ -120,7 +120,8 @@ def explain(results: list[DimensionResult], policy: Policy) -> list[str]:
             worst = min(
                 trusted,
                 key=lambda s: (
-                    s.judge.value - (s.ceiling.value if s.ceiling and s.ceiling.value is not None else 0)
+                    (s.judge.value or 0.0)
+                    - (s.ceiling.value if s.ceiling and s.ceiling.value is not None else 0)
                 ),
             )
             ceil = f" vs human ceiling {describe(worst.ceiling.value)}" if worst.ceiling else ""

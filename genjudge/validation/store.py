@@ -22,7 +22,7 @@ TABLE = "judge_validations"
 def default_store_url() -> str:
     """The store's default URL (the lead's ``genjudge.store.DEFAULT_URL`` where it exists)."""
     try:
-        from genjudge.store import DEFAULT_URL  # type: ignore[attr-defined]
+        from genjudge.store import DEFAULT_URL
 
         return str(DEFAULT_URL)
     except ImportError:

@@ -123,7 +123,7 @@ def _message(body: dict[str, Any]) -> ChatResponse:
     usage = body.get("usage") or {}
     return ChatResponse(
         text="".join(texts),
-        finish_reason=_FINISH.get(stop, stop),
+        finish_reason=None if stop is None else _FINISH.get(stop, stop),
         refusal="the model refused (stop_reason=refusal)" if stop == "refusal" else None,
         input_tokens=usage.get("input_tokens"),
         output_tokens=usage.get("output_tokens"),

@@ -47,7 +47,7 @@ class OpenAIProvider:
         http_client = sdk_http_client(
             openai.DefaultAsyncHttpxClient, concurrency=concurrency, timeout_s=timeout_s
         )
-        self._response_cls = type(http_client).__mro__[1].__module__.split(".")[0]
+        http_module = type(http_client).__mro__[1].__module__.split(".")[0]
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
@@ -57,7 +57,7 @@ class OpenAIProvider:
         )
         import importlib
 
-        self._response_cls = importlib.import_module(self._response_cls).Response
+        self._response_cls: type[Any] = importlib.import_module(http_module).Response
 
     def identity(self) -> dict[str, Any]:
         """What, beyond ``model``, changes the answers: the server (as the SDK resolved it) and
