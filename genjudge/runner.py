@@ -151,7 +151,11 @@ async def find_stage(state: RunState) -> None:
 
 
 async def store_stage(state: RunState) -> None:
-    """Make the run record, build the report and save both (with the per-example table) in the store."""
+    """Make the run record and the report (with the run's own outcome), and commit them to the store.
+
+    When the run writes a report folder the commit happens in :func:`report_stage`, between writing
+    the folder under a temporary name and renaming it into place, so the two are one step.
+    """
     config, manifest = state.config, state.need("manifest")
     run_store = RunStore(state.store_url)
     inputs_hash = hash_inputs(config, manifest.fingerprint)
