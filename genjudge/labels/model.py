@@ -35,6 +35,9 @@ class RubricRef(_Strict):
     version: str
     instructions: str | None = None
     """The question put to the raters, verbatim where known."""
+    content_hash: str | None = None
+    """sha256 of the judge rubric's content when the raters answered a genjudge rubric (rating
+    sheets drawn by ``genjudge labels sample``); None for an external rating protocol."""
 
 
 class Scale(_Strict):
@@ -116,6 +119,53 @@ class RatingsSource(_Strict):
     id_column: str = "item_id"
 
 
+class SampleOrigin(_Strict):
+    """Where a rating sheet's items come from: one stored run and the judge verdicts in it."""
+
+    run_id: str
+    set_fingerprint: str
+    """The evaluation set the run scored: the population the sheet was drawn from."""
+    check: str
+    """The check whose judge verdicts the sheet rates (``judge_equivalence``, ``judge_rubric``)."""
+    metric: str
+    """The judge-based metric those verdicts make (e.g. ``judge_equivalence_rate``)."""
+    column: str
+    """The per-example column of the run that holds the judge's value."""
+    label_column: str | None = None
+    """Label rubrics: the per-example column that holds the judge's label."""
+    side: str | None = None
+    """Rubric scores: the output that was judged (``student`` or ``teacher``)."""
+    judge: dict[str, Any] = Field(default_factory=dict)
+    """The judge that produced the run's verdicts, as a decision binds it (provider, model,
+    base_url, the parameters that change a verdict)."""
+
+
+class DrawRound(_Strict):
+    """One draw of items into a sheet (the first, and each ``--grow``)."""
+
+    round: int
+    n: int
+    seed: int
+    drawn_at: str
+
+
+class SampleDesign(_Strict):
+    """How a sheet's items were drawn: stratified simple random sampling without replacement.
+
+    Within a stratum every draw (the first and each growth) is uniform over the items not yet
+    drawn, so the items drawn so far are a simple random sample of the stratum and an item's
+    inclusion probability is ``drawn in its stratum / stratum size``.
+    """
+
+    seed: int
+    strata: list[str]
+    """What the strata are made of: slice columns and ``verdict`` (the judge's verdict)."""
+    population_size: int
+    stratum_sizes: dict[str, int]
+    """Items of the run in each stratum (``N_h``), keyed as the items' ``_stratum``."""
+    rounds: list[DrawRound] = Field(default_factory=list)
+
+
 class SampleManifest(_Strict):
     """``sample.json``: what a rated sample is."""
 
@@ -135,3 +185,14 @@ class SampleManifest(_Strict):
     """Item column naming the system that produced the output (system-level correlation)."""
     raters: dict[str, str] = Field(default_factory=dict)
     """Optional description per rater id (e.g. ``expert``, ``crowd``)."""
+    population: str | None = None
+    """What the rated items are a sample of, e.g. ``external: SummEval``. A sheet drawn from a run
+    leaves it empty: its population is ``origin`` (the run's evaluation set)."""
+    show: list[str] = Field(default_factory=list)
+    """Item columns a rater sees, in order (a rating sheet); empty = every text column."""
+    titles: dict[str, str] = Field(default_factory=dict)
+    """Readable titles of the shown columns (``{"text_a": "TEACHER"}``)."""
+    origin: SampleOrigin | None = None
+    """A sheet drawn by ``genjudge labels sample``: the run and the judge verdicts it rates."""
+    design: SampleDesign | None = None
+    """A sheet drawn by ``genjudge labels sample``: how its items were drawn."""

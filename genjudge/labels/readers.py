@@ -82,8 +82,12 @@ class RatedSample:
         return [self.items.get(i, {}).get(column) for i in item_ids]
 
 
-def load_sample(path: Path | str) -> RatedSample:
-    """Load a rated sample from its folder or its manifest file."""
+def load_sample(path: Path | str, *, allow_empty: bool = False) -> RatedSample:
+    """Load a rated sample from its folder or its manifest file.
+
+    ``allow_empty``: a sheet nobody has rated yet (a header-only or absent ratings file) loads with
+    no ratings instead of being an error (the rating screen and ``labels sample --grow`` use it).
+    """
     path = Path(path)
     manifest_path = path / MANIFEST_NAME if path.is_dir() else path
     if not manifest_path.is_file():
@@ -100,7 +104,9 @@ def load_sample(path: Path | str) -> RatedSample:
         raise ConfigError(f"{manifest_path}: invalid sample manifest: {exc}") from None
     root = manifest_path.parent
     src = manifest.ratings
-    if src.layout == "long":
+    if allow_empty and src.layout == "long" and not _has_ratings(root / src.path):
+        ratings = pd.DataFrame(columns=[*RATING_COLUMNS, "value"])
+    elif src.layout == "long":
         ratings = read_long(root / src.path, manifest.dimensions)
     else:
         ratings = read_wide(
@@ -116,6 +122,13 @@ def load_sample(path: Path | str) -> RatedSample:
             f"{len(missing)} rated items have no row, e.g. {missing[0]!r}",
         )
     return RatedSample(manifest, ratings, items, sample_fingerprint(manifest, ratings, items), root)
+
+
+def _has_ratings(path: Path) -> bool:
+    """Whether a long ratings file exists and holds at least one row with a rating."""
+    if not path.is_file():
+        return False
+    return any(row.get("rating") is not None for _, row in read_rows(path))
 
 
 def read_long(path: Path, dimensions: dict[str, Scale]) -> pd.DataFrame:
