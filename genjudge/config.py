@@ -75,7 +75,12 @@ class RunConfig(_Section):
     """A run with a larger share of items not scored (unscored or errored) is marked failed: a
     critical finding says why and ``genjudge run`` exits 1 (see docs/robustness.md)."""
     require_validated_judge: bool = False
-    """Refuse to run when a judge rubric in use has no accepted validation for the configured judge."""
+    """Refuse to run unless the configured judge is *validated* for every judge rubric in use: an
+    accepted decision bound to this judge, this rubric's content and this evaluation set (or a set in
+    ``parent_sets``). *Validated elsewhere* (e.g. on SummEval) does not count."""
+    parent_sets: list[str] = Field(default_factory=list)
+    """Fingerprints (12 characters or more) of evaluation sets this set was drawn from: a judge
+    validated on a sample of one of them counts as validated here."""
     store: str | None = None
     """SQLAlchemy URL or SQLite file path of the results store."""
     report_dir: Path | None = None

@@ -107,7 +107,11 @@ class MetricValue(Record):
     too_small: bool = False
     """True when ``n`` is under the run's minimum support: shown, flagged, never trusted."""
     validated: bool | None = None
-    """For judge-based metrics: whether the judge has an accepted validation. ``None`` otherwise."""
+    """For judge-based metrics: True only when the judge is validated on this evaluation set (and
+    does not fail on this slice). ``None`` for other metrics."""
+    validation: str | None = None
+    """For judge-based metrics: ``validated``, ``validated elsewhere``, ``unvalidated`` or ``fails on
+    this slice`` (see docs/validation.md). ``None`` for other metrics."""
 
 
 class RunRecord(Record):

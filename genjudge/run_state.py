@@ -29,6 +29,7 @@ MAKES = {
         "frame",
         "checks",
         "judge_validation",
+        "validation_decisions",
     },
     "score": {"results", "table", "item_status"},
     "aggregate": {"metrics"},
@@ -57,7 +58,10 @@ class RunState:
     student: ModelOutputs | None = None
     frame: pd.DataFrame | None = None
     checks: list[Any] | None = None
-    judge_validation: dict[str, bool] | None = None
+    judge_validation: dict[str, Any] | None = None
+    """Per judge rubric id: its :class:`~genjudge.validation.RubricStanding`."""
+    validation_decisions: dict[str, Any] | None = None
+    """Per judge rubric id validated on this set: the decision (its human labels correct the numbers)."""
     # score
     results: list[CheckResult] | None = None
     table: pd.DataFrame | None = None

@@ -26,7 +26,7 @@ import pandas as pd
 from genjudge._version import __version__
 from genjudge.aggregate import Settings, aggregate
 from genjudge.aggregate_clusters import clustered_aggregate
-from genjudge.checks.base import CheckResult, MeanMetric, RunContext, judge_rubrics
+from genjudge.checks.base import CheckResult, RunContext
 from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
@@ -82,8 +82,13 @@ async def load_stage(state: RunState) -> None:
         state.store_url,
         (config.report_dir or state.config_dir / "reports") if state.write_report else None,
     )
-    state.judge_validation = judge_validation(state.specs, config, state.store_url)
-    refuse_unvalidated(state.judge_validation, config)
+    from genjudge.validation.in_run import judge_standing, refusal
+
+    state.judge_validation, state.validation_decisions = judge_standing(
+        state.specs, config.judge, state.store_url, state.manifest.fingerprint, config.parent_sets
+    )
+    if config.require_validated_judge and (why := refusal(state.judge_validation)):
+        raise ConfigError(why)
     parse_json = config.task is TaskKind.EXTRACTION
     labels = config.task is TaskKind.CLASSIFICATION
     state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
@@ -139,7 +144,9 @@ async def aggregate_stage(state: RunState) -> None:
         metrics = clustered_aggregate(
             state.need("table"), state.specs, state.need("slices"), settings, clusters=state.clusters
         )
-    state.metrics = mark_judge_validation(metrics, state.specs, state.judge_validation or {})
+    from genjudge.validation.in_run import mark_metrics
+
+    state.metrics = mark_metrics(metrics, state.specs, state.judge_validation or {})
 
 
 async def find_stage(state: RunState) -> None:
@@ -194,6 +201,18 @@ async def store_stage(state: RunState) -> None:
     )
     # The evaluation's own verdict on itself: failed when too many items could not be scored.
     body = assess(state.report.model_dump(mode="json"), state.need("table"), state.specs, config)
+    from genjudge.validation.in_run import report_sections
+
+    body["sections"].update(
+        report_sections(
+            state.judge_validation or {},
+            state.validation_decisions or {},
+            state.need("table"),
+            state.specs,
+            state.need("slices"),
+            state.confidence,
+        )
+    )
     state.report = Report.model_validate(body)
     if not state.write_report:
         commit(state)
@@ -324,36 +343,3 @@ def per_example_table(
     table["status"] = item_status
     table["reason"] = item_reason
     return table, item_status
-
-
-def judge_validation(specs: list, config: RunConfig, store_url: str) -> dict[str, bool]:
-    """Per judge rubric the run uses: whether the judge has an accepted validation decision."""
-    rubrics = set(judge_rubrics(specs))
-    if not rubrics:
-        return {}
-    from genjudge.validation import decisions_for
-
-    return decisions_for(config.judge, rubrics, store_url)
-
-
-def refuse_unvalidated(status: dict[str, bool], config: RunConfig) -> None:
-    """With ``require_validated_judge``, stop before scoring when a judge rubric lacks an accepted decision."""
-    missing = sorted(r for r, ok in status.items() if not ok)
-    if config.require_validated_judge and missing:
-        judge = config.judge or {}
-        raise ConfigError(
-            f"require_validated_judge: the judge {judge.get('provider', 'local')}/{judge.get('model') or 'default'} "
-            f"has no accepted validation for rubric(s) {', '.join(missing)}; validate it first "
-            "(`genjudge validate`, see docs/validation.md) or drop require_validated_judge"
-        )
-
-
-def mark_judge_validation(metrics: list, specs: list, status: dict[str, bool]) -> list:
-    """Mark every judge-based metric validated or unvalidated by its rubric's decision."""
-    rubric_of = {s.name: s.rubric_id for s in specs if isinstance(s, MeanMetric) and s.judge_based}
-    return [
-        m.model_copy(update={"validated": status.get(rubric_of[m.metric] or "", False)})
-        if m.metric in rubric_of
-        else m
-        for m in metrics
-    ]

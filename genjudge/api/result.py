@@ -34,6 +34,7 @@ _METRIC_COLUMNS = [
     "support",
     "too_small",
     "validated",
+    "validation",
     "ci_method",
 ]
 
@@ -169,8 +170,7 @@ def _flags(m: MetricValue) -> str:
     flags = []
     if m.too_small:
         flags.append("too small")
-    if m.validated is False:
-        flags.append("judge unvalidated")
-    elif m.validated is True:
-        flags.append("judge validated")
+    from genjudge.report.view import judge_flags
+
+    flags.extend(judge_flags(m.model_dump()))
     return f", {', '.join(flags)}" if flags else ""

@@ -70,6 +70,19 @@ class MeanMetric:
     rubric_id: str | None = None
     """For judge-based metrics: the rubric whose validation decision the number depends on."""
     rubric_version: str | None = None
+    rubric_hash: str | None = None
+    """sha256 of the rubric's content (a decision is bound to it)."""
+
+
+def judge_rubric_keys(specs: list[Any]) -> list[tuple[str, str, str]]:
+    """Sorted (rubric id, version, content hash) of every judge rubric the metric ``specs`` use."""
+    return sorted(
+        {
+            (s.rubric_id, s.rubric_version or "", s.rubric_hash or "")
+            for s in specs
+            if isinstance(s, MeanMetric) and s.rubric_id
+        }
+    )
 
 
 def judge_rubrics(specs: list[Any]) -> list[tuple[str, str]]:

@@ -70,6 +70,7 @@ class JudgeEquivalence:
                 judge_based=True,
                 rubric_id=rubric.id,
                 rubric_version=str(rubric.version),
+                rubric_hash=rubric.content_hash,
             ),
             MeanMetric(
                 "judge_position_inconsistency_rate",
@@ -79,6 +80,7 @@ class JudgeEquivalence:
                 judge_based=True,
                 rubric_id=rubric.id,
                 rubric_version=str(rubric.version),
+                rubric_hash=rubric.content_hash,
             ),
         ]
 
@@ -117,7 +119,7 @@ class JudgeEquivalence:
         judged_both = int(np.isfinite(cols[f"{self.name}.position_inconsistent"]).sum())
         inconsistent = sum(v.position_inconsistent for v in verdicts)
         section: dict[str, Any] = {
-            "judge": {**judge.model_info(), **rubric.key},
+            "judge": {**judge.model_info(), **rubric.key, "rubric_hash": rubric.content_hash},
             "position_bias": {
                 "pairs_judged_in_both_orders": judged_both,
                 "position_inconsistent": inconsistent,

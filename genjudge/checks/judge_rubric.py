@@ -83,6 +83,7 @@ class JudgeRubric:
         return len(self.rubric_names) * len(self.options.sides)
 
     def metrics(self) -> list[MetricSpec]:
+
         return [
             MeanMetric(
                 _metric_name(r.id),
@@ -92,6 +93,7 @@ class JudgeRubric:
                 judge_based=True,
                 rubric_id=r.id,
                 rubric_version=str(r.version),
+                rubric_hash=r.content_hash,
             )
             for r in self._rubrics()
             for subject in self.options.sides
@@ -119,7 +121,11 @@ class JudgeRubric:
             for i in range(n):
                 if _RANK[st[i]] > _RANK[status[i]]:
                     status[i], reason[i] = st[i], f"{rubric.id} ({subject}): {rs[i]}"
-            summary[f"{rubric.id}.{subject}"] = {**rubric.key, **verdict_summary(verdicts)}
+            summary[f"{rubric.id}.{subject}"] = {
+                **rubric.key,
+                "rubric_hash": rubric.content_hash,
+                **verdict_summary(verdicts),
+            }
         sections = {"judge": judge.model_info(), "rubrics": summary, "judge_meter": judge.meter.model_dump()}
         return CheckResult(columns=cols, status=status, reason=reason, sections=sections)
 

@@ -111,6 +111,14 @@ class Rubric(BaseModel):
 
         return Draft202012Validator(self.json_schema)
 
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 of everything that goes into the rubric's prompts and verdicts (not its file name).
+
+        A validation decision is bound to it: an edited instruction without a version bump is
+        still a different instrument."""
+        return sha256_text(canonical_json(self.model_dump(mode="json", by_alias=True)))
+
     @property
     def key(self) -> dict[str, str]:
         """What identifies the rubric in a cache key or a validation record."""

@@ -27,11 +27,20 @@ def flags(m: dict[str, Any]) -> str:
     flags = []
     if m.get("too_small"):
         flags.append("too small")
-    if m.get("validated") is False:
-        flags.append("judge unvalidated")
-    elif m.get("validated") is True:
-        flags.append("judge validated")
+    flags.extend(judge_flags(m))
     return ", ".join(flags)
+
+
+def judge_flags(m: dict[str, Any]) -> list[str]:
+    """A judge-based number's standing in words (``judge validated elsewhere``...), or nothing."""
+    status = m.get("validation")
+    if status:
+        return [f"judge {status}"]
+    if m.get("validated") is False:
+        return ["judge unvalidated"]
+    if m.get("validated") is True:
+        return ["judge validated"]
+    return []
 
 
 def ci_header(report: dict[str, Any]) -> str:
@@ -174,7 +183,13 @@ def all_tables(report: dict[str, Any]) -> list[Table]:
     return tables
 
 
-_RENDERED_ELSEWHERE = {("label_metrics", "flip_matrix"), ("exact_match", "n_without_reference")}
+_RENDERED_ELSEWHERE = {
+    ("label_metrics", "flip_matrix"),
+    ("exact_match", "n_without_reference"),
+    # the machine-readable twins of the judge_validation and ppi tables
+    ("judge_validation", "rubrics"),
+    ("ppi", "estimates"),
+}
 
 
 def _is_table(value: Any) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from genjudge.formatting import format_number as describe
 from genjudge.labels import RatedSample
 from genjudge.records import Status
+from genjudge.validation.binding import JudgeBinding, Population
 from genjudge.validation.compare import ACCEPTED, NO_VERDICT, validate_dimension, weakest
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, DimensionResult, Direction
@@ -20,15 +21,18 @@ def decide(
     sample: RatedSample,
     verdicts: pd.DataFrame,
     *,
-    judge_provider: str,
-    judge_model: str,
-    rubric_id: str,
-    rubric_version: str,
     verdicts_source: str,
+    binding: JudgeBinding | None = None,
+    population: Population | None = None,
+    judge_provider: str | None = None,
+    judge_model: str | None = None,
+    rubric_id: str | None = None,
+    rubric_version: str | None = None,
     policy: Policy | None = None,
     dimensions: list[str] | None = None,
     judge_cost: dict[str, Any] | None = None,
     subset: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Decision:
     """Validate the judge's ``verdicts`` on ``sample`` and decide under ``policy``.
 
@@ -37,9 +41,19 @@ def decide(
     ``subset`` says how ``sample`` was cut from the rated sample (``None``: it was not); it is
     named in ``sample_name`` and the explanation.
 
-    The decision is bound to the judge (provider, model), the rubric (id, version) and the sample
-    fingerprint of the items actually judged.
+    The decision is bound to ``binding`` (the judge as called, the rubric's content), the
+    ``population`` the rated items were drawn from and the sample fingerprint of the items actually
+    judged. Without a binding (``judge_provider`` ... ``rubric_version`` only) it is recorded but
+    validates no run. ``context`` holds the other :class:`Decision` fields (``producer``,
+    ``verdicts_fingerprint``, the questions, ``warnings``, ``human_labels``).
     """
+    if binding is not None:
+        judge_provider, judge_model = binding.provider, binding.model
+        rubric_id, rubric_version = binding.rubric_id, binding.rubric_version
+    if None in (judge_provider, judge_model, rubric_id, rubric_version):
+        raise ValueError(
+            "decide needs a binding, or judge_provider, judge_model, rubric_id and rubric_version"
+        )
     from genjudge._version import __version__
 
     policy = policy or Policy()
@@ -54,10 +68,10 @@ def decide(
     return Decision(
         decision_id=uuid.uuid4().hex,
         created_at=datetime.now(UTC),
-        judge_provider=judge_provider,
-        judge_model=judge_model,
-        rubric_id=rubric_id,
-        rubric_version=rubric_version,
+        judge_provider=str(judge_provider),
+        judge_model=str(judge_model),
+        rubric_id=str(rubric_id),
+        rubric_version=str(rubric_version),
         sample_name=sample.manifest.name if subset is None else f"{sample.manifest.name} (subset: {subset})",
         sample_fingerprint=sample.fingerprint,
         verdicts_source=verdicts_source,
@@ -68,6 +82,9 @@ def decide(
         explanation=explanation,
         genjudge_version=__version__,
         judge_cost=judge_cost or {},
+        binding=binding,
+        population=population,
+        **(context or {}),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from genjudge.records import Record
+from genjudge.validation.binding import JudgeBinding, Population
 from genjudge.validation.policy import Policy
 
 
@@ -117,6 +118,31 @@ class DimensionResult(_Frozen):
     reason: str = ""
 
 
+class HumanLabel(_Frozen):
+    """One rated item of a sheet drawn from a run: the humans' mean rating in the metric's units."""
+
+    item_id: str
+    value: float
+    """The raters' mean, coded as the metric counts it (a label rubric's label values, a score)."""
+    raters: int
+    stratum: str | None = None
+    content_sha256: str | None = None
+    """Hash of the texts the raters saw: a later run counts the label only on identical texts."""
+
+
+class HumanLabels(_Frozen):
+    """The human side of prediction-powered inference: the rated items and the sampling design."""
+
+    metric: str
+    """The judge-based metric the labels estimate (e.g. ``judge_equivalence_rate``)."""
+    column: str
+    """The run's per-example column holding the judge's value for that metric."""
+    dimension: str
+    items: list[HumanLabel]
+    strata: list[str] = Field(default_factory=list)
+    stratum_sizes: dict[str, int] = Field(default_factory=dict)
+
+
 class Decision(Record):
     """A validation decision, bound to the judge, the rubric version and the rated sample."""
 
@@ -140,3 +166,20 @@ class Decision(Record):
     genjudge_version: str
     judge_cost: dict[str, Any] = Field(default_factory=dict)
     """Tokens, cost and latency of the judge calls (when genjudge ran the judge)."""
+    binding: JudgeBinding | None = None
+    """The judge exactly as called and the rubric's content; ``None`` on a decision recorded before
+    decisions were bound, which validates no run."""
+    population: Population | None = None
+    """What the rated items are a sample of (a run's evaluation set, or an external rated set)."""
+    verdicts_fingerprint: str | None = None
+    """Imported verdicts: sha256 of the file."""
+    producer: str | None = None
+    """Imported verdicts: who produced them, as declared (never a judge genjudge calls)."""
+    rubric_question: str | None = None
+    """What the judge's rubric asks (its instructions)."""
+    human_question: str | None = None
+    """What the rated sample says the humans were asked."""
+    warnings: list[str] = Field(default_factory=list)
+    """Doubts about the decision's meaning (the humans answered a different question...)."""
+    human_labels: HumanLabels | None = None
+    """A sheet drawn from a run: its rated items and design, for prediction-powered inference."""

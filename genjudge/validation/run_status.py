@@ -1,51 +1,225 @@
-"""What ``genjudge run`` asks: is the configured judge validated for the rubrics the run uses?
+"""What ``genjudge run`` asks: where does the configured judge stand for each rubric the run uses?
 
-A judge-based number is *validated* only when the store holds an accepted decision for exactly
-this judge (provider, model) and this rubric id and version; a changed model or rubric version has
-no decision and is unvalidated until validated again.
+Three answers (:class:`Standing`), each with its reason in words:
+
+- ``validated``: an accepted decision for exactly this judge (:class:`~.binding.JudgeBinding`:
+  provider, model, base_url, every verdict-changing setting, rubric id, version and content hash)
+  whose population is this evaluation set or a parent the run declares (``parent_sets``);
+- ``validated elsewhere``: the same judge and rubric were accepted, but on another population
+  (SummEval, another set); shown, and treated as unvalidated by ``require_validated_judge``;
+- ``unvalidated``: anything else (no decision, a decision for other settings, a rejection here).
+
+A judge validated here but failing on a slice of the decision's sample is flagged on that slice.
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from genjudge.validation.store import lookup_decision
+from pydantic import BaseModel, ConfigDict, Field
+
+from genjudge.validation.binding import JudgeBinding, bind_judge_to
+from genjudge.validation.policy import Policy
+from genjudge.validation.records import Decision, SliceResult
+from genjudge.validation.store import find_decisions
 
 
-def rubrics_in_use(config: Any) -> list[tuple[str, str]]:
-    """(rubric id, version) of every judge rubric the run's checks use, as the checks declare them."""
-    from genjudge.checks.base import judge_rubrics
+class Standing(enum.StrEnum):
+    """A judge's standing for one rubric in one run."""
+
+    VALIDATED = "validated"
+    VALIDATED_ELSEWHERE = "validated elsewhere"
+    UNVALIDATED = "unvalidated"
+
+
+class SliceFlag(BaseModel):
+    """A slice on which the judge, accepted overall, fails."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    column: str
+    value: str
+    reason: str
+
+
+class RubricStanding(BaseModel):
+    """The judge's standing for one rubric, why, and on which decision it rests."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rubric_id: str
+    status: Standing
+    reason: str
+    judge: str
+    """The judge exactly as decisions store it (``provider/model``, settings, rubric hash)."""
+    decision_id: str | None = None
+    population: str | None = None
+    failing_slices: list[SliceFlag] = Field(default_factory=list)
+
+
+def rubrics_in_use(config: Any) -> list[tuple[str, str, str]]:
+    """(rubric id, version, content hash) of every judge rubric the run's checks use."""
+    from genjudge.checks.base import judge_rubric_keys
     from genjudge.checks.build import build_checks
 
-    return judge_rubrics([spec for check in build_checks(config) for spec in check.metrics()])
+    return judge_rubric_keys([spec for check in build_checks(config) for spec in check.metrics()])
 
 
-def decisions_for(judge: dict[str, Any] | None, rubrics: Any, store_url: str) -> dict[str, bool]:
-    """Per rubric id: whether ``judge`` (JudgeSettings mapping) has an accepted decision for every
-    version of that id in ``rubrics`` ((id, version) pairs)."""
-    from genjudge.judge import JudgeSettings
+def standing_for(
+    binding: JudgeBinding,
+    store_url: str,
+    set_fingerprint: str,
+    parents: list[str] | tuple[str, ...] = (),
+) -> tuple[RubricStanding, Decision | None]:
+    """The standing of ``binding`` on the set ``set_fingerprint``, and the decision it rests on."""
+    candidates = _stored(store_url, binding)
+    bound = [d for d in candidates if d.binding is not None and d.binding.key == binding.key]
+    judge = binding.describe()
+    if not bound:
+        return RubricStanding(
+            rubric_id=binding.rubric_id,
+            status=Standing.UNVALIDATED,
+            reason=_why_none(binding, candidates),
+            judge=judge,
+        ), None
+    here = [d for d in bound if d.population is not None and d.population.covers(set_fingerprint, parents)]
+    if here:
+        d = here[0]
+        where = d.population.describe() if d.population else "?"
+        if d.accepted:
+            flags = failing_slices(d)
+            return RubricStanding(
+                rubric_id=binding.rubric_id,
+                status=Standing.VALIDATED,
+                reason=f"accepted ({d.level}) on {where}, {_size(d)}, decision {d.decision_id[:12]} of {d.created_at:%Y-%m-%d}",
+                judge=judge,
+                decision_id=d.decision_id,
+                population=where,
+                failing_slices=flags,
+            ), d
+        first = d.explanation[0] if d.explanation else ""
+        return RubricStanding(
+            rubric_id=binding.rubric_id,
+            status=Standing.UNVALIDATED,
+            reason=f"rejected ({d.level}) on {where}, decision {d.decision_id[:12]}: {first}",
+            judge=judge,
+            decision_id=d.decision_id,
+            population=where,
+        ), d
+    accepted = [d for d in bound if d.accepted]
+    if accepted:
+        d = accepted[0]
+        where = d.population.describe() if d.population else "?"
+        return RubricStanding(
+            rubric_id=binding.rubric_id,
+            status=Standing.VALIDATED_ELSEWHERE,
+            reason=(
+                f"accepted ({d.level}) on {where}, not on this set ({set_fingerprint[:12]}): rate a sample of "
+                "this run's items (`genjudge labels sample`) to validate it here"
+            ),
+            judge=judge,
+            decision_id=d.decision_id,
+            population=where,
+        ), d
+    d = bound[0]
+    where = d.population.describe() if d.population else "?"
+    return RubricStanding(
+        rubric_id=binding.rubric_id,
+        status=Standing.UNVALIDATED,
+        reason=f"rejected ({d.level}) on {where} and never accepted on this set",
+        judge=judge,
+        decision_id=d.decision_id,
+        population=where,
+    ), None
+
+
+def _stored(store_url: str, binding: JudgeBinding) -> list[Decision]:
     from genjudge.store.runs import sqlite_path
 
-    settings = JudgeSettings.model_validate(judge or {})
     path = sqlite_path(store_url)
     if path is not None and not path.is_file():  # no store yet, so no decision: create nothing
-        return {rubric_id: False for rubric_id, _ in rubrics}
-    out: dict[str, bool] = {}
-    for rubric_id, version in sorted(set(rubrics)):
-        decision = lookup_decision(store_url, settings.provider, settings.model_name, rubric_id, version)
-        # Keyed by id because the runner looks metrics up by id: one unvalidated version unvalidates it.
-        out[rubric_id] = out.get(rubric_id, True) and decision is not None and decision.accepted
-    return out
+        return []
+    return find_decisions(
+        store_url, binding.provider, binding.model, binding.rubric_id, binding.rubric_version
+    )
 
 
-def validated_rubrics(config: Any, store_url: str | None = None) -> dict[str, bool]:
-    """Per rubric id used by the run: whether the configured judge has an accepted decision for it."""
-    from genjudge.store import resolve_url
-
-    return decisions_for(config.judge, rubrics_in_use(config), store_url or resolve_url(config.store))
+def _size(d: Decision) -> str:
+    n = max((r.n_items for r in d.dimensions), default=0)
+    return f"{n} rated items"
 
 
-def judge_validated(config: Any, store_url: str | None = None) -> bool:
-    """True when every judge rubric the run uses has an accepted decision for the configured judge."""
-    status = validated_rubrics(config, store_url)
-    return bool(status) and all(status.values())
+def _why_none(binding: JudgeBinding, candidates: list[Decision]) -> str:
+    name = f"{binding.judge_name} with rubric {binding.rubric_id}@{binding.rubric_version}"
+    bound = [d for d in candidates if d.binding is not None]
+    if bound:
+        diff = "; ".join(binding.differences(bound[0].binding)) if bound[0].binding else ""
+        return (
+            f"the recorded decisions for {name} were made with other settings ({diff}); "
+            "validate the judge as configured"
+        )
+    if candidates:
+        return (
+            f"the recorded decision(s) for {name} predate binding decisions to the rubric's content and "
+            "the rated population; validate again"
+        )
+    return f"no validation decision for {binding.describe()}"
+
+
+def failing_slices(decision: Decision) -> list[SliceFlag]:
+    """Trusted slices of the decision's sample on which the judge misses the policy's bar."""
+    flags = []
+    for dim in decision.dimensions:
+        for s in dim.slices:
+            reason = _slice_failure(s, decision.policy)
+            if reason:
+                flags.append(SliceFlag(column=s.column, value=s.value, reason=f"{dim.dimension}: {reason}"))
+    return flags
+
+
+def _slice_failure(s: SliceResult, policy: Policy) -> str | None:
+    """Why the judge fails on slice ``s`` (None when it passes or the slice is too small to say)."""
+    lo = s.judge.ci_low
+    if s.too_small or lo is None:
+        return None
+    if lo >= policy.tentative:
+        return None
+    ceil = s.ceiling.value if s.ceiling is not None else None
+    margin = policy.ceiling_margin
+    if margin is not None and ceil is not None and ceil >= policy.min_ceiling and lo >= ceil - margin:
+        return None
+    return (
+        f"judge alpha lower bound {lo:.3f} on {s.column}={s.value} (n={s.n}) is under the tentative bar "
+        f"{policy.tentative}"
+        + (f" and the human ceiling {ceil:.3f} - {policy.ceiling_margin}" if ceil is not None else "")
+    )
+
+
+def run_standing(
+    judge: dict[str, Any] | None,
+    rubrics: Any,
+    store_url: str,
+    set_fingerprint: str,
+    parents: list[str] | tuple[str, ...] = (),
+) -> tuple[dict[str, RubricStanding], dict[str, Decision]]:
+    """Per rubric id: the standing of ``judge`` (JudgeSettings mapping) for every (id, version, hash) in
+    ``rubrics``, and the decisions the validated ones rest on (their human labels feed PPI).
+
+    Keyed by id because the runner looks metrics up by id: one version that is not validated makes
+    the id's standing the weaker one."""
+    from genjudge.judge import JudgeSettings
+
+    settings = JudgeSettings.model_validate(judge or {})
+    order = list(Standing)
+    out: dict[str, RubricStanding] = {}
+    decisions: dict[str, Decision] = {}
+    for rubric_id, version, content_hash in sorted(set(rubrics)):
+        binding = bind_judge_to(settings, rubric_id, version, content_hash)
+        standing, decision = standing_for(binding, store_url, set_fingerprint, parents)
+        prior = out.get(rubric_id)
+        if prior is None or order.index(standing.status) > order.index(prior.status):
+            out[rubric_id] = standing
+        if decision is not None and standing.status is Standing.VALIDATED:
+            decisions[rubric_id] = decision
+    return out, {k: d for k, d in decisions.items() if out[k].status is Standing.VALIDATED}

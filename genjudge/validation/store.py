@@ -1,10 +1,9 @@
-"""Decisions persisted in the results store (SQLAlchemy; SQLite by default), and the lookup the
-runner uses to mark judge-based metrics validated or unvalidated.
+"""Decisions persisted in the results store (SQLAlchemy; SQLite by default).
 
-One table, ``judge_validations``: the binding key (provider, model, rubric id, rubric version)
-and the sample fingerprint as columns, the whole :class:`Decision` as JSON. The latest decision
-for a key wins, so a re-validation on a larger sample replaces an older verdict; a changed rubric
-version or judge model has no decision until it is validated.
+One table, ``judge_validations``: the judge's name (provider, model), the rubric id and version and
+the sample fingerprint as indexed columns, the whole :class:`Decision` (with its full binding and
+population) as JSON. :mod:`genjudge.validation.run_status` reads the decisions for a judge name and
+matches the rest; the latest matching decision wins, so a re-validation replaces an older verdict.
 """
 
 from __future__ import annotations
@@ -87,10 +86,19 @@ def save_decision(store_url: str, decision: Decision) -> None:
 def lookup_decision(
     store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str
 ) -> Decision | None:
-    """The latest decision for this judge and rubric version, or None when it was never validated.
+    """The latest decision for this judge name and rubric version, or None when there is none.
 
-    The runner calls this: ``decision is not None and decision.accepted`` means validated.
+    A run does not stop here: it asks :func:`genjudge.validation.run_status.standing_for`, which also
+    matches the judge's settings, the rubric's content and the rated population.
     """
+    found = find_decisions(store_url, provider, model, rubric_id, rubric_version, limit=1)
+    return found[0] if found else None
+
+
+def find_decisions(
+    store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str, *, limit: int = 200
+) -> list[Decision]:
+    """Decisions recorded for this judge name and rubric version, newest first."""
     import sqlalchemy as sa
 
     engine, table = _engine(store_url)
@@ -103,14 +111,14 @@ def lookup_decision(
             table.c.rubric_version == str(rubric_version),
         )
         .order_by(table.c.created_at.desc())
-        .limit(1)
+        .limit(limit)
     )
     try:
         with engine.connect() as conn:
-            row = conn.execute(query).first()
+            rows = conn.execute(query).all()
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(f"cannot read decisions from {store_url}: {exc}") from exc
-    return None if row is None else Decision.model_validate_json(row[0])
+    return [Decision.model_validate_json(r[0]) for r in rows]
 
 
 def list_decisions(store_url: str) -> list[Decision]:
