@@ -61,6 +61,80 @@ def import_pandalm(
     )
 
 
+@labels_app.command("sample")
+@fail_cleanly
+def sample(
+    run_id: Annotated[str, typer.Argument(help="A stored run's id (a unique prefix is enough).")],
+    rubric: Annotated[str, typer.Option(help="The judge rubric whose verdicts to rate (id or .toml path).")],
+    n: Annotated[
+        int | None, typer.Option("--n", help="Items to draw (with --grow: more items to add).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The sheet folder (default labels/<run id>-<rubric>).")
+    ] = None,
+    side: Annotated[
+        str, typer.Option(help="Rubric scores: the output judged (student or teacher).")
+    ] = "student",
+    seed: Annotated[int, typer.Option(help="Seed of the draw (kept in the sheet; --grow reuses it).")] = 0,
+    strata: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated strata: slice columns and `verdict` (default: every slice, verdict)."
+        ),
+    ] = None,
+    grow: Annotated[
+        bool, typer.Option("--grow", help="Add items to an existing sheet (design kept).")
+    ] = False,
+    target_width: Annotated[
+        float | None,
+        typer.Option(
+            help="With --grow: draw as many as the label budget says bring the PPI interval to this width."
+        ),
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store URL or SQLite path (default: the run store).")
+    ] = None,
+) -> None:
+    """Draw a seeded sample of a stored run's items into a rating sheet, stratified by slice and by the
+    judge's verdict; --grow adds more later. Rate it with `genjudge labels rate`."""
+    from genjudge.errors import ConfigError
+    from genjudge.store import resolve_url
+    from genjudge.validation.sampling import draw
+    from genjudge.validation.sheet_source import load_source
+
+    url = resolve_store(store) or resolve_url(None)
+    source = load_source(url, run_id, rubric, side)
+    folder = out or Path("labels") / f"{source.run_id}-{source.rubric.id}"
+    if target_width is not None:
+        if not grow:
+            raise ConfigError("--target-width sizes a --grow")
+        from genjudge.validation.correct import labels_to_reach
+
+        n, why = labels_to_reach(folder, url, target_width)
+        typer.echo(why)
+        if not n:
+            return
+    if n is None:
+        raise ConfigError("say how many items to draw: --n N (or --grow --target-width W)")
+    summary = draw(
+        source,
+        folder,
+        n,
+        seed=seed,
+        strata=[s.strip() for s in strata.split(",")] if strata else None,
+        grow=grow,
+    )
+    typer.echo(
+        f"drew {summary.drawn} items (round {summary.round}) into {summary.sheet}: the sheet holds {summary.total} of "
+        f"the run's {summary.population} items"
+    )
+    for stratum, (k, size) in summary.per_stratum.items():
+        typer.echo(f"  {stratum}: {k} of {size}")
+    typer.echo(
+        f"next: genjudge labels rate {summary.sheet} --rater NAME   (then: genjudge validate {summary.sheet})"
+    )
+
+
 @labels_app.command("show")
 @fail_cleanly
 def show(sample: Annotated[Path, typer.Argument(help="Rated sample folder or manifest.")]) -> None:

@@ -137,8 +137,12 @@ class HumanLabels(_Frozen):
     """The judge-based metric the labels estimate (e.g. ``judge_equivalence_rate``)."""
     column: str
     """The run's per-example column holding the judge's value for that metric."""
+    label_column: str | None = None
+    """Label rubrics: the column holding the judge's label (part of the verdict strata)."""
     dimension: str
     items: list[HumanLabel]
+    show: dict[str, str] = Field(default_factory=dict)
+    """Sheet field -> the run's column the raters' text came from (to recognise the same texts)."""
     strata: list[str] = Field(default_factory=list)
     stratum_sizes: dict[str, int] = Field(default_factory=dict)
 
