@@ -171,6 +171,8 @@ class ValidationOutcome:
     """Sentences about what was validated (coverage of imported verdicts, items judged)."""
     store_url: str | None = None
     """Where the decision was recorded (None when not recorded)."""
+    corrected: list[str] = field(default_factory=list)
+    """A sheet drawn from a run: the run's judge numbers corrected by the ratings (PPI), in words."""
 
 
 def validate_judge(
@@ -217,30 +219,36 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
         rated = load_sample(cfg.sample)
         policy = _policy(cfg)
     dims = list(cfg.dimensions)
+    from genjudge.validation import sources
+
     if cfg.verdicts is not None:
         with progress.stage("load"):
-            got = _imported(cfg, rated, policy.seed, dims, say)
+            got = sources.imported(cfg, rated, policy.seed, dims, say)
+    elif cfg.rubric is None and rated.manifest.origin is not None:
+        with progress.stage("load"):
+            got = sources.from_run(cfg, rated, dims, say, policy.confidence)
     else:
-        got = _judged(cfg, rated, policy.seed, dims, say, progress)
-    rated, frame, source, identity, cost, subset = got
+        got = sources.judged(cfg, rated, policy.seed, dims, say, progress)
+    for warning in got.context.get("warnings", []):
+        say(f"warning: {warning}")
     if cfg.verdicts_out is not None:
         from genjudge.validation import write_verdicts
 
-        write_verdicts(cfg.verdicts_out, frame)
+        write_verdicts(cfg.verdicts_out, got.frame)
     with progress.stage("decide"):
         decision = decide(
-            rated,
-            frame,
-            judge_provider=identity[0],
-            judge_model=identity[1],
-            rubric_id=identity[2],
-            rubric_version=identity[3],
-            verdicts_source=source,
+            got.rated,
+            got.frame,
+            binding=got.binding,
+            population=got.population,
+            verdicts_source=got.source,
             policy=policy,
             dimensions=dims or None,
-            judge_cost=cost,
-            subset=subset,
+            judge_cost=got.cost,
+            subset=got.subset,
+            context=got.context,
         )
+    frame = got.frame
     url = None
     if cfg.record:
         from genjudge.store import resolve_url
@@ -249,7 +257,9 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
             url = resolve_url(cfg.store, start=cfg.project)
             save_decision(url, decision)
     progress.finished()
-    return ValidationOutcome(decision=decision, verdicts=frame, messages=messages, store_url=url)
+    return ValidationOutcome(
+        decision=decision, verdicts=frame, messages=messages, store_url=url, corrected=got.corrected
+    )
 
 
 def _policy(cfg: ValidationConfig) -> Any:
@@ -267,85 +277,3 @@ def _policy(cfg: ValidationConfig) -> Any:
         return Policy.model_validate(data)
     except ValueError as exc:
         raise ConfigError(f"invalid policy: {exc}") from None
-
-
-def _imported(cfg: ValidationConfig, rated: Any, seed: int, dims: list[str], say: Any) -> tuple:
-    from genjudge.validation import imported_source, read_verdicts
-    from genjudge.validation.judging import pick_items
-
-    assert cfg.verdicts is not None
-    frame = read_verdicts(cfg.verdicts, rated)
-    subset = None
-    if cfg.limit is not None:
-        # The same seeded items a judge run with this limit judges, so the fingerprints match.
-        if cfg.stratify and len(dims) != 1:
-            raise ConfigError("--stratify needs exactly one --dimension")
-        ids = pick_items(rated, dims[0] if len(dims) == 1 else None, cfg.limit, seed, stratify=cfg.stratify)  # type: ignore[arg-type]
-        if len(ids) < len(rated.item_ids()):
-            subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids())} items"
-            rated = rated.subset(ids)
-    judged = sorted(set(frame["item_id"]) & set(rated.item_ids()))
-    n_sample = len(rated.item_ids())
-    if len(judged) < n_sample and cfg.only_verdict_items:
-        # Asked for explicitly: the decision is bound to, and names, the subset the verdicts cover.
-        say(
-            f"verdicts cover {len(judged)} of {n_sample} rated items; validating on those (--only-verdict-items)"
-        )
-        subset = (f"{subset}; " if subset else "") + f"the {len(judged)} of {n_sample} items with a verdict"
-        rated = rated.subset(judged)
-    elif len(judged) < n_sample:
-        say(
-            f"verdicts cover {len(judged)} of {n_sample} rated items; the others count as unscored (no verdict)"
-        )
-    provider = cfg.judge_provider or "imported"
-    model = cfg.judge_model or cfg.verdicts.stem
-    r_id, r_version = cfg.rubric_id, cfg.rubric_version
-    if provider != "imported" and (r_id is None or r_version is None):
-        # The decision binds the judge's rubric; the humans' rubric is no stand-in for a named judge's.
-        raise ConfigError(
-            f"verdicts of judge provider {provider!r} need --rubric-id and --rubric-version (the judge's rubric)"
-        )
-    r_id = r_id or rated.manifest.rubric.id
-    r_version = str(r_version or rated.manifest.rubric.version)
-    return rated, frame, imported_source(cfg.verdicts), (provider, model, r_id, r_version), {}, subset
-
-
-def _judged(
-    cfg: ValidationConfig, rated: Any, seed: int, dims: list[str], say: Any, progress: ProgressTracker
-) -> tuple:
-    from genjudge.judge import JudgeSettings, load_rubric
-    from genjudge.llm.meter import observe_calls
-    from genjudge.validation.judging import pick_items, run_judge_sync
-
-    if not cfg.rubric or len(dims) != 1:
-        raise ConfigError("running a judge needs --rubric and exactly one --dimension (or --verdicts FILE)")
-    judge = dict(cfg.judge or {})
-    if not cfg.cache:
-        judge["cache_path"] = None
-    elif judge.get("cache_path") is None:
-        from genjudge.store import default_store_path
-
-        judge["cache_path"] = str(default_store_path(cfg.project).parent / "judge_cache.sqlite")
-    try:
-        settings = JudgeSettings.model_validate(judge)
-    except ValueError as exc:
-        raise ConfigError(f"invalid judge settings: {exc}") from None
-    dim = dims[0]
-    ids = pick_items(rated, dim, cfg.limit, seed, stratify=cfg.stratify)
-    subset = None
-    if len(ids) < len(rated.item_ids(dim)):
-        subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids(dim))} items"
-    rated = rated.subset(ids)  # the decision is bound to the items actually judged
-    rubric = load_rubric(cfg.rubric)
-    pairwise = rubric.kind == "label" and set(rubric.fields) == {"text_a", "text_b"}
-    progress.plan(items=len(ids), checks=1, calls=len(ids) * (2 if pairwise else 1))
-    say(
-        f"judging {len(ids)} items of {dim!r} with {settings.provider}/{settings.model_name}, rubric {cfg.rubric}"
-    )
-    say(f"judge cache: {settings.cache_path or 'off (cache: false / --no-cache)'}")
-    with progress.stage("judge"), observe_calls(progress.on_call):
-        frame, rub, cost = run_judge_sync(rated, settings, cfg.rubric, dim, ids, fields=cfg.fields)
-    progress.check_finished("judge")
-    progress.scoring_finished()
-    identity = (settings.provider, settings.model_name, rub.id, rub.version)
-    return rated, frame, "judge run", identity, cost, subset

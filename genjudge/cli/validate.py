@@ -297,6 +297,14 @@ def validate(
     )
     for line in d.explanation:
         typer.echo(f"  {line}")
+    for line in d.warnings:
+        typer.echo(f"  warning: {line}")
+    if d.population is not None:
+        typer.echo(
+            f"  bound to {d.binding.describe() if d.binding else d.judge_provider + '/' + d.judge_model}; population {d.population.describe()}"
+        )
+    for line in outcome.corrected:
+        typer.echo(f"  {line}")
     if outcome.store_url is not None:
         typer.echo(f"recorded decision {d.decision_id} in {outcome.store_url}")
     if report is not None:
