@@ -136,6 +136,7 @@ def import_summeval(
     _write_jsonl(out / "items.jsonl", items)
     manifest = SampleManifest(
         name=f"summeval-{raters}",
+        population="external: SummEval",
         description=f"SummEval (Fabbri et al. 2021), {raters} ratings, imported from {source.name}",
         rubric=RubricRef(
             id="summeval",
@@ -220,6 +221,7 @@ def import_pandalm(source: Path, out: Path, *, judges: tuple[str, ...] = PANDALM
         _write_csv(out / "verdicts" / f"{judge}.csv", VERDICT_COLUMNS, rows)
     manifest = SampleManifest(
         name="pandalm-testset",
+        population="external: PandaLM",
         description=f"PandaLM test set (Wang et al. 2023), 3 annotators, imported from {source.name}",
         rubric=RubricRef(
             id="pandalm",

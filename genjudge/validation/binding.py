@@ -100,7 +100,7 @@ class Population(BaseModel):
     def describe(self) -> str:
         if self.kind is PopulationKind.EXTERNAL:
             return f"external: {self.name}"
-        return f"run {(self.run_id or '')[:12]} ({self.name}) on set {(self.set_fingerprint or '')[:12]}"
+        return f"set {(self.set_fingerprint or '')[:12]} (rated sheet of run {self.run_id})"
 
     def covers(self, set_fingerprint: str, parents: list[str] | tuple[str, ...] = ()) -> bool:
         """Whether this population is the set ``set_fingerprint`` or one of its declared parents."""

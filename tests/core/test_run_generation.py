@@ -108,27 +108,42 @@ async def test_generation_run_with_judge_similarity_and_validation(example, monk
         assert len(server.seen) == 42
         assert again.report["run"]["same_inputs_as"] == report["run"]["run_id"]
 
-        # An accepted validation for this judge and rubric version marks the numbers validated.
-        accept(example / "store.db", tmp=example / "val", model="loop-judge")
-        validated = await run_async(load_config(path), config_dir=example)
-        assert metric(validated.report, "judge_equivalence_rate")["validated"] is True
-        assert "unvalidated_judge" not in {f["code"] for f in validated.report["findings"]}
+        # This judge accepted on another population (an external rated set) is "validated elsewhere":
+        # shown as such, and not validated (tests/validation/test_own_data_loop.py validates it here).
+        accept(example / "store.db", tmp=example / "val", config=load_config(path))
+        elsewhere = await run_async(load_config(path), config_dir=example)
+        rate = metric(elsewhere.report, "judge_equivalence_rate")
+        assert (rate["validated"], rate["validation"]) == (False, "validated elsewhere")
+        assert "judge_validated_elsewhere" in {f["code"] for f in elsewhere.report["findings"]}
+        assert "judge validated elsewhere" in (elsewhere.report_dir / "report.md").read_text()
 
-        # Another judge model has no decision: a run that requires one is refused before any call.
-        strict = write_config(example, server.base_url, model="other-judge", require_validated_judge=True)
+        # A run that requires a validated judge is refused before any call, naming the judge exactly.
+        strict = write_config(example, server.base_url, require_validated_judge=True)
         with pytest.raises(
-            ConfigError, match=r"openai/other-judge has no accepted validation for rubric\(s\) equivalence"
+            ConfigError, match=r"equivalence: validated elsewhere for openai/loop-judge at http"
         ):
             await run_async(load_config(strict), config_dir=example)
+        other = write_config(example, server.base_url, model="other-judge", require_validated_judge=True)
+        with pytest.raises(ConfigError, match=r"no validation decision for openai/other-judge"):
+            await run_async(load_config(other), config_dir=example)
         assert len(server.seen) == 42
     finally:
         await server.stop()
 
 
-def accept(store: Path, *, tmp: Path, model: str) -> None:
-    """Record an accepted decision for (openai, model, equivalence v1) through the real gate."""
+def accept(store: Path, *, tmp: Path, config) -> None:
+    """Record an accepted decision for the run's judge with the equivalence rubric, through the real
+    gate, on an external rated sample (not the run's set)."""
+    from genjudge.judge import JudgeSettings, load_rubric
     from genjudge.labels import load_sample
-    from genjudge.validation import decide, read_verdicts, save_decision
+    from genjudge.validation import (
+        Population,
+        PopulationKind,
+        bind_judge,
+        decide,
+        read_verdicts,
+        save_decision,
+    )
     from tests.validation.conftest import write_sample, write_verdicts
 
     root, truth = write_sample(tmp)
@@ -137,11 +152,9 @@ def accept(store: Path, *, tmp: Path, model: str) -> None:
     decision = decide(
         sample,
         verdicts,
-        judge_provider="openai",
-        judge_model=model,
-        rubric_id="equivalence",
-        rubric_version="1",
-        verdicts_source="imported",
+        binding=bind_judge(JudgeSettings.model_validate(config.judge), load_rubric("equivalence")),
+        population=Population(kind=PopulationKind.EXTERNAL, name="synthetic"),
+        verdicts_source="judge run",
     )
     assert decision.accepted
     save_decision(f"sqlite:///{store}", decision)
