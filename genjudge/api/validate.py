@@ -81,6 +81,8 @@ class ValidationConfig(BaseModel):
     root, see :mod:`genjudge.store.locate`); default: the config's folder, or the current folder."""
     verdicts_out: Path | None = None
     """Write the judge's verdicts (CSV) here as soon as they exist (before deciding)."""
+    target_width: float | None = Field(None, gt=0)
+    """A sheet drawn from a run: the PPI interval width the label budget aims at (default: half of now)."""
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -249,6 +251,7 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
             context=got.context,
         )
     frame = got.frame
+    got.corrected.extend(sources.decision_budget(decision))
     url = None
     if cfg.record:
         from genjudge.store import resolve_url

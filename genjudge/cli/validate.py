@@ -244,6 +244,10 @@ def validate(
         Path | None, typer.Option("--json", help="Write the decision record as JSON here.")
     ] = None,
     verdicts_out: Annotated[Path | None, typer.Option(help="Write the judge's verdicts (CSV) here.")] = None,
+    target_width: Annotated[
+        float | None,
+        typer.Option(help="A sheet drawn from a run: the PPI interval width the label budget aims at."),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when the judge is not accepted.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -281,6 +285,7 @@ def validate(
         "record": False if no_store else None,
         "cache": False if no_cache else None,
         "verdicts_out": verdicts_out,
+        "target_width": target_width,
     }
     if config is not None:
         cfg = ValidationConfig.load(config, flags)

@@ -75,7 +75,7 @@ def correct_metric(
     from genjudge.stats.ppi import ppi_by_slice, ppi_mean
 
     base = {"metric": labels.metric, "slice_column": None, "slice_value": None}
-    y, f, strata, why = _aligned(labels, table)
+    y, f, strata, why = aligned(labels, table)
     if why:
         return [{**base, "unavailable": why}]
     try:
@@ -100,7 +100,7 @@ def correct_metric(
     return out
 
 
-def _aligned(labels: HumanLabels, table: pd.DataFrame) -> tuple[Any, Any, Any, str | None]:
+def aligned(labels: HumanLabels, table: pd.DataFrame) -> tuple[Any, Any, Any, str | None]:
     """Per item of ``table``: human value (NaN unlabeled), judge value, stratum; or why not."""
     if labels.column not in table.columns:
         return None, None, None, f"the run has no column {labels.column} (the sheet rates another check)"
@@ -193,7 +193,7 @@ def labels_to_reach(sheet: Path, store_url: str, target_width: float) -> tuple[i
     store = RunStore(store_url, create=False)
     table = store.examples(store.get(origin.run_id)[0].run_id)
     labels = human_labels(sample, origin.column, origin.label_column, load_rubric(sample.manifest.rubric.id))
-    y, f, strata, why = _aligned(labels, table)
+    y, f, strata, why = aligned(labels, table)
     if why:
         from genjudge.errors import ConfigError
 

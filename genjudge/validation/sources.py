@@ -237,6 +237,8 @@ def from_run(cfg: Any, rated: Any, dims: list[str], say: Any, confidence: float)
     labels = human_labels(rated, origin.column, origin.label_column, rubric)
     slices = [s for s in m.slices if s in table.columns]
     corrected = _sentences(correct_metric(labels, table, slices, confidence), confidence)
+    grow = f"genjudge labels sample {record.run_id} --rubric {rubric.id} --out {rated.root} --grow"
+    corrected.extend(width_budget(labels, table, confidence, cfg.target_width, grow))
     context = {"human_labels": labels, **questions(rubric, rated)}
     return Verdicts(
         rated, frame, f"run {record.run_id}", binding, population_of(rated), {}, None, context, corrected
@@ -272,6 +274,60 @@ def _run_verdicts(rated: Any, table: pd.DataFrame, origin: Any, dim: str) -> pd.
             continue
         out.append({**base, "raw": raw, "value": coded, "status": "ok", "reason": None})
     return pd.DataFrame(out)
+
+
+def width_budget(
+    labels: Any, table: pd.DataFrame, confidence: float, target: float | None, grow: str
+) -> list[str]:
+    """How many more ratings would bring the overall PPI interval to ``target`` (default: half its width)."""
+    from genjudge.stats import DegenerateInputError
+    from genjudge.stats.ppi import ppi_mean
+    from genjudge.stats.ppi_budget import labels_for_width
+    from genjudge.validation.correct import aligned
+
+    y, f, strata, why = aligned(labels, table)
+    if why:
+        return []
+    try:
+        cmp = ppi_mean(y, f, strata, confidence=confidence)
+    except DegenerateInputError:
+        return []
+    width = cmp.ppi.width
+    goal = target if target is not None else width / 2
+    more = labels_for_width(cmp, goal)
+    now = f"label budget: the PPI interval is {width:.3f} wide on {cmp.ppi.n_labeled} ratings"
+    if more is None:
+        return [f"{now}; rating every item would not bring it to {goal:.3f}"]
+    if more == 0:
+        return [f"{now}: already within {goal:.3f}"]
+    return [
+        f"{now}; about {more} more rated items (spread over the strata) would bring it to {goal:.3f}: "
+        f"`{grow} --n {more}`"
+    ]
+
+
+def decision_budget(decision: Any) -> list[str]:
+    """For each dimension not accepted: rated items its alpha's lower bound would need to clear the bar."""
+    from genjudge.stats.ppi_budget import labels_for_decision
+
+    lines = []
+    bar = decision.policy.tentative
+    for r in decision.dimensions:
+        p = r.primary
+        if r.outcome.accepted or p.value is None or p.ci_low is None or r.n_items < 2:
+            continue
+        more = labels_for_decision(p.value, p.ci_low, r.n_items, bar)
+        if more is None:
+            lines.append(
+                f"label budget, {r.dimension}: the judge's alpha {p.value:.3f} is under the bar {bar}: more "
+                "ratings will not get it accepted unless it agrees better than it does here"
+            )
+        elif more:
+            lines.append(
+                f"label budget, {r.dimension}: about {more} more rated items would bring alpha's lower bound over "
+                f"{bar} if alpha held at {p.value:.3f}"
+            )
+    return lines
 
 
 def _sentences(results: list[dict[str, Any]], confidence: float) -> list[str]:

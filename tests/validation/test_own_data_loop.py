@@ -75,6 +75,7 @@ async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypa
         assert out.exit_code == 0, out.output
         assert "ACCEPTED" in out.output and "population set " in out.output
         assert "judge_equivalence_rate overall (16 rated of 24" in out.output
+        assert "label budget: the PPI interval is" in out.output and "--grow --n" in out.output
 
         again = await run_async(load_config(path), config_dir=example)
         rate = metric(again.report, "judge_equivalence_rate")
