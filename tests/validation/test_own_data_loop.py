@@ -75,7 +75,23 @@ async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypa
         assert out.exit_code == 0, out.output
         assert "ACCEPTED" in out.output and "population set " in out.output
         assert "judge_equivalence_rate overall (16 rated of 24" in out.output
-        assert "label budget: the PPI interval is" in out.output and "--grow --n" in out.output
+        # 24 items bound any interval from below: half the width is out of reach, and it says so.
+        assert "label budget: the PPI interval is" in out.output
+        assert "rating every item would not bring it to" in out.output
+
+        # Growing the sheet keeps the rated items and the design; the new items are unrated.
+        out = cli.invoke(app, ["labels", "sample", run_id, "--rubric", "equivalence", "--n", "4",
+                               "--store", "store.db", "--out", "sheet", "--grow"])  # fmt: skip
+        assert out.exit_code == 0, out.output
+        grown = [json.loads(line) for line in (sheet / "items.jsonl").read_text().splitlines()]
+        assert len(grown) == 20 and {i["id"] for i in items} < {i["id"] for i in grown}
+        assert sorted({i["_round"] for i in grown}) == [1, 2]
+        design = json.loads((sheet / "sample.json").read_text())["design"]
+        for item in grown:
+            size = design["stratum_sizes"][item["_stratum"]]
+            in_sheet = sum(g["_stratum"] == item["_stratum"] for g in grown)
+            assert item["_inclusion_probability"] == pytest.approx(in_sheet / size)
+        assert len(load_sample(sheet).item_ids()) == 16  # the ratings are untouched
 
         again = await run_async(load_config(path), config_dir=example)
         rate = metric(again.report, "judge_equivalence_rate")
