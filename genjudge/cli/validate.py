@@ -306,7 +306,7 @@ def validate(
         typer.echo(f"  warning: {line}")
     if d.population is not None:
         typer.echo(
-            f"  bound to {d.binding.describe() if d.binding else d.judge_provider + '/' + d.judge_model}; population {d.population.describe()}"
+            f"  bound to {d.binding.in_words() if d.binding else d.judge_provider + '/' + d.judge_model}; population {d.population.in_words()}"
         )
     for line in outcome.corrected:
         typer.echo(f"  {line}")

@@ -53,7 +53,7 @@ class JudgeBinding(BaseModel):
         """``provider/model``, as decisions store and messages name the judge."""
         return f"{self.provider}/{self.model}"
 
-    def describe(self) -> str:
+    def in_words(self) -> str:
         """The judge in words, with the settings that set it apart."""
         settings = ", ".join(f"{k}={v}" for k, v in sorted(self.parameters.items()))
         where = f" at {self.base_url}" if self.base_url else ""
@@ -97,7 +97,7 @@ class Population(BaseModel):
     """``run``: the evaluation set's fingerprint (what a later run's set is matched against)."""
     run_id: str | None = None
 
-    def describe(self) -> str:
+    def in_words(self) -> str:
         if self.kind is PopulationKind.EXTERNAL:
             return f"external: {self.name}"
         return f"set {(self.set_fingerprint or '')[:12]} (rated sheet of run {self.run_id})"

@@ -75,7 +75,7 @@ def standing_for(
     """The standing of ``binding`` on the set ``set_fingerprint``, and the decision it rests on."""
     candidates = _stored(store_url, binding)
     bound = [d for d in candidates if d.binding is not None and d.binding.key == binding.key]
-    judge = binding.describe()
+    judge = binding.in_words()
     if not bound:
         return RubricStanding(
             rubric_id=binding.rubric_id,
@@ -86,7 +86,7 @@ def standing_for(
     here = [d for d in bound if d.population is not None and d.population.covers(set_fingerprint, parents)]
     if here:
         d = here[0]
-        where = d.population.describe() if d.population else "?"
+        where = d.population.in_words() if d.population else "?"
         if d.accepted:
             flags = failing_slices(d)
             return RubricStanding(
@@ -110,7 +110,7 @@ def standing_for(
     accepted = [d for d in bound if d.accepted]
     if accepted:
         d = accepted[0]
-        where = d.population.describe() if d.population else "?"
+        where = d.population.in_words() if d.population else "?"
         return RubricStanding(
             rubric_id=binding.rubric_id,
             status=Standing.VALIDATED_ELSEWHERE,
@@ -123,7 +123,7 @@ def standing_for(
             population=where,
         ), d
     d = bound[0]
-    where = d.population.describe() if d.population else "?"
+    where = d.population.in_words() if d.population else "?"
     return RubricStanding(
         rubric_id=binding.rubric_id,
         status=Standing.UNVALIDATED,
@@ -164,7 +164,7 @@ def _why_none(binding: JudgeBinding, candidates: list[Decision]) -> str:
             f"the recorded decision(s) for {name} predate binding decisions to the rubric's content and "
             "the rated population; validate again"
         )
-    return f"no validation decision for {binding.describe()}"
+    return f"no validation decision for {binding.in_words()}"
 
 
 def failing_slices(decision: Decision) -> list[SliceFlag]:

@@ -183,7 +183,7 @@ def test_cli_imports_pandalm_and_validates_released_judges(shared_data, tmp_path
     assert (
         d.producer == "openai/gpt-3.5-turbo" and d.verdicts_fingerprint and d.binding.provider == "imported"
     )
-    assert d.population.describe() == "external: PandaLM"
+    assert d.population.in_words() == "external: PandaLM"
     by = {r.dimension: r for r in d.dimensions}
     # 25 'garbage' verdicts are unscored, not turned into a label
     assert (by["preference"].n_items, by["preference"].n_unscored) == (974, 25)
