@@ -69,20 +69,16 @@ def questions(rubric: Any | None, rated: Any) -> dict[str, Any]:
     asked = rubric.instructions.strip() if rubric is not None else None
     humans = (ref.instructions or "").strip() or None
     warnings = []
-    same_rubric = (
-        rubric is not None and ref.content_hash is not None and ref.content_hash == rubric.content_hash
-    )
-    if rubric is not None and not same_rubric:
-        if humans is None:
-            warnings.append(
-                f"the rated sample does not say what the humans were asked (rubric {ref.id}@{ref.version}); "
-                f"the judge's rubric {rubric.id}@{rubric.version} asks: {_short(asked)}"
-            )
-        elif _norm(humans) != _norm(asked or ""):
-            warnings.append(
-                f"the humans were asked a different question than the judge's rubric: humans "
-                f"({ref.id}@{ref.version}): {_short(humans)} | judge ({rubric.id}@{rubric.version}): {_short(asked)}"
-            )
+    if rubric is not None and humans is None and ref.content_hash != rubric.content_hash:
+        warnings.append(
+            f"the rated sample does not say what the humans were asked (rubric {ref.id}@{ref.version}); "
+            f"the judge's rubric {rubric.id}@{rubric.version} asks: {_short(asked)}"
+        )
+    elif rubric is not None and humans is not None and _norm(humans) != _norm(asked or ""):
+        warnings.append(
+            f"the humans were asked a different question than the judge's rubric: humans "
+            f"({ref.id}@{ref.version}): {_short(humans)} | judge ({rubric.id}@{rubric.version}): {_short(asked)}"
+        )
     return {"rubric_question": asked, "human_question": humans, "warnings": warnings}
 
 

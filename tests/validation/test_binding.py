@@ -162,3 +162,31 @@ def test_imported_verdicts_never_validate_a_live_judge(tmp_path, declared):
     s = run_standing(local, RUBRICS, url, SET)[0]["fluency"]
     assert s.status is Standing.UNVALIDATED
     assert s.judge.startswith("local/qwen2.5-coder-1.5b-instruct-q4_k_m")
+
+
+def test_validate_warns_when_the_humans_answered_another_question(tmp_path):
+    import json
+
+    from genjudge.validation.sources import questions
+
+    root, _ = write_sample(tmp_path / "s")
+    manifest = json.loads((root / "sample.json").read_text())
+    equivalence = load_rubric("equivalence")
+    # PandaLM's annotators were asked which response is better, or whether they are equally good.
+    manifest["rubric"]["instructions"] = "Which response is better: 1, 2, or are they equally good (tie)?"
+    (root / "sample.json").write_text(json.dumps(manifest))
+    q = questions(equivalence, load_sample(root))
+    assert q["human_question"].startswith("Which response is better")
+    assert q["rubric_question"] == equivalence.instructions.strip()
+    assert len(q["warnings"]) == 1 and "different question" in q["warnings"][0]
+    # The rubric's own words (a sheet drawn by `labels sample`): nothing to warn about.
+    manifest["rubric"] = {"id": "equivalence", "version": "1", "instructions": equivalence.instructions,
+                          "content_hash": equivalence.content_hash}  # fmt: skip
+    (root / "sample.json").write_text(json.dumps(manifest))
+    assert questions(equivalence, load_sample(root))["warnings"] == []
+    # Silence about the question is a warning too.
+    manifest["rubric"] = {"id": "quality", "version": "1"}
+    (root / "sample.json").write_text(json.dumps(manifest))
+    assert (
+        "does not say what the humans were asked" in questions(equivalence, load_sample(root))["warnings"][0]
+    )
