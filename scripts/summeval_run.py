@@ -69,7 +69,12 @@ def main() -> None:
     write(
         "set.jsonl",
         [
-            {"id": r["item_id"], "input": r["source"], "reference": r["reference"], "system_id": r["system_id"]}
+            {
+                "id": r["item_id"],
+                "input": r["source"],
+                "reference": r["reference"],
+                "system_id": r["system_id"],
+            }
             for r in chosen
         ],
     )

@@ -60,7 +60,7 @@ def validations_list(store: StoreOption = None) -> None:
         typer.echo(
             f"{d.decision_id} {d.created_at:%Y-%m-%d %H:%M} {'accepted' if d.accepted else 'not accepted'} "
             f"({d.level}) {d.judge_provider}/{d.judge_model} {d.rubric_id}@{d.rubric_version} "
-            f"{d.sample_name} [{dims}]"
+            f"{d.sample_name} [{dims}] on {d.population.in_words() if d.population else 'an unrecorded population'}"
         )
 
 

@@ -36,9 +36,19 @@ def to_markdown(d: Decision) -> str:
         f"{d.policy.max_unscored_rate:.0%}, {d.policy.confidence:.0%} bootstrap CI, {d.policy.resamples} resamples, "
         f"seed {d.policy.seed}",
         f"- decision id `{d.decision_id}`, {d.created_at:%Y-%m-%d %H:%M} UTC",
+        f"- bound to: {d.binding.in_words() if d.binding else 'nothing (recorded before decisions were bound: validates no run)'}",
+        f"- rated population: {d.population.in_words() if d.population else 'not recorded'}",
+        *(
+            [f"- produced by (declared): {d.producer}, file sha256 `{(d.verdicts_fingerprint or '')[:16]}`"]
+            if d.producer
+            else []
+        ),
+        *([f"- the judge's rubric asks: {d.rubric_question}"] if d.rubric_question else []),
+        *([f"- the humans were asked: {d.human_question}"] if d.human_question else []),
         "",
         "## In words",
         "",
+        *[f"- **warning**: {w}" for w in d.warnings],
         *[f"- {line}" for line in d.explanation],
         "",
     ]
