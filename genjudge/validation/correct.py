@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from genjudge.validation.records import HumanLabel, HumanLabels
-from genjudge.validation.sheet_source import content_sha256, stratum_keys
+from genjudge.validation.sheet_source import content_sha256, shown_text, stratum_keys
 
 MIN_SLICE_LABELS = 10
 """A slice gets its own corrected estimate from this many rated items on."""
@@ -115,7 +115,7 @@ def aligned(labels: HumanLabels, table: pd.DataFrame) -> tuple[Any, Any, Any, st
             missing += 1
             continue
         row = table.iloc[k]
-        texts = {name: _text(row.get(col)) for name, col in labels.show.items()}
+        texts = {name: shown_text(row.get(col)) for name, col in labels.show.items()}
         if item.content_sha256 is not None and content_sha256(texts) != item.content_sha256:
             changed += 1
             continue
@@ -147,12 +147,6 @@ def aligned(labels: HumanLabels, table: pd.DataFrame) -> tuple[Any, Any, Any, st
     if labels.stratum_sizes and sizes != labels.stratum_sizes:
         return None, None, None, "this run's strata differ in size from those the sheet was drawn from"
     return y, f, strata, None
-
-
-def _text(value: Any) -> str:
-    from genjudge.io.canonical import as_text, is_absent
-
-    return "" if is_absent(value) else as_text(value)
 
 
 def _as_dict(cmp: Any) -> dict[str, Any]:

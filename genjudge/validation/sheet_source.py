@@ -47,10 +47,7 @@ class SheetSource:
 
     def shown(self, row: Any) -> dict[str, str]:
         """The texts a rater sees for one example."""
-        return {
-            name: as_text(row.get(column)) if not is_absent(row.get(column)) else ""
-            for name, column in self.show.items()
-        }
+        return {name: shown_text(row.get(column)) for name, column in self.show.items()}
 
     def human_value(self, rating: Any) -> float:
         """A rating on the sheet's scale in the metric's units (a label's value, a score as is)."""
@@ -96,6 +93,11 @@ def shown_columns(field: str, check: str, side: str | None) -> str:
     if check == "judge_equivalence":
         return {"text_a": "teacher", "text_b": "student"}[field]
     return {"source": "input", "output": side or "student", "reference": "reference"}[field]
+
+
+def shown_text(value: Any) -> str:
+    """A run cell as a rater sees it: text, or empty where the run has nothing."""
+    return "" if is_absent(value) else as_text(value) or ""
 
 
 def content_sha256(texts: dict[str, str]) -> str:

@@ -104,7 +104,8 @@ def imported(cfg: Any, rated: Any, seed: int, dims: list[str], say: Any) -> Verd
         # The same seeded items a judge run with this limit judges, so the fingerprints match.
         if cfg.stratify and len(dims) != 1:
             raise ConfigError("--stratify needs exactly one --dimension")
-        ids = pick_items(rated, dims[0] if len(dims) == 1 else None, cfg.limit, seed, stratify=cfg.stratify)
+        one = dims[0] if len(dims) == 1 else None
+        ids = pick_items(rated, one, cfg.limit, seed, stratify=cfg.stratify)  # type: ignore[arg-type]
         if len(ids) < len(rated.item_ids()):
             subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids())} items"
             rated = rated.subset(ids)
