@@ -232,9 +232,11 @@ def _cut_partial_line(fh: Any, path: Path) -> None:
     if size == 0:
         return
     with open(path, "rb") as rd:
+        rd.seek(size - 1)
+        if rd.read(1) == b"\n":
+            return
+        rd.seek(0)
         data = rd.read()
-    if data.endswith(b"\n"):
-        return
     keep = data.rfind(b"\n") + 1
     log.warning("%s: cut off an incomplete last line (a write was interrupted): %r", path, data[keep:][:80])
     fh.truncate(keep)
@@ -325,7 +327,8 @@ def _csv_value(value: Any) -> str:
 
 
 def state(sheet: Sheet | Path | str, rater: str, dimension: str | None = None) -> dict[str, Event]:
-    """The rater's standing per item: its latest ``rate`` or ``skip`` event (cleared / unseen: absent).
+    """The rater's standing per item of the sheet: its latest ``rate`` or ``skip`` event (cleared or
+    unseen: absent).
 
     A rate event's ``note`` is the item's current note (a later note event included).
     """
@@ -333,7 +336,7 @@ def state(sheet: Sheet | Path | str, rater: str, dimension: str | None = None) -
     dim = s.dimension(dimension)
     out: dict[str, Event] = {}
     for (item_id, d), (decided, note) in _latest(read_journal(s.journal_path(rater))).items():
-        if d == dim and decided is not None and decided.action is not Action.CLEAR:
+        if d == dim and item_id in s.items and decided is not None and decided.action is not Action.CLEAR:
             out[item_id] = Event(decided.item_id, d, decided.action, decided.rating, note, decided.at)
     return out
 

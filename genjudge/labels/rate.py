@@ -129,9 +129,11 @@ class Screen:
             return self._finish()
         try:
             return self._loop(item)
-        except KeyboardInterrupt:
-            self.console.print(Text(f"interrupted: {self.progress_line()}. Everything given is saved."))
-            return 130
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as the CLI edge turns it into one
+            term = type(exc).__name__ == "Terminated"
+            what = "terminated" if term else "interrupted"
+            self.console.print(Text(f"{what}: {self.progress_line()}. Everything given is saved."))
+            return 143 if term else 130
         except (EOFError, click.exceptions.Abort):
             self.console.print(Text(f"input closed: {self.progress_line()}. Everything given is saved."))
             return 0

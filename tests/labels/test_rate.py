@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
 from collections.abc import Iterator
@@ -79,6 +80,10 @@ def ratings(sheet: Path) -> dict[tuple[str, str], str]:
 
 def test_keys_rate_in_the_raters_order_and_the_screen_is_blind(tmp_path: Path, raters: list[Rater]) -> None:
     sheet = make_sheet(tmp_path / "sheet", n=8)
+    items = (sheet / "items.jsonl").read_text().splitlines()
+    long_text = " ".join(f"word{i}" for i in range(600)) + " END-OF-THE-LONG-TEXT [bold]not markup[/bold]"
+    items[0] = items[0].replace('"student says thing 0"', json.dumps("student says thing 0 " + long_text))
+    (sheet / "items.jsonl").write_text("\n".join(items) + "\n")
     ana = start(raters, sheet, "ana")
     keys = "12112212"
     shown, expected = [], {}
@@ -89,6 +94,10 @@ def test_keys_rate_in_the_raters_order_and_the_screen_is_blind(tmp_path: Path, r
                          "[1] equivalent", "[2] not_equivalent", "0 of 8 rated (0 skipped) — rater ana"):  # fmt: skip
                 assert part in text
         assert f"item {k + 1} of 8" in text and f"{k} of 8 rated" in text
+        if item == "it00":  # shown whole (wrapped, never cut), and as text, not rich markup
+            assert "END-OF-THE-LONG-TEXT [bold]not markup[/bold]" in text
+            words = re.findall(r"word(\d+)", text)
+            assert words == [str(i) for i in range(600)]
         shown.append(item)
         expected[(item, "ana")] = NOMINAL[int(key) - 1]
         ana.press(key, expect="saved: " + NOMINAL[int(key) - 1])
@@ -242,6 +251,11 @@ def test_ctrl_c_keeps_what_was_given_and_exits_130(tmp_path: Path, raters: list[
     status, last = ana.end()
     assert status == 130 and "interrupted: 1 of 6 rated" in last and "Traceback" not in last
     assert ratings(sheet) == {(item, "ana"): "not_equivalent"}
+    again = start(raters, sheet, "ana")  # SIGTERM (a closing session manager): the same, exit 143
+    again.item()
+    again.child.kill(signal.SIGTERM)
+    status, last = again.end()
+    assert status == 143 and "terminated: 1 of 6 rated" in last and "Traceback" not in last
 
 
 def test_without_show_every_text_column_but_ids_slices_and_design_columns_is_shown(tmp_path: Path) -> None:
