@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.panel import Panel
@@ -210,7 +211,7 @@ class Screen:
         return 0
 
 
-def rate(sheet_path: Any, rater: str, dimension: str | None = None) -> int:
+def rate(sheet_path: Path | str, rater: str, dimension: str | None = None) -> int:
     """Run the rating screen on the terminal; returns the exit status."""
     import click
     from rich.console import Console
