@@ -144,6 +144,24 @@ def show(sample: Annotated[Path, typer.Argument(help="Rated sample folder or man
     _describe(load_sample(sample), sample)
 
 
+@labels_app.command("rate")
+@fail_cleanly
+def rate(
+    sheet: Annotated[Path, typer.Argument(help="Rating sheet folder or manifest.")],
+    rater: Annotated[str, typer.Option(help="Your rater name (letters, digits, -_.).")],
+    dimension: Annotated[
+        str | None,
+        typer.Option("--dimension", "-d", help="Dimension to rate (default: the sheet's only one)."),
+    ] = None,
+) -> None:
+    """Rate a sheet's items at the terminal, one key per rating; every rating is saved as it is given."""
+    from genjudge.labels.rate import rate as run_screen
+
+    code = run_screen(sheet, rater, dimension)
+    if code:
+        raise typer.Exit(code)
+
+
 def _describe(s: Any, where: Path) -> None:
     from genjudge.stats import DegenerateInputError, krippendorff_alpha
 
