@@ -2,13 +2,12 @@
 drawn from it, three raters, `genjudge validate` on the sheet, and the run again: its judge numbers
 flip from unvalidated to validated and the report carries the PPI-corrected estimates.
 
-The judge is the real openai SDK against the loopback server; the raters here write through the
-rating journal (tests/labels/test_rate.py drives the terminal screen itself through a pty).
+The judge is the real openai SDK against the loopback server; three simulated raters press keys on
+``genjudge labels rate`` through a pseudo-terminal, each in its own order, one of them erring once.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -25,17 +24,30 @@ from tests.llm.loopback import Loopback
 NOT_EQUIVALENT = {"omission", "contradiction", "hallucination", "injection"}
 
 
-def rate_sheet(sheet: Path, kinds: dict[str, str], raters: dict[str, set[str]]) -> None:
-    """Each rater answers from the ground truth, except on the items in its set (it errs there)."""
-    rows = []
-    items = [json.loads(line) for line in (sheet / "items.jsonl").read_text().splitlines()]
+def rate_at_the_terminal(sheet: Path, kinds: dict[str, str], raters: dict[str, set[str]]) -> None:
+    """Each rater presses the key of the true answer (kinds.json), except on the items in its set,
+    where it errs; the screen shows items in the rater's own order and never the judge's verdict."""
+    import pexpect
+
+    from genjudge.labels.journal import order
+    from tests.labels.sheets import spawn_rate
+
+    keys = {"equivalent": "1", "not_equivalent": "2"}  # the scale's order
+    flip = {"equivalent": "not_equivalent", "not_equivalent": "equivalent"}
     for rater, wrong in raters.items():
-        for item in items:
-            truth = "not_equivalent" if kinds[item["id"]] in NOT_EQUIVALENT else "equivalent"
-            flip = {"equivalent": "not_equivalent", "not_equivalent": "equivalent"}
-            rows.append([item["id"], rater, "equivalence", flip[truth] if item["id"] in wrong else truth, ""])
-    with (sheet / "ratings.csv").open("a", newline="") as fh:
-        csv.writer(fh).writerows(rows)
+        child = spawn_rate(sheet, rater)
+        try:
+            for item in order(sheet, rater):
+                child.expect(r"keys: 1-\d rate .* q quit")
+                assert "You compare two texts" in child.before  # the rubric's own question
+                if kinds[item] in NOT_EQUIVALENT:  # the loopback judge's rationale is the kind: never shown
+                    assert kinds[item] not in child.before
+                truth = "not_equivalent" if kinds[item] in NOT_EQUIVALENT else "equivalent"
+                child.send(keys[flip[truth] if item in wrong else truth])
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
+        assert child.exitstatus == 0
 
 
 async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypatch):  # noqa: F811
@@ -67,7 +79,7 @@ async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypa
         assert len(items) == 16 and all(0 < i["_inclusion_probability"] <= 1 for i in items)
         assert not any("verdict" in k and not k.startswith("_") for i in items for k in i)  # blind
 
-        rate_sheet(sheet, kinds, {"ana": set(), "ben": set(), "chloe": {items[0]["id"]}})
+        rate_at_the_terminal(sheet, kinds, {"ana": set(), "ben": set(), "chloe": {items[0]["id"]}})
         assert len(load_sample(sheet).raters()) == 3
         policy = example / "policy.yaml"
         policy.write_text("min_items: 10\nmin_slice_items: 5\nresamples: 200\n")
