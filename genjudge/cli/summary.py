@@ -28,6 +28,19 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
             ci = "—" if m["ci_low"] is None else f"{m['ci_low']:.3f}–{m['ci_high']:.3f}"
             table.add_row(m["metric"], m["subject"], fmt(m["value"]), ci, str(m["n"]), flags(m))
     console.print(table)
+    standings = report.get("sections", {}).get("judge_validation", {}).get("rubrics", {})
+    for rubric, st in sorted(standings.items()):
+        console.print(
+            f"judge ({rubric}): [bold]{st['status']}[/]: {st['reason']}", markup=True, highlight=False
+        )
+    for r in report.get("sections", {}).get("ppi", {}).get("estimates", []):
+        if r.get("slice_column") is None and not r.get("unavailable"):
+            est = {e["method"]: e for e in r["estimates"]}
+            cells = "; ".join(
+                f"{name} {fmt(est[k]['value'])} ({fmt(est[k]['ci_low'])}–{fmt(est[k]['ci_high'])})"
+                for k, name in (("judge", "judge alone"), ("ppi", "PPI"), ("human", "humans alone"))
+            )
+            console.print(f"{r['metric']} corrected by {r['n_labeled']} human ratings: {cells}")
     for b in report.get("unscored_bounds", []):
         if b["left_out"]:
             console.print(
