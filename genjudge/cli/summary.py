@@ -32,7 +32,7 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
     standings = report.get("sections", {}).get("judge_validation", {}).get("rubrics", {})
     for rubric, st in sorted(standings.items()):
         console.print(
-            f"judge ({rubric}): [bold]{st['status']}[/]: {st['reason']}", markup=True, highlight=False
+            f"judge ({escape(rubric)}): [bold]{st['status']}[/]: {escape(st['reason'])}", highlight=False
         )
     for r in report.get("sections", {}).get("ppi", {}).get("estimates", []):
         if r.get("slice_column") is None and not r.get("unavailable"):
