@@ -145,8 +145,10 @@ class SliceComparisons:
 def _wmean_var(x: np.ndarray, w: np.ndarray, ddof: int) -> tuple[float, float]:
     """Weighted (Hajek) mean of ``x`` and its variance ``sum wn^2 (x - mean)^2 * n / (n - ddof)``.
 
-    With equal weights this is ``mean(x)`` and ``var(x, ddof) / n``.
+    With equal weights this is ``mean(x)`` and ``var(x, ddof) / n``; exactly 0 for constant ``x``.
     """
+    if np.all(x == x[0]):
+        return float(x[0]), 0.0
     wn = w / w.sum()
     mean = float(wn @ x)
     n = x.size
@@ -156,6 +158,8 @@ def _wmean_var(x: np.ndarray, w: np.ndarray, ddof: int) -> tuple[float, float]:
 
 def _wvar(x: np.ndarray, w: np.ndarray, ddof: int) -> float:
     """Weighted per-unit variance ``sum wn (x - mean)^2 * n / (n - ddof)``."""
+    if x.size == 0 or np.all(x == x[0]):
+        return 0.0  # exactly: rounding in the weighted mean must not make a constant judge "vary"
     wn = w / w.sum()
     n = x.size
     return float(wn @ (x - wn @ x) ** 2) * (n / (n - ddof) if n > ddof else 1.0)

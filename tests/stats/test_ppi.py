@@ -250,6 +250,7 @@ def test_labels_for_decision():
 # --- coverage by simulation -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # about 10 s a scenario
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: f"{s.kind}-{s.strata}")
 def test_coverage_with_a_biased_judge(scenario):
     rows = {r.estimator: r for r in coverage_rows(scenario, reps=2000, seed=0)}
