@@ -122,6 +122,8 @@ def test_hand_computed_two_strata():
     assert r.human.value == pytest.approx(0.8)
     assert r.human.se**2 == pytest.approx(0.36 / 9 + (0.6 * (2 / 3 - 0.8) ** 2 + 0.4 * 0.2**2) / 10)
     assert r.judge.value == pytest.approx(0.7)
+    assert r.notes == ("b|verdict: all 2 labels equal (1); its variance is taken as 0, so the intervals "
+                       "leave out that stratum's uncertainty",)  # fmt: skip
     assert r.ppi.ci_high - r.ppi.value == pytest.approx(1.959963984540054 * r.ppi.se)
 
 
