@@ -175,7 +175,8 @@ def ppi_mean(
     ``human`` and ``judge`` have one value per item of the run (NaN in ``human``: not labeled; NaN
     in ``judge``: no verdict); ``strata`` labels each item's sampling stratum (None: one stratum).
     ``lam`` None tunes it as PPI++ does, by ``tuning`` (see :class:`Tuning`; default cross-fitted);
-    a number fixes it everywhere (1: plain PPI, 0: the human-only estimate). ``ddof=0`` reproduces ppi-python's variances exactly.
+    a number fixes it everywhere (1: plain PPI, 0: the human-only estimate). ``ddof=0`` gives
+    ppi-python's variances (divisor n); the default ``ddof=1`` the unbiased ones.
 
     >>> r = ppi_mean([1, 0, None, None, 1, None], [1, 0, 1, 1, 1, 0], lam=1.0)
     >>> r.ppi.value  # mean f over the 3 unlabeled items (2/3) + mean(Y - f) over the labeled (0)
