@@ -19,7 +19,7 @@ import numpy as np
 from genjudge.stats.ppi import Estimator, Tuning, ppi_mean
 from genjudge.stats.ppi_budget import allocate, labels_for_width
 
-__all__ = ["BudgetCheck", "CoverageRow", "Scenario", "SCENARIOS", "budget_check", "coverage_rows", "draw_run"]
+__all__ = ["BudgetCheck", "CoverageRow", "SCENARIOS", "Scenario", "budget_check", "coverage_rows", "draw_run"]
 
 SLICES = np.array(["A", "B", "C"])
 SLICE_P = np.array([0.5, 0.3, 0.2])
