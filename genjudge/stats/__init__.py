@@ -12,6 +12,9 @@
 - :mod:`~genjudge.stats.paired`: paired differences of two runs on the same items (paired
   bootstrap, McNemar's exact test, Newcombe's interval), Holm and Benjamini-Hochberg.
 - :mod:`~genjudge.stats.samplesize`: items needed for a target half-width or a difference to detect.
+- :mod:`~genjudge.stats.ppi`: prediction-powered inference: the mean human rating from a stratified
+  human sample and a judge on every item (stratified PPI++), next to the judge's and the humans' own.
+- :mod:`~genjudge.stats.ppi_budget`: more human labels for a target interval width or an acceptance bar.
 
 Undefined input (empty, constant, mismatched) raises :class:`DegenerateInputError`.
 """
@@ -77,6 +80,17 @@ from genjudge.stats.paired import (
     paired_difference,
     paired_proportion_difference,
 )
+from genjudge.stats.ppi import (
+    Estimator,
+    MeanEstimate,
+    PPIComparison,
+    SliceComparisons,
+    StratumPart,
+    Tuning,
+    ppi_by_slice,
+    ppi_mean,
+)
+from genjudge.stats.ppi_budget import allocate, labels_for_decision, labels_for_width, projected_width
 from genjudge.stats.samplesize import (
     half_width,
     items_for_difference,
@@ -94,13 +108,20 @@ __all__ = [
     "ConfusionMatrix",
     "CorrelationResult",
     "DegenerateInputError",
+    "Estimator",
     "GroupedInterval",
     "KappaResult",
+    "MeanEstimate",
     "MetaCorrelation",
     "MultipleTests",
+    "PPIComparison",
     "PairedDifference",
     "PairedTest",
+    "SliceComparisons",
+    "StratumPart",
+    "Tuning",
     "adjacent_agreement",
+    "allocate",
     "as_rng",
     "bca_interval",
     "benjamini_hochberg",
@@ -124,6 +145,8 @@ __all__ = [
     "jeffreys_interval",
     "kendall_tau_b",
     "krippendorff_alpha",
+    "labels_for_decision",
+    "labels_for_width",
     "mcnemar_exact",
     "mean_acceleration",
     "paired_difference",
@@ -131,6 +154,9 @@ __all__ = [
     "paired_proportion_difference",
     "pearson",
     "percentile_interval",
+    "ppi_by_slice",
+    "ppi_mean",
+    "projected_width",
     "spearman",
     "summary_level_correlation",
     "summary_level_interval",
