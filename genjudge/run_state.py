@@ -61,7 +61,8 @@ class RunState:
     judge_validation: dict[str, Any] | None = None
     """Per judge rubric id: its :class:`~genjudge.validation.RubricStanding`."""
     validation_decisions: dict[str, Any] | None = None
-    """Per judge rubric id validated on this set: the decision (its human labels correct the numbers)."""
+    """Per judge rubric id: the decision made on a rated sample of this set, accepted or not (its human
+    labels correct the judge's numbers)."""
     # score
     results: list[CheckResult] | None = None
     table: pd.DataFrame | None = None

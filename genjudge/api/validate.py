@@ -231,8 +231,6 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
             got = sources.from_run(cfg, rated, dims, say, policy.confidence)
     else:
         got = sources.judged(cfg, rated, policy.seed, dims, say, progress)
-    for warning in got.context.get("warnings", []):
-        say(f"warning: {warning}")
     if cfg.verdicts_out is not None:
         from genjudge.validation import write_verdicts
 

@@ -21,7 +21,7 @@ FAILS_ON_SLICE = "fails on this slice"
 def judge_standing(
     specs: list[Any], judge: dict[str, Any] | None, store_url: str, set_fingerprint: str, parents: list[str]
 ) -> tuple[dict[str, RubricStanding], dict[str, Decision]]:
-    """Per rubric id the run uses: the judge's standing and the validated decision (if any)."""
+    """Per rubric id the run uses: the judge's standing and the decision made on this set (if any)."""
     from genjudge.checks.base import judge_rubric_keys
 
     rubrics = judge_rubric_keys(specs)

@@ -204,7 +204,8 @@ def run_standing(
     parents: list[str] | tuple[str, ...] = (),
 ) -> tuple[dict[str, RubricStanding], dict[str, Decision]]:
     """Per rubric id: the standing of ``judge`` (JudgeSettings mapping) for every (id, version, hash) in
-    ``rubrics``, and the decisions the validated ones rest on (their human labels feed PPI).
+    ``rubrics``, and the decision made on this set (accepted or not: its human labels correct the
+    judge's numbers either way, by prediction-powered inference).
 
     Keyed by id because the runner looks metrics up by id: one version that is not validated makes
     the id's standing the weaker one."""
@@ -220,6 +221,7 @@ def run_standing(
         prior = out.get(rubric_id)
         if prior is None or order.index(standing.status) > order.index(prior.status):
             out[rubric_id] = standing
-        if decision is not None and standing.status is Standing.VALIDATED:
-            decisions[rubric_id] = decision
-    return out, {k: d for k, d in decisions.items() if out[k].status is Standing.VALIDATED}
+        here = decision is not None and decision.population is not None
+        if here and decision.population.covers(set_fingerprint, parents):  # type: ignore[union-attr]
+            decisions.setdefault(rubric_id, decision)  # type: ignore[arg-type]
+    return out, decisions

@@ -344,6 +344,6 @@ def _sentences(results: list[dict[str, Any]], confidence: float) -> list[str]:
         )
         lines.append(
             f"{r['metric']} {where} ({r['n_labeled']} rated of {r['n_total']}, {confidence:.0%} CI): {cells}; "
-            f"interval width saved by PPI at equal human effort: {r['width_saved']:.0%}"
+            f"interval width saved by PPI at equal human effort: {round(100 * r['width_saved']) or 0:d}%"
         )
     return lines
