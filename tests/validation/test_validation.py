@@ -525,6 +525,14 @@ def test_a_named_judge_provider_needs_the_judges_rubric(tmp_path):
     assert "openai/gpt-x, rubric faithfulness@3" in res.output
 
 
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ({"firm": 0.6}, "tentative"),
+        ({"min_ceiling": 1.5}, "min_ceiling"),
+        ({"min_ceiling": -0.1}, "min_ceiling"),
+    ],
+)
 def test_policy_refuses_inconsistent_bars(bad, why):
     with pytest.raises(ValueError, match=why):
         Policy(**bad)
