@@ -9,6 +9,7 @@ The judge is the real openai SDK against the loopback server; three simulated ra
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,7 @@ async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypa
         assert "judge_equivalence_rate overall (16 rated of 24" in out.output
         # 24 items bound any interval from below: half the width is out of reach, and it says so.
         assert "label budget: the PPI interval is" in out.output
+        out_width = re.search(r"label budget: the PPI interval is ([0-9.]+) wide", out.output)
         assert "rating every item would not bring it to" in out.output
 
         # Growing the sheet keeps the rated items and the design; the new items are unrated.
@@ -104,6 +106,16 @@ async def test_sample_rate_validate_flips_the_run_to_validated(example, monkeypa
             in_sheet = sum(g["_stratum"] == item["_stratum"] for g in grown)
             assert item["_inclusion_probability"] == pytest.approx(in_sheet / size)
         assert len(load_sample(sheet).item_ids()) == 16  # the ratings are untouched
+        # The budget sizes a growth: a target a little under the current width asks for more items.
+        width = float(out_width.group(1))
+        out = cli.invoke(app, ["labels", "sample", run_id, "--rubric", "equivalence", "--store", "store.db",
+                               "--out", "sheet", "--grow", "--target-width", str(width * 0.99)])  # fmt: skip
+        assert out.exit_code == 0, out.output
+        assert f"the PPI interval is {width:.3f} wide on 16 rated items" in out.output
+        drew = re.search(r"about (\d+) more ratings should bring it to", out.output)
+        assert drew, out.output
+        now = [json.loads(line) for line in (sheet / "items.jsonl").read_text().splitlines()]
+        assert len(now) == min(24, 20 + int(drew.group(1)))
 
         again = await run_async(load_config(path), config_dir=example)
         rate = metric(again.report, "judge_equivalence_rate")
