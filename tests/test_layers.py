@@ -30,7 +30,7 @@ HOMES: dict[str, str] = {
     "format_interval": "genjudge.formatting",
     "format_number": "genjudge.formatting",
     "is_absent": "genjudge.io.canonical",
-    "judge_rubrics": "genjudge.checks.base",
+    "judge_rubric_keys": "genjudge.checks.base",
     "precision_recall_f1": "genjudge.stats.classification",
     "run_judge": "genjudge.validation.judging",
     "slice_groups": "genjudge.slicing",

@@ -85,17 +85,6 @@ def judge_rubric_keys(specs: list[Any]) -> list[tuple[str, str, str]]:
     )
 
 
-def judge_rubrics(specs: list[Any]) -> list[tuple[str, str]]:
-    """Sorted (rubric id, version) of every judge rubric the metric ``specs`` depend on.
-
-    The one place that says which rubrics a run's numbers need a validation decision for; a
-    missing version is ``""``.
-    """
-    return sorted(
-        {(s.rubric_id, s.rubric_version or "") for s in specs if isinstance(s, MeanMetric) and s.rubric_id}
-    )
-
-
 @dataclass(frozen=True)
 class ConfusionMetrics:
     """Accuracy and precision / recall / F1 (macro and per class) of ``y_pred`` against ``y_true``.

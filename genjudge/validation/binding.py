@@ -114,11 +114,6 @@ def _same_fingerprint(full: str, given: str) -> bool:
     return len(given) >= 12 and full.startswith(given)
 
 
-def rubric_hash(rubric: Any) -> str:
-    """sha256 of a rubric's content: everything that goes into its prompts and verdicts."""
-    return str(rubric.content_hash)
-
-
 def judge_parameters(settings: Any) -> dict[str, Any]:
     """The settings of a :class:`~genjudge.judge.JudgeSettings` that change a verdict."""
     params: dict[str, Any] = {name: getattr(settings, name) for name in _VERDICT_SETTINGS}
@@ -142,7 +137,7 @@ def _file_identity(path: Any) -> str:
 
 def bind_judge(settings: Any, rubric: Any) -> JudgeBinding:
     """The binding of a live judge (``JudgeSettings``) asked with ``rubric`` (a loaded Rubric)."""
-    return bind_judge_to(settings, rubric.id, str(rubric.version), rubric_hash(rubric))
+    return bind_judge_to(settings, rubric.id, str(rubric.version), rubric.content_hash)
 
 
 def bind_judge_to(settings: Any, rubric_id: str, rubric_version: str, content_hash: str) -> JudgeBinding:

@@ -170,33 +170,42 @@ def _as_dict(cmp: Any) -> dict[str, Any]:
     }
 
 
-def labels_to_reach(sheet: Path, store_url: str, target_width: float) -> tuple[int, str]:
-    """How many more ratings would bring the sheet's PPI interval to ``target_width``, and why."""
-    from genjudge.judge import load_rubric
-    from genjudge.labels import load_sample
+def width_budget(
+    labels: HumanLabels, table: pd.DataFrame, target: float | None, confidence: float = 0.95
+) -> tuple[int, str]:
+    """More ratings to bring the overall PPI interval to ``target`` (None: half its width), and the
+    sentence that says so; 0 when it already is or cannot get there. Raises ``ConfigError`` (why)
+    when the ratings do not fit ``table`` and ``DegenerateInputError`` when PPI is undefined."""
+    from genjudge.errors import ConfigError
     from genjudge.stats.ppi import ppi_mean
     from genjudge.stats.ppi_budget import labels_for_width
+
+    y, f, strata, why = aligned(labels, table)
+    if why:
+        raise ConfigError(why)
+    cmp = ppi_mean(y, f, strata, confidence=confidence)
+    goal = target if target is not None else cmp.ppi.width / 2
+    more = labels_for_width(cmp, goal)
+    now = f"the PPI interval is {cmp.ppi.width:.3f} wide on {cmp.ppi.n_labeled} rated items"
+    if more is None:
+        return 0, f"{now}; rating every item would not bring it to {goal:.3f}"
+    if more == 0:
+        return 0, f"{now}: already within {goal:.3f}"
+    return int(more), f"{now}; about {more} more ratings should bring it to {goal:.3f}"
+
+
+def labels_to_reach(sheet: Path, store_url: str, target_width: float) -> tuple[int, str]:
+    """How many more ratings would bring the sheet's PPI interval to ``target_width``, and why."""
+    from genjudge.errors import ConfigError
+    from genjudge.judge import load_rubric
+    from genjudge.labels import load_sample
     from genjudge.store.runs import RunStore
 
     sample = load_sample(sheet)
     origin = sample.manifest.origin
     if origin is None:
-        from genjudge.errors import ConfigError
-
         raise ConfigError(f"{sheet}: not a sheet drawn from a run (no origin)")
     store = RunStore(store_url, create=False)
     table = store.examples(store.get(origin.run_id)[0].run_id)
     labels = human_labels(sample, origin.column, origin.label_column, load_rubric(sample.manifest.rubric.id))
-    y, f, strata, why = aligned(labels, table)
-    if why:
-        from genjudge.errors import ConfigError
-
-        raise ConfigError(why)
-    cmp = ppi_mean(y, f, strata)
-    more = labels_for_width(cmp, target_width)
-    now = f"the PPI interval is {cmp.ppi.width:.3f} wide on {cmp.ppi.n_labeled} rated items"
-    if more is None:
-        return 0, f"{now}; rating every item of the run would not bring it to {target_width}"
-    if more == 0:
-        return 0, f"{now}: already within {target_width}"
-    return int(more), f"{now}; about {more} more ratings should bring it to {target_width}"
+    return width_budget(labels, table, target_width)

@@ -72,66 +72,52 @@ def standing_for(
     set_fingerprint: str,
     parents: list[str] | tuple[str, ...] = (),
 ) -> tuple[RubricStanding, Decision | None]:
-    """The standing of ``binding`` on the set ``set_fingerprint``, and the decision it rests on."""
+    """The standing of ``binding`` on the set ``set_fingerprint``, and the decision made on this set
+    (accepted or not; None when there is none)."""
     candidates = _stored(store_url, binding)
     bound = [d for d in candidates if d.binding is not None and d.binding.key == binding.key]
-    judge = binding.in_words()
-    if not bound:
+
+    def standing(status: Standing, reason: str, d: Decision | None = None, **more: Any) -> RubricStanding:
         return RubricStanding(
             rubric_id=binding.rubric_id,
-            status=Standing.UNVALIDATED,
-            reason=_why_none(binding, candidates),
-            judge=judge,
-        ), None
+            status=status,
+            reason=reason,
+            judge=binding.in_words(),
+            decision_id=d.decision_id if d is not None else None,
+            population=_where(d) if d is not None else None,
+            **more,
+        )
+
+    if not bound:
+        return standing(Standing.UNVALIDATED, _why_none(binding, candidates)), None
     here = [d for d in bound if d.population is not None and d.population.covers(set_fingerprint, parents)]
     if here:
         d = here[0]
-        where = d.population.in_words() if d.population else "?"
         if d.accepted:
-            flags = failing_slices(d)
-            return RubricStanding(
-                rubric_id=binding.rubric_id,
-                status=Standing.VALIDATED,
-                reason=f"accepted ({d.level}) on {where}, {_size(d)}, decision {d.decision_id[:12]} of {d.created_at:%Y-%m-%d}",
-                judge=judge,
-                decision_id=d.decision_id,
-                population=where,
-                failing_slices=flags,
-            ), d
+            reason = f"accepted ({d.level}) on {_where(d)}, {_size(d)}, decision {d.decision_id[:12]} of {d.created_at:%Y-%m-%d}"
+            return standing(Standing.VALIDATED, reason, d, failing_slices=failing_slices(d)), d
         first = d.explanation[0] if d.explanation else ""
-        return RubricStanding(
-            rubric_id=binding.rubric_id,
-            status=Standing.UNVALIDATED,
-            reason=f"rejected ({d.level}) on {where}, decision {d.decision_id[:12]}: {first}",
-            judge=judge,
-            decision_id=d.decision_id,
-            population=where,
+        return standing(
+            Standing.UNVALIDATED,
+            f"rejected ({d.level}) on {_where(d)}, decision {d.decision_id[:12]}: {first}",
+            d,
         ), d
     accepted = [d for d in bound if d.accepted]
     if accepted:
         d = accepted[0]
-        where = d.population.in_words() if d.population else "?"
-        return RubricStanding(
-            rubric_id=binding.rubric_id,
-            status=Standing.VALIDATED_ELSEWHERE,
-            reason=(
-                f"accepted ({d.level}) on {where}, not on this set ({set_fingerprint[:12]}): rate a sample of "
-                "this run's items (`genjudge labels sample`) to validate it here"
-            ),
-            judge=judge,
-            decision_id=d.decision_id,
-            population=where,
-        ), d
+        reason = (
+            f"accepted ({d.level}) on {_where(d)}, not on this set ({set_fingerprint[:12]}): rate a sample of "
+            "this run's items (`genjudge labels sample`) to validate it here"
+        )
+        return standing(Standing.VALIDATED_ELSEWHERE, reason, d), None
     d = bound[0]
-    where = d.population.in_words() if d.population else "?"
-    return RubricStanding(
-        rubric_id=binding.rubric_id,
-        status=Standing.UNVALIDATED,
-        reason=f"rejected ({d.level}) on {where} and never accepted on this set",
-        judge=judge,
-        decision_id=d.decision_id,
-        population=where,
+    return standing(
+        Standing.UNVALIDATED, f"rejected ({d.level}) on {_where(d)} and never accepted on this set", d
     ), None
+
+
+def _where(d: Decision) -> str:
+    return d.population.in_words() if d.population else "an unrecorded population"
 
 
 def _stored(store_url: str, binding: JudgeBinding) -> list[Decision]:

@@ -41,19 +41,9 @@ class SheetSource:
     """Sheet field -> the run's column it is taken from (``text_a`` -> ``teacher``)."""
     titles: dict[str, str]
 
-    def verdicts(self) -> list[str]:
-        """Per example: the judge's verdict as a stratum label (a label, a score, or ``unscored``)."""
-        return verdict_labels(self.examples, self.column, self.label_column)
-
     def shown(self, row: Any) -> dict[str, str]:
         """The texts a rater sees for one example."""
         return {name: shown_text(row.get(column)) for name, column in self.show.items()}
-
-    def human_value(self, rating: Any) -> float:
-        """A rating on the sheet's scale in the metric's units (a label's value, a score as is)."""
-        if self.rubric.kind == "label":
-            return float(self.rubric.labels[str(rating)])
-        return float(rating)
 
 
 def verdict_labels(table: pd.DataFrame, column: str, label_column: str | None) -> list[str]:

@@ -235,7 +235,7 @@ def from_run(cfg: Any, rated: Any, dims: list[str], say: Any, confidence: float)
     slices = [s for s in m.slices if s in table.columns]
     corrected = _sentences(correct_metric(labels, table, slices, confidence), confidence)
     grow = f"genjudge labels sample {record.run_id} --rubric {rubric.id} --out {rated.root} --grow"
-    corrected.extend(width_budget(labels, table, confidence, cfg.target_width, grow))
+    corrected.extend(_width_budget(labels, table, confidence, cfg.target_width, grow))
     context = {"human_labels": labels, **questions(rubric, rated)}
     return Verdicts(
         rated, frame, f"run {record.run_id}", binding, population_of(rated), {}, None, context, corrected
@@ -273,34 +273,18 @@ def _run_verdicts(rated: Any, table: pd.DataFrame, origin: Any, dim: str) -> pd.
     return pd.DataFrame(out)
 
 
-def width_budget(
+def _width_budget(
     labels: Any, table: pd.DataFrame, confidence: float, target: float | None, grow: str
 ) -> list[str]:
-    """How many more ratings would bring the overall PPI interval to ``target`` (default: half its width)."""
+    """The label budget of the PPI interval, in words, with the command that draws it."""
     from genjudge.stats import DegenerateInputError
-    from genjudge.stats.ppi import ppi_mean
-    from genjudge.stats.ppi_budget import labels_for_width
-    from genjudge.validation.correct import aligned
+    from genjudge.validation.correct import width_budget
 
-    y, f, strata, why = aligned(labels, table)
-    if why:
-        return []
     try:
-        cmp = ppi_mean(y, f, strata, confidence=confidence)
-    except DegenerateInputError:
-        return []
-    width = cmp.ppi.width
-    goal = target if target is not None else width / 2
-    more = labels_for_width(cmp, goal)
-    now = f"label budget: the PPI interval is {width:.3f} wide on {cmp.ppi.n_labeled} ratings"
-    if more is None:
-        return [f"{now}; rating every item would not bring it to {goal:.3f}"]
-    if more == 0:
-        return [f"{now}: already within {goal:.3f}"]
-    return [
-        f"{now}; about {more} more rated items (spread over the strata) would bring it to {goal:.3f}: "
-        f"`{grow} --n {more}`"
-    ]
+        more, why = width_budget(labels, table, target, confidence)
+    except (ConfigError, DegenerateInputError):
+        return []  # the corrected-estimate lines already say why there is no interval
+    return [f"label budget: {why}" + (f": `{grow} --n {more}`" if more else "")]
 
 
 def decision_budget(decision: Any) -> list[str]:

@@ -103,7 +103,9 @@ def test_a_decision_recorded_before_binding_validates_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     d = _record(tmp_path, url)
     save_decision(url, d.model_copy(update={"decision_id": "legacy", "binding": None, "population": None}))
-    # the bound one still counts; a legacy one alone does not
+    # a newer legacy decision beside the bound one: the bound one still counts
+    assert run_standing(JUDGE, RUBRICS, url, SET)[0]["fluency"].decision_id == d.decision_id
+    # a legacy one alone validates nothing
     url2 = f"sqlite:///{tmp_path / 'store2.db'}"
     save_decision(url2, d.model_copy(update={"binding": None, "population": None}))
     s = run_standing(JUDGE, RUBRICS, url2, SET)[0]["fluency"]
