@@ -57,7 +57,13 @@ class RunConfig(_Section):
     name: str | None = None
     """A label for the run in listings."""
     slices: list[str] | None = None
-    """Slice columns; defaults to the manifest's."""
+    """Slice columns; defaults to the manifest's. ``a*b`` is the crossed slice of columns ``a`` and
+    ``b`` (one group per pair of values, e.g. ``hard*yes``)."""
+    critical: dict[str, Any] = Field(default_factory=dict)
+    """Slices that must not regress, by column: ``{business_critical: yes}`` or
+    ``{channel: [phone, chat]}``; a column of the set, measured as a slice even when ``slices``
+    leaves it out. Weak numbers there are critical findings; a gate policy can require them
+    (docs/gate.md)."""
     cluster: str | None = None
     """A column of the set whose equal values mark items that are not independent (e.g. ``doc_id``
     when several items come from one source document): intervals then resample whole clusters."""
@@ -103,11 +109,12 @@ class RunConfig(_Section):
         return {name: {} for name in DEFAULT_CHECKS[self.task]}
 
 
-def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfig:
-    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config; paths resolve against its folder."""
+def load_mapping(path: Path) -> dict[str, Any]:
+    """The mapping a YAML (``.yaml``/``.yml``, or JSON) or TOML (``.toml``) file holds. A missing
+    file, a syntax error (with its line) or a non-mapping is a ConfigError naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: file not found")
     from genjudge.errors import InputError
     from genjudge.io.tables import read_text
 
@@ -130,8 +137,19 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfi
                 f"{path}:{mark.line + 1}: cannot parse: {problem} (column {mark.column + 1})"
             ) from None
         raise ConfigError(f"{path}: cannot parse: {' '.join(str(exc).split())}") from None
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return data
+
+
+def load_config(path: Path, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config; paths resolve against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    data = load_mapping(path)
     data.update(overrides or {})
     return config_from_dict(data, base=path.parent, source=str(path))
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from genjudge.errors import ConfigError
 from genjudge.io.evalset import EvalSet
 from genjudge.io.outputs import NUMERIC, ModelOutputs
 from genjudge.records import TaskKind
+from genjudge.slicing import critical_values, cross_parts, crossed_column
 
 MISSING_SLICE = "(missing)"
 """Slice value of an item whose slice column is empty: a slice of its own, never dropped."""
@@ -25,7 +30,11 @@ def build_frame(
         "reference": [r.get("reference") for r in evalset.rows],
     }
     for column in slices:
-        data[column] = [MISSING_SLICE if r.get(column) is None else str(r[column]) for r in evalset.rows]
+        parts: dict[str, list[str | None]] = {
+            part: [MISSING_SLICE if r.get(part) is None else str(r[part]) for r in evalset.rows]
+            for part in cross_parts(column)
+        }
+        data[column] = crossed_column(parts, column) if len(parts) > 1 else parts[column]
     for side, outputs in (("teacher", teacher), ("student", student)):
         data[side] = [outputs.outputs.get(i) for i in ids]
         data[f"{side}_probs"] = [outputs.probs.get(i) for i in ids]
@@ -54,3 +63,17 @@ def add_rare_class_slice(frame: pd.DataFrame, task: TaskKind, share: float) -> l
     if rare:
         frame[RARE_CLASS] = label.where(label.isin(rare), None)
     return rare
+
+
+def check_critical(critical: dict[str, Any], slices: list[str], frame: pd.DataFrame, where: Path) -> None:
+    """Refuse a ``critical:`` declaration that names no column of the set, or a value it lacks."""
+    for column, declared in critical.items():
+        if column not in slices or column not in frame:
+            raise ConfigError(f"critical: {column!r} is not a column of {where}")
+        present = {str(v).casefold() for v in frame[column].dropna().unique()}
+        wanted = critical_values(declared)
+        if not present & wanted:
+            raise ConfigError(
+                f"critical: {column}={declared!r} matches no item of {where} "
+                f"(values there: {', '.join(sorted(map(str, frame[column].dropna().unique())))})"
+            )

@@ -112,6 +112,8 @@ class MetricValue(Record):
     validation: str | None = None
     """For judge-based metrics: ``validated``, ``validated elsewhere``, ``unvalidated`` or ``fails on
     this slice`` (see docs/validation.md). ``None`` for other metrics."""
+    critical: bool = False
+    """True on a slice the run config declares critical (``critical:``)."""
 
 
 class RunRecord(Record):

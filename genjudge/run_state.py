@@ -32,7 +32,7 @@ MAKES = {
         "validation_decisions",
     },
     "score": {"results", "table", "item_status"},
-    "aggregate": {"metrics"},
+    "aggregate": {"metrics", "operations"},
     "find": {"findings"},
     "store": {"record", "report"},
     "report": {"report_dir"},
@@ -69,6 +69,8 @@ class RunState:
     item_status: np.ndarray | None = None
     # aggregate
     metrics: list[MetricValue] | None = None
+    operations: dict[str, Any] | None = None
+    """Latency, tokens and cost of both models and what the student saves (None when the outputs carry none)."""
     # find
     findings: list[Finding] | None = None
     # store

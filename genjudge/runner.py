@@ -31,9 +31,10 @@ from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
 from genjudge.findings import findings
-from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame
+from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame, check_critical
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
+from genjudge.operations import operations_summary
 from genjudge.outcome import Attempt, assess
 from genjudge.preflight import preflight
 from genjudge.progress import ProgressTracker
@@ -42,6 +43,7 @@ from genjudge.records import RunRecord, Status, TaskKind
 from genjudge.redact import redact_obj
 from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
+from genjudge.slicing import cross_parts, is_critical
 from genjudge.stats.bootstrap import cluster_codes
 from genjudge.store import RunStore, resolve_url
 
@@ -66,7 +68,8 @@ async def load_stage(state: RunState) -> None:
     config = state.config
     evalset, state.manifest = load_frozen(config.set)
     slices = list(config.slices if config.slices is not None else state.manifest.slices)
-    for column in slices:
+    slices += [c for c in config.critical if c not in slices]  # critical slices are always measured
+    for column in (part for s in slices for part in cross_parts(s)):
         if column not in evalset.columns:
             raise ConfigError(
                 f"slice column {column!r} is not in {config.set} (columns: {', '.join(evalset.columns)})"
@@ -94,6 +97,7 @@ async def load_stage(state: RunState) -> None:
     state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
     state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
     state.frame = build_frame(evalset, slices, state.teacher, state.student)
+    check_critical(config.critical, slices, state.frame, config.set)
     state.rare_classes = add_rare_class_slice(state.frame, config.task, config.rare_class_share)
     state.slices = slices + ([RARE_CLASS] if state.rare_classes else [])
     n = len(state.frame)
@@ -146,14 +150,25 @@ async def aggregate_stage(state: RunState) -> None:
         )
     from genjudge.validation.in_run import mark_metrics
 
-    state.metrics = mark_metrics(metrics, state.specs, state.judge_validation or {})
+    state.operations = operations_summary(state.need("frame"), seed=b.seed, confidence=state.confidence)
+    marked = mark_metrics(metrics, state.specs, state.judge_validation or {})
+    state.metrics = [
+        m.model_copy(update={"critical": True})
+        if is_critical(m.slice_column, m.slice_value, config.critical)
+        else m
+        for m in marked
+    ]
 
 
 async def find_stage(state: RunState) -> None:
     """The report's sentences about the numbers."""
     config = state.config
     state.findings = findings(
-        state.need("metrics"), config.findings, task=config.task, confidence=state.confidence
+        state.need("metrics"),
+        config.findings,
+        task=config.task,
+        confidence=state.confidence,
+        operations=state.operations,
     )
 
 
@@ -198,6 +213,7 @@ async def store_stage(state: RunState) -> None:
         state.rare_classes or [],
         {"teacher": teacher.missing, "student": student.missing},
         state.need("findings"),
+        state.operations,
     )
     # The evaluation's own verdict on itself: failed when too many items could not be scored.
     body = assess(state.report.model_dump(mode="json"), state.need("table"), state.specs, config)

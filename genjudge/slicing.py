@@ -3,6 +3,11 @@
 The one definition of how a set is cut, shared by the aggregation, the per-check slice tables and
 the judge validation. A row whose slice value is absent (None / NaN) belongs to no group of that
 column; values are compared and reported as text, sorted.
+
+A *crossed* slice is named by joining columns with ``*`` (``difficulty*business_critical``): its
+value is the columns' values joined the same way (``hard*yes``), and an item missing any of them
+belongs to no group. A *critical* slice is one the run config declares
+(``critical: {business_critical: yes}``); a crossed cell is critical when any of its parts is.
 """
 
 from __future__ import annotations
@@ -13,7 +18,63 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Slicing", "slice_groups", "slicings"]
+__all__ = [
+    "CROSS",
+    "Slicing",
+    "critical_values",
+    "cross_parts",
+    "crossed_column",
+    "is_critical",
+    "slice_groups",
+    "slicings",
+]
+
+CROSS = "*"
+"""Joins the columns of a crossed slice, and its values."""
+
+
+def cross_parts(column: str) -> list[str]:
+    """The set columns a slice column is made of (one for a plain slice)."""
+    return [part.strip() for part in column.split(CROSS)]
+
+
+def crossed_column(columns: dict[str, list[str | None]], name: str) -> list[str | None]:
+    """The values of the crossed slice ``name`` from its parts' values (None where any is None)."""
+    parts = [columns[p] for p in cross_parts(name)]
+    return [
+        None if any(v is None for v in row) else CROSS.join(str(v) for v in row)
+        for row in zip(*parts, strict=True)
+    ]
+
+
+_TRUE = {"yes", "true", "y", "1", "on"}
+_FALSE = {"no", "false", "n", "0", "off"}
+
+
+def critical_values(declared: object) -> set[str]:
+    """The slice values a ``critical:`` entry names, as text, case-folded. YAML reads a bare
+    ``yes`` as a boolean: ``True`` stands for the usual spellings of yes (and ``False`` for no)."""
+    items = declared if isinstance(declared, list | tuple | set) else [declared]
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, bool):
+            out |= _TRUE if item else _FALSE
+        else:
+            out.add(str(item).strip().casefold())
+    return out
+
+
+def is_critical(column: str | None, value: str | None, critical: dict[str, object]) -> bool:
+    """Whether the slice ``column = value`` is critical under the run's ``critical:`` declaration."""
+    if column is None or value is None or not critical:
+        return False
+    names, values = cross_parts(column), value.split(CROSS)
+    if len(names) != len(values):
+        return False
+    return any(
+        name in critical and v.strip().casefold() in critical_values(critical[name])
+        for name, v in zip(names, values, strict=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ _GROUPS = [
     "genjudge.cli.validate",
     "genjudge.cli.judge",
     "genjudge.cli.history",
+    "genjudge.cli.compare",
+    "genjudge.cli.gate",
 ]
 
 for _module in _GROUPS:

@@ -90,23 +90,6 @@ def read_yaml_file(path: Any) -> dict[str, Any]:
     ConfigError naming the file (and the line, for a syntax error), never a traceback."""
     from pathlib import Path
 
-    import yaml
+    from genjudge.config import load_mapping
 
-    from genjudge.errors import ConfigError
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
-    return data
+    return load_mapping(Path(path))

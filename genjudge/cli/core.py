@@ -69,6 +69,15 @@ def run_command(
     resamples: Annotated[int | None, typer.Option(help="Bootstrap resamples (overrides the config).")] = None,
     seed: Annotated[int | None, typer.Option(help="Bootstrap seed (overrides the config).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    gate: Annotated[
+        Path | None,
+        typer.Option(
+            help="Then hold the run against this gate policy (gate.md/.xml/.html in the report folder)."
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="With --gate: the baseline run id, or `previous`.")
+    ] = None,
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
     from genjudge.api import evaluate
@@ -76,6 +85,13 @@ def run_command(
     from genjudge.cli.summary import print_summary
     from genjudge.errors import ConfigError
 
+    if baseline is not None and gate is None:
+        raise ConfigError("--baseline goes with --gate POLICY")
+    policy = None
+    if gate is not None:  # checked before the run, not after it
+        from genjudge.gate import load_policy
+
+        policy = load_policy(gate)
     flags = {"task": task, "set": set_path, "teacher": teacher, "student": student}
     bootstrap = {k: v for k, v in (("resamples", resamples), ("seed", seed)) if v is not None}
     overrides: dict = {
@@ -99,10 +115,22 @@ def run_command(
     print_summary(result.report.model_dump(mode="json"), result.report_dir)
     typer.echo(f"store: {result.store_url}")
     outcome = result.report.outcome or {}
-    if outcome.get("status") == "failed":
-        from genjudge.cli.common import EXIT_RUN_FAILED
+    from genjudge.cli.common import EXIT_RUN_FAILED
 
+    if outcome.get("status") == "failed":
         typer.secho(f"run failed: {outcome['why']}", err=True, fg=typer.colors.RED)
+    if policy is not None and result.report_dir is not None:
+        from genjudge.cli.gate import GATE_FAILED, decide_and_write
+
+        folder = result.report_dir
+        files = {
+            k: folder / f"gate.{ext}" for k, ext in (("junit", "xml"), ("markdown", "md"), ("html", "html"))
+        }
+        verdict = decide_and_write(result.store_url or "", policy, result.record.run_id, baseline, **files)
+        typer.echo(f"gate: {folder}/gate.md (also gate.xml, gate.html)")
+        if not verdict.passed:
+            raise typer.Exit(GATE_FAILED)
+    if outcome.get("status") == "failed":
         raise typer.Exit(EXIT_RUN_FAILED)
 
 

@@ -11,6 +11,9 @@ from rich.table import Table
 
 from genjudge.report.view import ci_header, flags, fmt
 
+SHOWN_FINDINGS = 6
+"""The terminal shows the top findings (they are ranked); the report has them all."""
+
 
 def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
     console = Console()
@@ -48,11 +51,14 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
                 f"{b['metric']} ({b['subject']}): {b['value']:.3f} over {b['n']} scored items; "
                 f"{b['low']:.3f}–{b['high']:.3f} counting the {b['left_out']} left out as 0 / as 1"
             )
-    for f in report["findings"]:
+    shown = report["findings"][:SHOWN_FINDINGS]
+    for f in shown:
         console.print(
             f"[{'red' if f['severity'] == 'critical' else 'yellow' if f['severity'] == 'warning' else 'blue'}]"
             f"{f['severity']}[/]: {f['message']}"
         )
+    if len(report["findings"]) > len(shown):
+        console.print(f"... and {len(report['findings']) - len(shown)} more findings in the report (ranked)")
     for side, ids in report["missing_outputs"].items():
         if ids:
             console.print(

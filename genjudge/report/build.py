@@ -7,28 +7,64 @@ its JSON form and compute nothing.
 from __future__ import annotations
 
 from collections import Counter
+from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from genjudge.checks.base import CheckResult
+from genjudge.checks.base import CheckResult, MeanMetric
 from genjudge.config import RunConfig
 from genjudge.findings import Finding
-from genjudge.operations import operations_summary
-from genjudge.records import MetricValue, RunRecord, SetManifest, Status
+from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
 from genjudge.report.model import Report
 from genjudge.report.sections import SectionInputs, build_sections
 
-HEADLINE = (
-    ("agreement_rate", "student_vs_teacher"),
-    ("accuracy_score", "student"),
-    ("accuracy_score", "teacher"),
-    ("reference_match_rate", "student"),
-    ("reference_match_rate", "teacher"),
-    ("macro_f1_score", "student"),
-    ("macro_f1_score", "teacher"),
-)
+# The numbers a listing shows first, per task: what decides the question for that kind of output.
+# Free text and JSON are not judged by exact match: generation leads with judged equivalence and
+# similarity, extraction with field F1 and schema adherence. ``*`` matches any rubric id.
+HEADLINE: dict[TaskKind, tuple[tuple[str, str], ...]] = {
+    TaskKind.CLASSIFICATION: (
+        ("agreement_rate", "student_vs_teacher"),
+        ("accuracy_score", "student"),
+        ("accuracy_score", "teacher"),
+        ("reference_match_rate", "student"),
+        ("reference_match_rate", "teacher"),
+        ("macro_f1_score", "student"),
+        ("macro_f1_score", "teacher"),
+    ),
+    TaskKind.EXTRACTION: (
+        ("field_f1_score", "student_vs_teacher"),
+        ("field_f1_score", "student"),
+        ("field_f1_score", "teacher"),
+        ("schema_adherence_rate", "student"),
+        ("schema_adherence_rate", "teacher"),
+    ),
+    TaskKind.GENERATION: (
+        ("judge_equivalence_rate", "student_vs_teacher"),
+        ("embedding_similarity_score", "student_vs_teacher"),
+        ("reference_similarity_score", "student"),
+        ("reference_similarity_score", "teacher"),
+        ("judge_*_score", "student"),
+        ("judge_*_score", "teacher"),
+    ),
+}
+
+
+def headline_numbers(task: TaskKind, metrics: list[MetricValue]) -> dict[str, dict[str, Any]]:
+    """``subject.metric`` -> value, n and interval of the task's headline metrics, in that order."""
+    overall = [m for m in metrics if m.slice_column is None and m.label is None]
+    out: dict[str, dict[str, Any]] = {}
+    for name, subject in HEADLINE[task]:
+        for m in overall:
+            if m.subject == subject and fnmatchcase(m.metric, name):
+                out[f"{subject}.{m.metric}"] = {
+                    "value": m.value,
+                    "n": m.n,
+                    "ci_low": m.ci_low,
+                    "ci_high": m.ci_high,
+                }
+    return out
 
 
 def status_counts(status: np.ndarray, reason: np.ndarray) -> dict[str, Any]:
@@ -57,20 +93,12 @@ def build_report(
     rare_classes: list[str],
     missing: dict[str, list[str]],
     found: list[Finding],
+    operations: dict[str, Any] | None,
 ) -> Report:
     """Assemble the report; validating it against the model catches a malformed section here."""
     n = len(frame)
     by_check = {c.name: status_counts(r.status, r.reason) for c, r in zip(instances, results, strict=True)}
-    headline = {}
-    for name, subject in HEADLINE:
-        for m in metrics:
-            if m.metric == name and m.subject == subject and m.slice_column is None and m.label is None:
-                headline[f"{subject}.{name}"] = {
-                    "value": m.value,
-                    "n": m.n,
-                    "ci_low": m.ci_low,
-                    "ci_high": m.ci_high,
-                }
+    headline = headline_numbers(record.task, metrics)
     slice_sizes = [
         {"column": column, "value": str(value), "n": int(count), "too_small": int(count) < config.min_support}
         for column in slices
@@ -90,6 +118,7 @@ def build_report(
             "bootstrap": config.bootstrap.model_dump(),
             "min_support": config.min_support,
             "cluster": config.cluster,
+            "critical": config.critical,
             "rare_class_share": config.rare_class_share,
             "checks": config.check_specs(),
         },
@@ -108,6 +137,19 @@ def build_report(
             **extra_sections,
         },
         "notes": [note for r in results for note in r.notes] + section_notes,
-        "operations": operations_summary(frame),
+        "operations": operations,
+        "item_columns": [
+            {
+                "metric": spec.name,
+                "subject": spec.subject,
+                "family": spec.family.value,
+                "column": spec.column,
+                "status_column": f"{c.name}.status",
+                "judge_based": spec.judge_based,
+            }
+            for c in instances
+            for spec in c.metrics()
+            if isinstance(spec, MeanMetric)
+        ],
     }
     return Report.model_validate(body)

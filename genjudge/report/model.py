@@ -25,6 +25,7 @@ from genjudge.records import MetricValue, RunRecord
 __all__ = [
     "Counts",
     "Headline",
+    "ItemColumn",
     "REPORT_SCHEMA_VERSION",
     "Report",
     "ReportSettings",
@@ -66,6 +67,8 @@ class ReportSettings(_Part):
     cluster: str | None = None
     """The column whose values are the resampling unit (items sharing a value are not independent);
     None = items are resampled one by one."""
+    critical: dict[str, Any] = Field(default_factory=dict)
+    """The run config's ``critical:`` declaration: slice column -> the value(s) that are critical."""
 
 
 class StatusCounts(_Part):
@@ -103,6 +106,21 @@ class SliceSize(_Part):
     too_small: bool
 
 
+class ItemColumn(_Part):
+    """Which column of the per-example table a whole-set mean metric averages (rows with status ok).
+
+    What ``genjudge compare`` and ``genjudge gate`` pair two runs on, item by item."""
+
+    metric: str
+    subject: str
+    family: str
+    column: str
+    """A column of ``examples.parquet`` / the store's per-example rows (e.g. ``exact_match.agree``)."""
+    status_column: str
+    """The column holding that check's per-item status (``ok`` / ``unscored`` / ``error``)."""
+    judge_based: bool = False
+
+
 class Report(_Part):
     """Everything a run reports. ``report.json`` is this model's JSON."""
 
@@ -132,6 +150,9 @@ class Report(_Part):
     outcome: dict[str, Any] | None = None
     """Whether the evaluation did its job: ``status`` (ok / failed), the share of items it could not
     score against ``max_failure_share``, and the reasons by kind (:mod:`genjudge.outcome`)."""
+    item_columns: list[ItemColumn] = Field(default_factory=list)
+    """The per-item column behind each mean metric (not the confusion-matrix metrics: macro and
+    per-class precision / recall / F1 are not means of an item column)."""
     unscored_bounds: list[dict[str, Any]] = Field(default_factory=list)
     """Per judged rate: its value over the scored items and the bounds with every unscored item
     counted as 0 and as 1."""

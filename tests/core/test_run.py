@@ -88,7 +88,7 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
     flip = report["sections"]["label_metrics"]["flip_matrix"]
     assert flip["n"] == 399 and flip["flips"] == round(399 * (1 - agree))
     codes = {f["code"] for f in report["findings"]}
-    assert {"distillation_gap", "weak_slice", "small_slices", "lost_class"} <= codes
+    assert {"distillation_gap", "weak_critical_slice", "hard_slice", "small_slices", "lost_class"} <= codes
     lost = [f["message"] for f in report["findings"] if f["code"] == "lost_class"]
     assert len(lost) == 1 and "fraud_report" in lost[0]
 

@@ -66,8 +66,10 @@ def test_configured_slices_flow_to_the_metrics(tmp_path):
     state = RunState(config, base, f"sqlite:///{tmp_path / 's.db'}")
     for stage in (load_stage, score_stage, aggregate_stage):
         asyncio.run(stage(state))
-    assert state.slices == ["difficulty", "rare_class"]
-    assert {m.slice_column for m in state.metrics} == {None, "difficulty", "rare_class"}
+    # The config's critical column is measured even when the slices leave it out.
+    assert state.slices == ["difficulty", "business_critical", "rare_class"]
+    assert {m.slice_column for m in state.metrics} == {None, "difficulty", "business_critical", "rare_class"}
+    assert {m.slice_value for m in state.metrics if m.critical} == {"yes"}
 
 
 def run_to(state: RunState, last: str) -> None:

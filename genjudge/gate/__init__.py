@@ -1,0 +1,40 @@
+"""Release gates: a run held against a policy, per metric and slice (``genjudge gate``;
+:func:`gate_run` in Python).
+
+- :mod:`genjudge.gate.policy`: the policy file (floors, ceilings, largest allowed regression,
+  point or interval decisions, minimum support, critical slices, which judge numbers count);
+- :mod:`genjudge.gate.evaluate`: the decision, cell by cell;
+- :mod:`genjudge.gate.render`: Markdown (a pull-request comment), JUnit XML and HTML.
+"""
+
+from __future__ import annotations
+
+from genjudge.compare.runs import load_run
+from genjudge.compare.table import compare_table
+from genjudge.gate.evaluate import Cell, CellOutcome, GateResult, evaluate_gate
+from genjudge.gate.policy import GatePolicy, Rule, load_policy
+from genjudge.store import RunStore
+
+__all__ = [
+    "Cell",
+    "GateResult",
+    "CellOutcome",
+    "GatePolicy",
+    "Rule",
+    "evaluate_gate",
+    "gate_run",
+    "load_policy",
+]
+
+
+def gate_run(store: RunStore, policy: GatePolicy, run_id: str, baseline_id: str | None = None) -> GateResult:
+    """Load the run (and its baseline), compare them item by item when there is one, and decide."""
+    from genjudge.compare.runs import check_comparable
+
+    run = load_run(store, run_id)
+    if baseline_id is None:
+        return evaluate_gate(policy, run)
+    baseline = load_run(store, baseline_id)
+    check_comparable(baseline, run)
+    pairs = compare_table(baseline, run)
+    return evaluate_gate(policy, run, baseline, pairs)
