@@ -6,6 +6,8 @@ The workflows as functions with typed results::
 
     run = genjudge.evaluate("examples/tickets/genjudge.yaml")   # a Run
     run.metrics                                                 # tidy DataFrame, one row per number
+    change = genjudge.compare(latest_n=2)                       # the newest run against the one before
+    verdict = genjudge.gate("gate.yaml", run.run_id, baseline="previous")
     decision = genjudge.validate_judge({"sample": "labels/s", "verdicts": "v.csv"})
 
 Names are imported on first use (module ``__getattr__``), so ``import genjudge`` and
@@ -21,10 +23,21 @@ from genjudge._version import __version__
 
 if TYPE_CHECKING:
     from genjudge import stats
-    from genjudge.api import Run, ValidationConfig, evaluate, evaluate_async, freeze, validate_judge
+    from genjudge.api import (
+        Run,
+        ValidationConfig,
+        compare,
+        evaluate,
+        evaluate_async,
+        freeze,
+        gate,
+        validate_judge,
+    )
+    from genjudge.compare import Comparison
     from genjudge.config import RunConfig
     from genjudge.errors import ConfigError, InputError
     from genjudge.findings import Finding
+    from genjudge.gate import GatePolicy, GateResult
     from genjudge.judge import Judge, JudgeSettings, Verdict
     from genjudge.progress import EventKind, ProgressEvent, ProgressSnapshot
     from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
@@ -33,10 +46,13 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it
 _LAZY = {
+    "Comparison": "genjudge.compare",
     "ConfigError": "genjudge.errors",
     "Decision": "genjudge.validation",
     "EventKind": "genjudge.progress",
     "Finding": "genjudge.findings",
+    "GatePolicy": "genjudge.gate",
+    "GateResult": "genjudge.gate",
     "InputError": "genjudge.errors",
     "Judge": "genjudge.judge",
     "JudgeSettings": "genjudge.judge",
@@ -53,18 +69,23 @@ _LAZY = {
     "TaskKind": "genjudge.records",
     "ValidationConfig": "genjudge.api",
     "Verdict": "genjudge.judge",
+    "compare": "genjudge.api",
     "evaluate": "genjudge.api",
     "evaluate_async": "genjudge.api",
     "freeze": "genjudge.api",
+    "gate": "genjudge.api",
     "validate_judge": "genjudge.api",
 }
 _SUBMODULES = ("stats",)
 
 __all__ = [
+    "Comparison",
     "ConfigError",
     "Decision",
     "EventKind",
     "Finding",
+    "GatePolicy",
+    "GateResult",
     "InputError",
     "Judge",
     "JudgeSettings",
@@ -82,9 +103,11 @@ __all__ = [
     "ValidationConfig",
     "Verdict",
     "__version__",
+    "compare",
     "evaluate",
     "evaluate_async",
     "freeze",
+    "gate",
     "stats",
     "validate_judge",
 ]

@@ -47,11 +47,15 @@ def decide_and_write(
     store = RunStore(store_url, create=False)
     if baseline == "previous":
         baseline = previous(store, run_id)
+        if baseline is None:
+            typer.echo("no earlier run on this set: the first release has no baseline", err=True)
     result = gate_run(store, policy, run_id, baseline)
     for path, render in ((junit, to_junit), (markdown, to_markdown), (html, to_html)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(result), encoding="utf-8")
+    for note in result.notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW)
     for line in failure_lines(result):
         typer.secho(line, fg=typer.colors.RED)
     typer.secho(headline(result), fg=typer.colors.GREEN if result.passed else typer.colors.RED, bold=True)

@@ -97,8 +97,9 @@ def check_comparable(a: StoredRun, b: StoredRun) -> None:
     )
 
 
-def previous(store: RunStore, run_id: str) -> str:
-    """The newest finished run on the same evaluation set stored before ``run_id`` (any name)."""
+def previous(store: RunStore, run_id: str) -> str | None:
+    """The newest finished run on the same evaluation set stored before ``run_id`` (any name);
+    None when there is none (the first release)."""
     record, _ = store.get(run_id)
     for r in store.list(10_000):
         if (
@@ -107,6 +108,4 @@ def previous(store: RunStore, run_id: str) -> str:
             and r.get("state") != "failed"
         ):
             return str(r["run_id"])
-    raise ConfigError(
-        f"no finished run on the same set stored before {record.run_id} in {store.url}: give the baseline's id"
-    )
+    return None

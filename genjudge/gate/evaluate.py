@@ -71,6 +71,8 @@ class GateResult:
     confidence: float
     problems: list[str] = field(default_factory=list)
     """Reasons the gate fails besides its cells (the run could not do its job)."""
+    notes: list[str] = field(default_factory=list)
+    """What the decision did not cover (e.g. no baseline to check regressions against)."""
 
     @property
     def passed(self) -> bool:
@@ -87,6 +89,7 @@ class GateResult:
             "confidence": self.confidence,
             "policy": self.policy.model_dump(mode="json"),
             "problems": self.problems,
+            "notes": self.notes,
             "cells": [c.as_dict() for c in self.cells],
         }
 
@@ -185,6 +188,10 @@ def _cell(rule: Rule, policy: GatePolicy, m: dict[str, Any], pair: Row | None, c
             f"over {pair.n} paired items: {used} {x:+.3f} {'within' if ok else 'beyond'} the allowed regression "
             f"{rule.max_regression:g}{'' if ok else f' by {abs(x - allowed):.3f}'}"
         )
+    if rule.max_regression is not None and pair is None:
+        reasons.append("max_regression not checked: no baseline run")
+        if rule.floor is None and rule.ceiling is None:
+            return Cell(**base, outcome=CellOutcome.SKIP, reasons=reasons)
     return Cell(**base, outcome=CellOutcome.FAIL if failed else CellOutcome.PASS, reasons=reasons)
 
 
@@ -194,8 +201,9 @@ def evaluate_gate(
     """Every cell every rule selects, decided. ``pairs`` is the comparison with ``baseline``."""
     from genjudge.formatting import ci_label
 
+    notes = []
     if policy.needs_baseline and baseline is None:
-        raise ConfigError("the policy has max_regression rules: give the baseline run (--baseline ID)")
+        notes.append("no baseline run: the max_regression limits were not checked")
     metrics = [m for m in run.report["metrics"] if m.get("label") is None]
     by_key = {(r.metric, r.subject, r.slice_column, r.slice_value): r for r in pairs or []}
     cells: list[Cell] = []
@@ -217,5 +225,5 @@ def evaluate_gate(
     outcome = run.report.get("outcome") or {}
     problems = [f"the run failed: {outcome.get('why')}"] if outcome.get("status") == "failed" else []
     return GateResult(
-        run.run_id, baseline.run_id if baseline else None, policy, cells, run.confidence, problems
+        run.run_id, baseline.run_id if baseline else None, policy, cells, run.confidence, problems, notes
     )

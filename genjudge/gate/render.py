@@ -57,6 +57,7 @@ def to_markdown(g: GateResult) -> str:
         "",
     ]
     out += [f"- ❌ the run itself: {p}" for p in g.problems]
+    out += [f"- ⚠️ {n}" for n in g.notes]
     order = {CellOutcome.FAIL: 0, CellOutcome.SKIP: 1, CellOutcome.PASS: 2}
     cells = sorted(g.cells, key=lambda c: (order[c.outcome], not c.critical))
     if cells:
