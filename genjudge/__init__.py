@@ -33,11 +33,11 @@ if TYPE_CHECKING:
         gate,
         validate_judge,
     )
-    from genjudge.compare import Comparison
+    from genjudge.comparison import Comparison
     from genjudge.config import RunConfig
     from genjudge.errors import ConfigError, InputError
     from genjudge.findings import Finding
-    from genjudge.gate import GatePolicy, GateResult
+    from genjudge.gating import GatePolicy, GateResult
     from genjudge.judge import Judge, JudgeSettings, Verdict
     from genjudge.progress import EventKind, ProgressEvent, ProgressSnapshot
     from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
@@ -46,13 +46,13 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it
 _LAZY = {
-    "Comparison": "genjudge.compare",
+    "Comparison": "genjudge.comparison",
     "ConfigError": "genjudge.errors",
     "Decision": "genjudge.validation",
     "EventKind": "genjudge.progress",
     "Finding": "genjudge.findings",
-    "GatePolicy": "genjudge.gate",
-    "GateResult": "genjudge.gate",
+    "GatePolicy": "genjudge.gating",
+    "GateResult": "genjudge.gating",
     "InputError": "genjudge.errors",
     "Judge": "genjudge.judge",
     "JudgeSettings": "genjudge.judge",

@@ -97,7 +97,7 @@ async def load_stage(state: RunState) -> None:
     state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
     state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
     state.frame = build_frame(evalset, slices, state.teacher, state.student)
-    check_critical(config.critical, slices, state.frame, config.set)
+    check_critical(config.critical, state.frame, config.set)
     state.rare_classes = add_rare_class_slice(state.frame, config.task, config.rare_class_share)
     state.slices = slices + ([RARE_CLASS] if state.rare_classes else [])
     n = len(state.frame)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from genjudge.compare import Comparison, compare_runs, latest
-from genjudge.compare.runs import previous
-from genjudge.gate import GatePolicy, GateResult, gate_run, load_policy
+from genjudge.comparison import Comparison, compare_runs, latest
+from genjudge.comparison.runs import previous
+from genjudge.gating import GatePolicy, GateResult, gate_run, load_policy
 from genjudge.store import RunStore, resolve_url
 
 

@@ -36,9 +36,9 @@ def compare(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals.")] = 0,
 ) -> None:
     """Compare run B with run A on the same set: per metric and slice, B − A with its interval and test."""
-    from genjudge.compare import compare_runs
-    from genjudge.compare import latest as latest_runs
-    from genjudge.compare.render import to_html, to_markdown
+    from genjudge.comparison import compare_runs
+    from genjudge.comparison import latest as latest_runs
+    from genjudge.comparison.render import to_html, to_markdown
     from genjudge.errors import ConfigError
     from genjudge.store import RunStore, resolve_url
 

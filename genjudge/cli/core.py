@@ -89,7 +89,7 @@ def run_command(
         raise ConfigError("--baseline goes with --gate POLICY")
     policy = None
     if gate is not None:  # checked before the run, not after it
-        from genjudge.gate import load_policy
+        from genjudge.gating import load_policy
 
         policy = load_policy(gate)
     flags = {"task": task, "set": set_path, "teacher": teacher, "student": student}

@@ -37,9 +37,9 @@ def decide_and_write(
 ) -> Any:
     """Run the gate (``policy``: a GatePolicy or its file), print its lines, write the files asked for;
     returns the GateResult."""
-    from genjudge.compare.runs import previous
-    from genjudge.gate import gate_run, load_policy
-    from genjudge.gate.render import failure_lines, headline, to_html, to_junit, to_markdown
+    from genjudge.comparison.runs import previous
+    from genjudge.gating import gate_run, load_policy
+    from genjudge.gating.render import failure_lines, headline, to_html, to_junit, to_markdown
     from genjudge.store import RunStore
 
     if isinstance(policy, Path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from genjudge.config import FindingThresholds
 from genjudge.findings import findings, higher_is_better
 from genjudge.records import Family, MetricValue
@@ -83,7 +85,9 @@ def test_lower_is_better_metrics_are_weak_when_high():
     high = mv("missing_field_error", "student", 0.3, n=100, column="c", slice_value="bad", lo=0.2, hi=0.4)
     found = findings([overall, low, high], T)
     assert [f.code for f in found] == ["weak_slice"]
-    assert found[0].cases == [found[0].cases[0]] and found[0].cases[0].startswith("c=bad: missing_field_error")
+    assert found[0].cases == [found[0].cases[0]] and found[0].cases[0].startswith(
+        "c=bad: missing_field_error"
+    )
     assert "c=good" not in found[0].message
 
 
@@ -143,3 +147,119 @@ def test_small_slice_names_the_metrics_under_the_minimum():
     ]
     [f] = findings(ms, T)
     assert f.code == "small_slices" and "doc=a (n=7 for judge_position_inconsistency_rate)" in f.message
+
+
+def _weak_slices(overall_value, n_slices, *, metric="accuracy_score", critical=False):
+    ms = [mv(metric, "student", overall_value, n=2000)]
+    for i in range(n_slices):
+        low = overall_value - 0.2 - 0.01 * i
+        ms.append(
+            mv(
+                metric,
+                "student",
+                low,
+                n=100,
+                column="region",
+                slice_value=f"r{i}",
+                lo=low - 0.05,
+                hi=low + 0.05,
+            )
+        )
+    if critical:
+        ms[1] = ms[1].model_copy(update={"critical": True})
+    return ms
+
+
+def test_many_weak_slices_are_one_finding_ranked_by_gap_with_every_case():
+    [f] = findings(_weak_slices(0.9, 12), T)
+    assert f.code == "weak_slice" and len(f.cases) == 12
+    assert f.cases[0].startswith("region=r11:")  # the largest gap first
+    assert f.message.count("region=") == 3 and "and 9 more (listed in the report)" in f.message
+    assert f.effect == pytest.approx(0.2 + 0.11)
+
+
+def test_good_aggregate_is_said_only_when_the_aggregate_is_good():
+    [good] = findings(_weak_slices(0.9, 1), T)
+    assert good.message.startswith("Good aggregate, weak on some slices")
+    [low] = findings(_weak_slices(0.3, 1), T)
+    assert low.message.startswith("Weaker on some slices than on the whole set")
+    assert "Good aggregate" not in low.message and "coverage gap" not in low.message  # no teacher numbers
+
+
+def test_hard_for_both_and_critical_slices_are_their_own_patterns():
+    ms = _weak_slices(0.9, 2, critical=True)
+    ms += [
+        mv("accuracy_score", "teacher", 0.95, n=2000),
+        mv("accuracy_score", "teacher", 0.7, n=100, column="region", slice_value="r1", lo=0.65, hi=0.75),
+    ]
+    found = {f.code: f for f in findings(ms, T)}
+    assert set(found) == {"weak_critical_slice", "hard_slice"}
+    assert (
+        found["weak_critical_slice"].severity == "critical"
+        and "region=r0" in found["weak_critical_slice"].message
+    )
+    assert "the teacher is weak on these slices too" in found["hard_slice"].message
+    assert [f.code for f in findings(ms, T)] == ["weak_critical_slice", "hard_slice"]  # ranked by severity
+
+
+def test_extraction_reads_field_f1_not_whole_json_match():
+    from genjudge.records import TaskKind
+
+    ms = [
+        mv("agreement_rate", "student_vs_teacher", 0.05, family=Family.FIDELITY),
+        mv("reference_match_rate", "student", 0.02),
+        mv("reference_match_rate", "teacher", 0.1),
+        mv("field_f1_score", "student_vs_teacher", 0.95, family=Family.FIDELITY),
+        mv("field_f1_score", "student", 0.6),
+        mv("field_f1_score", "teacher", 0.62),
+    ]
+    [f] = findings(ms, T, task=TaskKind.EXTRACTION)
+    assert (
+        f.code == "teacher_ceiling"
+        and "field_f1_score" in f.message
+        and "reference_match_rate" not in f.message
+    )
+
+
+def test_generation_gap_from_judged_equivalence_similarity_and_rubric_scores():
+    from genjudge.records import TaskKind
+
+    ms = [
+        mv("judge_equivalence_rate", "student_vs_teacher", 0.7, family=Family.FIDELITY),
+        mv("reference_similarity_above_threshold_rate", "student", 0.70),
+        mv("reference_similarity_above_threshold_rate", "teacher", 0.90),
+        mv("judge_faithfulness_score", "student", 3.6),  # on 1-5: 0.4 below is 10% of 4.0
+        mv("judge_faithfulness_score", "teacher", 4.0),
+    ]
+    found = findings(ms, T, task=TaskKind.GENERATION)
+    [gap] = [f for f in found if f.code == "distillation_gap"]
+    assert len(gap.cases) == 2 and gap.cases[0].startswith("reference_similarity_above_threshold_rate 0.700")
+    assert gap.cases[1].startswith("judge_faithfulness_score 3.60")
+    assert gap.effect == pytest.approx(0.2)
+
+
+def test_structure_drift_and_weak_structure_slices():
+    ms = [
+        mv("schema_adherence_rate", "student", 0.8, family=Family.STRUCTURE),
+        mv("schema_adherence_rate", "teacher", 0.97, family=Family.STRUCTURE),
+        mv("schema_adherence_rate", "student", 0.5, n=100, column="len", slice_value="long", lo=0.4, hi=0.6,
+           family=Family.STRUCTURE),
+    ]  # fmt: skip
+    codes_found = [f.code for f in findings(ms, T)]
+    assert codes_found == ["weak_slice", "structure_drift"]  # both warnings: the larger gap first
+
+
+def test_operations_findings_missing_columns_and_one_sided_savings():
+    assert [f.code for f in findings([], T, operations=None)] == ["operations_missing"]
+    ops = {
+        "teacher": {"latency_ms": {"p50": 900.0}, "cost_per_1k_calls_usd": {"mean": 0.1}},
+        "student": {"latency_ms": {"p50": 200.0}, "cost_per_1k_calls_usd": {"mean": 0.11}},
+        "saved_pct": {"latency_p50": 77.8, "cost_per_1k_calls": -10.0},
+        "saved_ci": {"latency_p50": [74.0, 81.0], "cost_per_1k_calls": [-14.0, -6.0]},
+    }
+    [f] = findings([], T, operations=ops)
+    assert f.code == "latency_not_cost" and "saves 78% median latency (95% CI 74% to 81%)" in f.message
+    assert "costs 10% cost per call" in f.message
+    both = {**ops, "saved_pct": {"latency_p50": 77.8, "cost_per_1k_calls": 60.0},
+            "saved_ci": {"latency_p50": [74.0, 81.0], "cost_per_1k_calls": [55.0, 65.0]}}  # fmt: skip
+    assert findings([], T, operations=both) == []

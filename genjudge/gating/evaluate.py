@@ -1,7 +1,7 @@
 """A run held against a policy, cell by cell (metric × slice): pass, fail or skip, and why.
 
 A cell's number is the run's own (value, interval, n). A regression is read from the paired
-comparison with the baseline run (B − A over the items scored in both, :mod:`genjudge.compare`),
+comparison with the baseline run (B − A over the items scored in both, :mod:`genjudge.comparison`),
 never from two independent intervals.
 """
 
@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from genjudge.compare.runs import StoredRun
-from genjudge.compare.table import Row
+from genjudge.comparison.runs import StoredRun
+from genjudge.comparison.table import Row
 from genjudge.errors import ConfigError
 from genjudge.findings import higher_is_better
 from genjudge.formatting import format_number
-from genjudge.gate.policy import Decide, GatePolicy, JudgeNumbers, Rule, TooSmall
+from genjudge.gating.policy import Decide, GatePolicy, JudgeNumbers, Rule, TooSmall
 
 
 class CellOutcome(enum.StrEnum):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genjudge.compare.runs import StoredRun
+from genjudge.comparison.runs import StoredRun
 from genjudge.io.canonical import as_text, is_absent
 
 

@@ -1,25 +1,25 @@
 """Release gates: a run held against a policy, per metric and slice (``genjudge gate``;
 :func:`gate_run` in Python).
 
-- :mod:`genjudge.gate.policy`: the policy file (floors, ceilings, largest allowed regression,
+- :mod:`genjudge.gating.policy`: the policy file (floors, ceilings, largest allowed regression,
   point or interval decisions, minimum support, critical slices, which judge numbers count);
-- :mod:`genjudge.gate.evaluate`: the decision, cell by cell;
-- :mod:`genjudge.gate.render`: Markdown (a pull-request comment), JUnit XML and HTML.
+- :mod:`genjudge.gating.evaluate`: the decision, cell by cell;
+- :mod:`genjudge.gating.render`: Markdown (a pull-request comment), JUnit XML and HTML.
 """
 
 from __future__ import annotations
 
-from genjudge.compare.runs import load_run
-from genjudge.compare.table import compare_table
-from genjudge.gate.evaluate import Cell, CellOutcome, GateResult, evaluate_gate
-from genjudge.gate.policy import GatePolicy, Rule, load_policy
+from genjudge.comparison.runs import load_run
+from genjudge.comparison.table import compare_table
+from genjudge.gating.evaluate import Cell, CellOutcome, GateResult, evaluate_gate
+from genjudge.gating.policy import GatePolicy, Rule, load_policy
 from genjudge.store import RunStore
 
 __all__ = [
     "Cell",
-    "GateResult",
     "CellOutcome",
     "GatePolicy",
+    "GateResult",
     "Rule",
     "evaluate_gate",
     "gate_run",
@@ -29,7 +29,7 @@ __all__ = [
 
 def gate_run(store: RunStore, policy: GatePolicy, run_id: str, baseline_id: str | None = None) -> GateResult:
     """Load the run (and its baseline), compare them item by item when there is one, and decide."""
-    from genjudge.compare.runs import check_comparable
+    from genjudge.comparison.runs import check_comparable
 
     run = load_run(store, run_id)
     if baseline_id is None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genjudge.compare.runs import StoredRun
+from genjudge.comparison.runs import StoredRun
 from genjudge.findings import higher_is_better
 from genjudge.slicing import is_critical, slice_groups
 from genjudge.stats.paired import (

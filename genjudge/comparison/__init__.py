@@ -1,10 +1,10 @@
 """Two runs on one frozen set, compared item by item: what changed, per metric and slice, and on
 which items (``genjudge compare``; :func:`compare_runs` in Python).
 
-- :mod:`genjudge.compare.runs`: the two runs from the store, refused unless on the same set;
-- :mod:`genjudge.compare.table`: the paired table (intervals, McNemar / Wilcoxon, Holm or BH);
-- :mod:`genjudge.compare.flips`: the items whose verdict changed, readable one by one;
-- :mod:`genjudge.compare.render`: Markdown, JSON and HTML.
+- :mod:`genjudge.comparison.runs`: the two runs from the store, refused unless on the same set;
+- :mod:`genjudge.comparison.table`: the paired table (intervals, McNemar / Wilcoxon, Holm or BH);
+- :mod:`genjudge.comparison.flips`: the items whose verdict changed, readable one by one;
+- :mod:`genjudge.comparison.render`: Markdown, JSON and HTML.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genjudge.compare.flips import Flip, flips
-from genjudge.compare.runs import StoredRun, check_comparable, latest, load_run
-from genjudge.compare.table import ADJUSTMENT_NAMES, Row, compare_table
+from genjudge.comparison.flips import Flip, flips
+from genjudge.comparison.runs import StoredRun, check_comparable, latest, load_run
+from genjudge.comparison.table import ADJUSTMENT_NAMES, Row, compare_table
 from genjudge.store import RunStore
 
 __all__ = ["Comparison", "Flip", "Row", "StoredRun", "compare_runs", "latest", "load_run"]

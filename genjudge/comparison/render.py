@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from genjudge.compare import FLIPS_SHOWN, Comparison
-from genjudge.compare.flips import Flip
-from genjudge.compare.table import Row
+from genjudge.comparison import FLIPS_SHOWN, Comparison
+from genjudge.comparison.flips import Flip
+from genjudge.comparison.table import Row
 from genjudge.formatting import format_number
 
 SLICE_ROWS_SHOWN = 40

@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from genjudge.formatting import format_number
-from genjudge.gate.evaluate import Cell, CellOutcome, GateResult
+from genjudge.gating.evaluate import Cell, CellOutcome, GateResult
 
 DECIDE_WORDS = {
     "point": "the point estimate is held against each limit",
