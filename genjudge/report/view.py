@@ -8,6 +8,9 @@ from typing import Any
 from genjudge.formatting import MISSING, format_interval
 from genjudge.formatting import format_number as fmt
 
+VERDICT_WORDS = {"ready": "ready", "not_ready": "not ready", "cannot_tell": "cannot tell"}
+"""The verdict's status in words (see :mod:`genjudge.report.verdict`)."""
+
 
 @dataclass
 class Table:
