@@ -69,7 +69,7 @@ def _clip(pieces: list[Piece]) -> Text:
             break
         out.append(Piece(p.text[:left], p.changed))
         left -= len(p.text)
-    return Text(pieces, out + [Piece("…", False)])
+    return Text(pieces, [*out, Piece("…", False)])
 
 
 def _example(row: Any, score_column: str) -> Example:
