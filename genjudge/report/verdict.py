@@ -23,24 +23,24 @@ from pydantic import BaseModel, ConfigDict
 
 from genjudge.formatting import ci_label, format_interval, format_number
 
-__all__ = ["BLOCKING_CODES", "Verdict", "VerdictStatus", "compute_verdict"]
+__all__ = ["BLOCKING_CODES", "ReleaseStatus", "ReleaseVerdict", "compute_verdict"]
 
 BLOCKING_CODES = frozenset({"distillation_gap", "run_failed"})
 """Findings that block a release whatever their severity."""
 
 
-class VerdictStatus(enum.StrEnum):
+class ReleaseStatus(enum.StrEnum):
     READY = "ready"
     NOT_READY = "not_ready"
     CANNOT_TELL = "cannot_tell"
 
 
-class Verdict(BaseModel):
+class ReleaseVerdict(BaseModel):
     """What a release manager reads first."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    status: VerdictStatus
+    status: ReleaseStatus
     reasons: list[str]
     """Two or three sentences, each quoting its numbers."""
 
@@ -70,7 +70,7 @@ def _unvalidated(report: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def compute_verdict(report: dict[str, Any]) -> Verdict:
+def compute_verdict(report: dict[str, Any]) -> ReleaseVerdict:
     """The verdict of a report dictionary (``Report.model_dump(mode="json")`` without ``verdict``)."""
     confidence = report.get("settings", {}).get("bootstrap", {}).get("confidence", 0.95)
     outcome = report.get("outcome") or {}
@@ -83,7 +83,7 @@ def compute_verdict(report: dict[str, Any]) -> Verdict:
             "No number of this run is evidence until the failures (see the reasons under Items) are fixed "
             "and the run repeated.",
         ]
-        return Verdict(status=VerdictStatus.CANNOT_TELL, reasons=reasons)
+        return ReleaseVerdict(status=ReleaseStatus.CANNOT_TELL, reasons=reasons)
     findings = report.get("findings", [])
     critical = [f for f in findings if f.get("severity") == "critical" or f.get("code") in BLOCKING_CODES]
     unvalidated = _unvalidated(report)
@@ -99,7 +99,7 @@ def compute_verdict(report: dict[str, Any]) -> Verdict:
             )
         elif tail:
             reasons.append(f"{tail}; see Findings.")
-        return Verdict(status=VerdictStatus.NOT_READY, reasons=reasons)
+        return ReleaseVerdict(status=ReleaseStatus.NOT_READY, reasons=reasons)
     warnings = sum(1 for f in findings if f.get("severity") == "warning")
     if unvalidated:
         standings = "/".join(sorted(set(unvalidated.values())))
@@ -110,8 +110,8 @@ def compute_verdict(report: dict[str, Any]) -> Verdict:
         ]
         if (line := _headline_sentence(report, confidence, set(unvalidated))) is not None:
             reasons.append(f"No blocking finding among the other numbers. {line}")
-        return Verdict(status=VerdictStatus.CANNOT_TELL, reasons=reasons)
+        return ReleaseVerdict(status=ReleaseStatus.CANNOT_TELL, reasons=reasons)
     reasons = [f"No blocking finding; {warnings} warning{'s' if warnings != 1 else ''} worth reading below."]
     if (line := _headline_sentence(report, confidence, set())) is not None:
         reasons.append(line)
-    return Verdict(status=VerdictStatus.READY, reasons=reasons)
+    return ReleaseVerdict(status=ReleaseStatus.READY, reasons=reasons)

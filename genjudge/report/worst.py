@@ -17,7 +17,16 @@ from typing import Any
 
 from genjudge.report.diff import Piece, word_diff
 
-__all__ = ["SCORE_COLUMNS", "Example", "SliceExamples", "Text", "worst_examples"]
+__all__ = [
+    "CLIP",
+    "CLIP_LINES",
+    "Example",
+    "SCORE_COLUMNS",
+    "SliceExamples",
+    "Text",
+    "score_column",
+    "worst_examples",
+]
 
 SCORE_COLUMNS = (
     "judge_equivalence.equivalent",
@@ -27,6 +36,8 @@ SCORE_COLUMNS = (
 )
 CLIP = 320
 """Characters of a text shown before the rest is folded into a <details>."""
+CLIP_LINES = 8
+"""Lines of a text shown before the rest is folded (OCR text is many short lines)."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +72,14 @@ def _text(value: Any) -> str:
 
 
 def _clip(pieces: list[Piece]) -> Text:
-    if sum(len(p.text) for p in pieces) <= CLIP:
+    text = "".join(p.text for p in pieces)
+    limit = CLIP
+    newlines = [k for k, ch in enumerate(text) if ch == "\n"]
+    if len(newlines) >= CLIP_LINES:
+        limit = min(limit, newlines[CLIP_LINES - 1])
+    if len(text) <= limit:
         return Text(pieces, None)
-    out, left = [], CLIP
+    out, left = [], limit
     for p in pieces:
         if left <= 0:
             break

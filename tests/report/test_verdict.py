@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genjudge.report.verdict import VerdictStatus, compute_verdict
+from genjudge.report.verdict import ReleaseStatus, compute_verdict
 
 
 def report(**parts):
@@ -39,7 +39,7 @@ def judge_metric(validation, validated=False, **where):
 
 def test_ready_quotes_the_headline():
     v = compute_verdict(report())
-    assert v.status is VerdictStatus.READY
+    assert v.status is ReleaseStatus.READY
     assert 2 <= len(v.reasons) <= 3
     assert "0.930 (n=200, 95% CI 0.890–0.960)" in v.reasons[1]
     assert "0 warnings" in v.reasons[0]
@@ -55,7 +55,7 @@ def test_a_failed_run_cannot_tell_whatever_else():
     }
     critical = [{"code": "lost_class", "severity": "critical", "message": "The student loses class 'x'."}]
     v = compute_verdict(report(outcome=failed, findings=critical))
-    assert v.status is VerdictStatus.CANNOT_TELL
+    assert v.status is ReleaseStatus.CANNOT_TELL
     assert "24 of 200 items (12.0%)" in v.reasons[0] and "5.0%" in v.reasons[0]
 
 
@@ -69,13 +69,13 @@ def test_a_critical_finding_is_not_ready_and_is_quoted():
         },
     ]
     v = compute_verdict(report(findings=found))
-    assert v.status is VerdictStatus.NOT_READY
+    assert v.status is ReleaseStatus.NOT_READY
     assert v.reasons[0] == "The student loses class 'fraud' (F1 0.38)."
 
 
 def test_a_distillation_gap_blocks_although_a_warning():
     found = [{"code": "distillation_gap", "severity": "warning", "message": "0.118 below the teacher's."}]
-    assert compute_verdict(report(findings=found)).status is VerdictStatus.NOT_READY
+    assert compute_verdict(report(findings=found)).status is ReleaseStatus.NOT_READY
 
 
 def test_more_blocking_findings_are_counted():
@@ -87,19 +87,19 @@ def test_more_blocking_findings_are_counted():
 def test_unvalidated_judge_numbers_cannot_tell():
     metrics = [judge_metric("unvalidated"), judge_metric("unvalidated", slice_column="x", slice_value="a")]
     v = compute_verdict(report(metrics=metrics))
-    assert v.status is VerdictStatus.CANNOT_TELL
+    assert v.status is ReleaseStatus.CANNOT_TELL
     assert "judge_equivalence_rate" in v.reasons[0] and "unvalidated" in v.reasons[0]
     assert "0.880 (n=198" in v.reasons[1]
 
 
 def test_validated_elsewhere_is_named():
     v = compute_verdict(report(metrics=[judge_metric("validated elsewhere")]))
-    assert v.status is VerdictStatus.CANNOT_TELL and "validated elsewhere" in v.reasons[0]
+    assert v.status is ReleaseStatus.CANNOT_TELL and "validated elsewhere" in v.reasons[0]
 
 
 def test_a_validated_judge_does_not_stop_ready():
     v = compute_verdict(report(metrics=[judge_metric("validated", validated=True)]))
-    assert v.status is VerdictStatus.READY
+    assert v.status is ReleaseStatus.READY
 
 
 def test_the_runs_report_holds_its_verdict(example_report):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from genjudge.report.worst import CLIP, score_column, worst_examples
+from genjudge.report.worst import CLIP, CLIP_LINES, score_column, worst_examples
 
 
 def table():
@@ -67,3 +67,12 @@ def test_long_texts_are_clipped_with_the_full_text_kept():
     text = groups[0].examples[0].input
     assert text.clipped is not None and "".join(p.text for p in text.pieces) == "word " * 200
     assert len("".join(p.text for p in text.clipped)) == CLIP + 1  # + the ellipsis
+
+
+def test_many_short_lines_are_clipped_by_lines():
+    frame = table()
+    frame["input"] = "line\n" * 40
+    _, groups = worst_examples(frame, ["lang"])
+    text = groups[0].examples[0].input
+    assert text.clipped is not None
+    assert "".join(p.text for p in text.clipped).count("\n") == CLIP_LINES - 1
