@@ -9,13 +9,13 @@ picks the worst examples from the per-example table; it computes no statistic.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from genjudge.formatting import format_interval
 from genjudge.formatting import format_number as fmt
 from genjudge.report.heatmap import heat_maps
 from genjudge.report.view import (
+    Table,
     counts_table,
     flip_table,
     operations_table,
@@ -66,18 +66,48 @@ def _judge(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": name, **r} for name, r in rubrics.items()]
 
 
-def _details(report: dict[str, Any]) -> dict[str, list[tuple[str, str, bool]]]:
-    """Other section content as (key, text, is_json) rows, by check: no raw dump on the page."""
-    out = {}
+MAX_DETAIL_ROWS = 200
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return fmt(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value) or "none"
+    return "—" if value is None else str(value)
+
+
+def _flatten(value: Any, prefix: str, out: list[list[str]], tables: list[Table]) -> None:
+    """Scalars (and lists of scalars) as ``dotted.key: value`` rows; lists of records as tables."""
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            _flatten(inner, f"{prefix}.{key}" if prefix else str(key), out, tables)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        header = list(dict.fromkeys(k for v in value for k in v))
+        rows = [[_cell(v.get(k)) for k in header] for v in value[:MAX_DETAIL_ROWS]]
+        note = (
+            f"First {MAX_DETAIL_ROWS} of {len(value)} rows; all in report.json."
+            if len(value) > MAX_DETAIL_ROWS
+            else None
+        )
+        tables.append(Table(prefix, header, rows, note=note))
+    elif isinstance(value, list):
+        out.append([prefix, ", ".join(_cell(v) for v in value) or "none"])
+    else:
+        out.append([prefix, _cell(value) if value != {} else "none"])
+
+
+def _details(report: dict[str, Any]) -> dict[str, list[Table]]:
+    """Other section content, by check, as tables (no raw JSON dump on the page)."""
+    result = {}
     for check, section in other_sections(report).items():
-        rows = []
-        for key, value in section.items():
-            if isinstance(value, (dict, list)):
-                rows.append((key, json.dumps(value, indent=1, ensure_ascii=False)[:6000], True))
-            else:
-                rows.append((key, fmt(value) if isinstance(value, float) else str(value), False))
-        out[check] = rows
-    return out
+        rows: list[list[str]] = []
+        tables: list[Table] = []
+        _flatten(section, "", rows, tables)
+        result[check] = ([Table("", ["", "value"], rows)] if rows else []) + tables
+    return result
 
 
 def render_html(report: dict[str, Any], table: Any = None) -> str:

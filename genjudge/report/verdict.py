@@ -61,13 +61,17 @@ def _headline_sentence(report: dict[str, Any], confidence: float, skip: set[str]
     return "Headline: " + "; ".join(parts) + "." if parts else None
 
 
-def _unvalidated(report: dict[str, Any]) -> dict[str, str]:
-    """Overall judge-based metrics that are not evidence here -> their standing."""
-    out: dict[str, str] = {}
+def _unvalidated(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Overall judge-based metrics that are not evidence here, by name (the first row of each)."""
+    out: dict[str, dict[str, Any]] = {}
     for m in report.get("metrics", []):
         if m.get("slice_column") is None and m.get("label") is None and m.get("validated") is False:
-            out.setdefault(m["metric"], m.get("validation") or "unvalidated")
+            out.setdefault(m["metric"], m)
     return out
+
+
+def _standings(unvalidated: dict[str, dict[str, Any]]) -> str:
+    return "/".join(sorted({m.get("validation") or "unvalidated" for m in unvalidated.values()}))
 
 
 def compute_verdict(report: dict[str, Any]) -> ReleaseVerdict:
@@ -94,7 +98,7 @@ def compute_verdict(report: dict[str, Any]) -> ReleaseVerdict:
         if unvalidated:
             names = ", ".join(sorted(unvalidated))
             reasons.append(
-                f"Judge-based numbers ({names}) are not evidence yet (judge {'/'.join(sorted(set(unvalidated.values())))})"
+                f"Judge-based numbers ({names}) are not evidence yet (judge {_standings(unvalidated)})"
                 + (f"; {tail}." if tail else ".")
             )
         elif tail:
@@ -102,11 +106,15 @@ def compute_verdict(report: dict[str, Any]) -> ReleaseVerdict:
         return ReleaseVerdict(status=ReleaseStatus.NOT_READY, reasons=reasons)
     warnings = sum(1 for f in findings if f.get("severity") == "warning")
     if unvalidated:
-        standings = "/".join(sorted(set(unvalidated.values())))
+        quoted = "; ".join(
+            f"{name} {_number(m, confidence)}"
+            for name, m in sorted(unvalidated.items())
+            if m.get("value") is not None
+        )
         reasons = [
-            f"The judge-based numbers ({', '.join(sorted(unvalidated))}) come from a judge that is {standings} "
-            "on this evaluation set, so they cannot carry the decision: validate the judge on a rated sample "
-            "of this set (docs/validation.md)."
+            f"The judge-based numbers ({quoted}) come from a judge that is {_standings(unvalidated)} on this "
+            "evaluation set, so they cannot carry the decision: validate the judge on a rated sample of this "
+            "set (docs/validation.md)."
         ]
         if (line := _headline_sentence(report, confidence, set(unvalidated))) is not None:
             reasons.append(f"No blocking finding among the other numbers. {line}")

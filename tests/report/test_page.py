@@ -56,3 +56,9 @@ def test_without_the_table_the_page_still_renders(example_report):
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     html = render_html(report)
     assert 'id="examples"' in html and "No per-item fidelity score" in html
+
+
+def test_check_details_are_tables_not_json_dumps(example_report):
+    _, html = page(example_report, "summaries")
+    details = html.split('id="checks"')[1]
+    assert "judge_meter.requests" in details and "<pre" not in details and "{&#34;" not in details

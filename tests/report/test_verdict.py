@@ -33,6 +33,10 @@ def judge_metric(validation, validated=False, **where):
         "label": None,
         "validated": validated,
         "validation": validation,
+        "value": 0.875,
+        "n": 22,
+        "ci_low": 0.7,
+        "ci_high": 0.96,
         **where,
     }
 
@@ -88,7 +92,8 @@ def test_unvalidated_judge_numbers_cannot_tell():
     metrics = [judge_metric("unvalidated"), judge_metric("unvalidated", slice_column="x", slice_value="a")]
     v = compute_verdict(report(metrics=metrics))
     assert v.status is ReleaseStatus.CANNOT_TELL
-    assert "judge_equivalence_rate" in v.reasons[0] and "unvalidated" in v.reasons[0]
+    assert "judge_equivalence_rate 0.875 (n=22, 95% CI 0.700–0.960)" in v.reasons[0]
+    assert "unvalidated" in v.reasons[0]
     assert "0.880 (n=198" in v.reasons[1]
 
 
