@@ -4,7 +4,8 @@ A cell's colour says how far the slice's value lies from the metric's overall va
 (blue) or bad (red) side; its text is the value. A cell is *weak* by the rule of the ``weak_slice``
 finding (:func:`genjudge.findings.weak_slices`): a quality or fidelity metric of the student whose
 interval lies wholly on the bad side of the overall value, at least ``material_gap`` away. A cell
-*too small* (under ``min_support``) is hatched and never marked weak. Teacher rows are left out
+*too small* (under ``min_support``) is hatched and never marked weak. Macro averages stay
+uncoloured: they run over the classes a slice holds, so they do not compare with the overall value. Teacher rows are left out
 (the teacher is the yardstick, not the subject).
 """
 
@@ -17,7 +18,7 @@ from genjudge.findings import higher_is_better
 from genjudge.formatting import format_interval
 from genjudge.formatting import format_number as fmt
 
-__all__ = ["HeatCell", "HeatMap", "HeatRow", "heat_maps", "is_weak"]
+__all__ = ["HeatCell", "HeatMap", "HeatRow", "NEUTRAL", "heat_maps", "is_weak"]
 
 WEAK_FAMILIES = ("quality", "fidelity")
 
@@ -59,8 +60,18 @@ def is_weak(m: dict[str, Any], overall: float, gap: float) -> bool:
     return m["value"] - overall >= gap and m.get("ci_low") is not None and m["ci_low"] > overall
 
 
+NEUTRAL = "#f1f1f4"
+"""The colour of a cell not comparable with the overall value (a macro average)."""
+
+
 def _colour(m: dict[str, Any], overall: float, gap: float) -> str:
-    """Red on the bad side of the overall value, blue on the good side; full at four material gaps."""
+    """Red on the bad side of the overall value, blue on the good side; full at four material gaps.
+
+    Macro averages run over the classes a slice holds, so a slice is not comparable with the whole
+    set (the weak_slice rule skips them too): they stay neutral.
+    """
+    if m["metric"].startswith("macro_"):
+        return NEUTRAL
     scale = 4 * gap if 0.0 <= overall <= 1.0 else max(abs(overall) * 0.2, 1e-9)
     sign = 1.0 if higher_is_better(m["metric"]) else -1.0
     t = max(-1.0, min(1.0, sign * (m["value"] - overall) / scale))

@@ -54,3 +54,15 @@ def test_lower_is_better_metrics_are_weak_above():
     rate = "judge_position_inconsistency_rate"
     assert is_weak(metric(0.30, 0.22, 0.38, name=rate, family="fidelity"), overall=0.10, gap=0.05)
     assert not is_weak(metric(0.02, 0.0, 0.05, name=rate, family="fidelity"), overall=0.10, gap=0.05)
+
+
+def test_macro_averages_stay_neutral(example_report):
+    from genjudge.report.heatmap import NEUTRAL
+
+    data = json.loads((example_report("tickets") / "report.json").read_text(encoding="utf-8"))
+    rows = [row for h in heat_maps(data) for row in h.rows]
+    macro = [c for row in rows if row.label.startswith("macro_") for c in row.cells if c]
+    assert macro and all(c.colour == NEUTRAL and not c.weak for c in macro)
+    assert any(
+        c.colour != NEUTRAL for row in rows if not row.label.startswith("macro_") for c in row.cells if c
+    )
