@@ -4,7 +4,8 @@
 ``chromedriver`` (Selenium), in a window 1,280 px wide, and asserts that:
 
 - the browser console holds no SEVERE entry (a broken resource, a script error);
-- the page does not overflow horizontally (``document.documentElement.scrollWidth <= innerWidth``);
+- the page does not overflow horizontally: ``document.documentElement.scrollWidth`` is at most its
+  ``clientWidth`` (the window less its vertical scroll bar; ``innerWidth`` would count the bar);
 - the page has a title and a body with text.
 
 A full-page screenshot is written to ``$GENJUDGE_ARTIFACTS/<name>.png`` (CI keeps that folder as
@@ -68,8 +69,10 @@ def check_page(session, path: Path, name: str) -> Path:
     session.get(Path(path).resolve().as_uri())
     severe = [e for e in session.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, f"{path}: console errors: {severe}"
-    scroll, inner = session.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"{path}: the page overflows horizontally ({scroll} px > {inner} px window)"
+    scroll, inner = session.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= inner, f"{path}: the page overflows horizontally ({scroll} px > {inner} px visible)"
     assert session.title.strip(), f"{path}: the page has no title"
     assert session.execute_script("return document.body.innerText.trim().length") > 0
     height = session.execute_script("return document.documentElement.scrollHeight")
@@ -85,5 +88,21 @@ def assert_page_ok(path: Path, name: str) -> Path:
     session = open_browser()
     try:
         return check_page(session, path, name)
+    finally:
+        session.quit()
+
+
+if __name__ == "__main__":  # python -m tests.browser PAGE.html ...: widths and console errors at 1,280 px
+    import sys
+
+    session = open_browser()
+    try:
+        for page in sys.argv[1:]:
+            session.get(Path(page).resolve().as_uri())
+            severe = sum(e.get("level") == "SEVERE" for e in session.get_log("browser"))
+            scroll, inner = session.execute_script(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            print(f"{page}: scrollWidth {scroll} px, visible width {inner} px, console errors {severe}")
     finally:
         session.quit()
