@@ -229,6 +229,9 @@ async def store_stage(state: RunState) -> None:
             state.confidence,
         )
     )
+    from genjudge.report.verdict import compute_verdict
+
+    body["verdict"] = compute_verdict(body).model_dump(mode="json")
     state.report = Report.model_validate(body)
     if not state.write_report:
         commit(state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from genjudge.report.view import Table, all_tables, other_sections, section_tables
+from genjudge.report.view import VERDICT_WORDS, Table, all_tables, other_sections, section_tables
 
 
 def _table(t: Table) -> str:
@@ -28,6 +28,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     if run.get("same_inputs_as"):
         out.append(f"- same inputs as run `{run['same_inputs_as']}`")
+    if (verdict := report.get("verdict")) is not None:
+        out += ["", f"## Verdict: {VERDICT_WORDS.get(verdict['status'], verdict['status'])}", ""]
+        out += [f"- {reason}" for reason in verdict["reasons"]]
     out += ["", "## Findings", ""]
     out += [f"- **{f['severity']}** ({f['code']}): {f['message']}" for f in report["findings"]] or ["- none"]
     missing = report["missing_outputs"]

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from genjudge.config import BootstrapSettings
 from genjudge.findings import Finding
 from genjudge.records import MetricValue, RunRecord
+from genjudge.report.verdict import ReleaseVerdict
 
 __all__ = [
     "Counts",
@@ -156,6 +157,9 @@ class Report(_Part):
     unscored_bounds: list[dict[str, Any]] = Field(default_factory=list)
     """Per judged rate: its value over the scored items and the bounds with every unscored item
     counted as 0 and as 1."""
+    verdict: ReleaseVerdict | None = None
+    """Ready / not ready / cannot tell, with two or three sentences quoting the numbers
+    (:mod:`genjudge.report.verdict`); None in reports written before it existed."""
 
     @property
     def confidence(self) -> float:

@@ -8,6 +8,9 @@ from typing import Any
 from genjudge.formatting import MISSING, format_interval
 from genjudge.formatting import format_number as fmt
 
+VERDICT_WORDS = {"ready": "ready", "not_ready": "not ready", "cannot_tell": "cannot tell"}
+"""The verdict's status in words (see :mod:`genjudge.report.verdict`)."""
+
 
 @dataclass
 class Table:
@@ -54,10 +57,11 @@ def _label(m: dict[str, Any]) -> str:
     return f"{m['metric']}" + (f" [{m['label']}]" if m.get("label") else "")
 
 
-def overall_table(report: dict[str, Any]) -> Table:
+def overall_table(report: dict[str, Any], family: str | None = None) -> Table:
+    """Every overall number (of one ``family`` when given), with its interval and denominator."""
     rows, bars = [], []
     for m in report["metrics"]:
-        if m["slice_column"] is None and m.get("label") is None:
+        if m["slice_column"] is None and m.get("label") is None and family in (None, m["family"]):
             rows.append(
                 [
                     m["family"],

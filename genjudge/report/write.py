@@ -18,29 +18,9 @@ from typing import Any
 import pandas as pd
 
 from genjudge.report.markdown import render_markdown
-from genjudge.report.view import all_tables, other_sections, section_tables
+from genjudge.report.page import render_html
 
-
-def render_html(report: dict[str, Any]) -> str:
-    """A self-contained HTML page (inline CSS and SVG; no scripts, no external requests)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("genjudge.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
-    run = report["run"]
-    return env.get_template("report.html.j2").render(
-        title=run["config"].get("name") or run["run_id"],
-        run=run,
-        set=report["set"],
-        settings=report["settings"],
-        findings=report["findings"],
-        missing=report["missing_outputs"],
-        tables=all_tables(report) + section_tables(report),
-        notes=report.get("notes", []),
-        other=other_sections(report),
-    )
+__all__ = ["examples_frame", "render_html", "write_all"]
 
 
 def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +63,7 @@ def write_all(
             scrub(json.dumps(report, indent=1, ensure_ascii=False)) + "\n", encoding="utf-8"
         )
         (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
-        (tmp / "report.html").write_text(scrub(render_html(report)), encoding="utf-8")
+        (tmp / "report.html").write_text(scrub(render_html(report, table)), encoding="utf-8")
         flat = examples_frame(table)
         for column in flat.columns:
             if flat[column].dtype == object:
