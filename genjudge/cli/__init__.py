@@ -24,6 +24,7 @@ _GROUPS = [
     "genjudge.cli.validate",
     "genjudge.cli.judge",
     "genjudge.cli.history",
+    "genjudge.cli.monitor",
 ]
 
 for _module in _GROUPS:
