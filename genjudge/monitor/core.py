@@ -22,7 +22,7 @@ import pandas as pd
 from genjudge.checks.base import RunContext
 from genjudge.io.canonical import canonical_json
 from genjudge.monitor.config import MonitorConfig
-from genjudge.monitor.drift import describe, window_drift
+from genjudge.monitor.drift import drift_name, window_drift
 from genjudge.monitor.labelling import human_labels, teacher_labels
 from genjudge.monitor.metrics import item_frame, window_metrics
 from genjudge.monitor.traffic import ingest, parse_time, window_of
@@ -86,7 +86,7 @@ def alert_lines(result: MonitorResult, *, levels: tuple[str, ...] = ("alert",)) 
     for d in sorted(result.drift, key=lambda d: (d["start"], d["kind"], d.get("column") or "")):
         if d["level"] not in levels:
             continue
-        what = describe(d["kind"])
+        what = drift_name(d["kind"])
         where = f" ({d['column']})" if d.get("column") else ""
         if d["statistic"] == "mmd2":
             test = f"p = {d['p_value']:.3g} < {d['alert']:g} (MMD^2 {d['value']:.3g}, n {d['n_reference']} vs {d['n_current']})"

@@ -43,7 +43,7 @@ _WHAT = {
 }
 
 
-def describe(kind: str) -> str:
+def drift_name(kind: str) -> str:
     return _WHAT[kind]
 
 

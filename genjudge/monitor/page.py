@@ -18,7 +18,7 @@ from typing import Any
 from genjudge.formatting import format_interval, format_number
 from genjudge.monitor.config import MonitorConfig
 from genjudge.monitor.core import MonitorResult, alert_lines, span_label
-from genjudge.monitor.drift import describe
+from genjudge.monitor.drift import drift_name
 
 __all__ = ["HEADLINE", "line_chart", "terminal_table", "write_outputs"]
 
@@ -170,7 +170,7 @@ def _charts(result: MonitorResult) -> tuple[list[dict[str, str]], list[dict[str,
         rows = [by_start.get(s) for s in starts]
         key = "p_value" if stat == "mmd2" else "value"
         name = "p-value of the MMD test" if stat == "mmd2" else ("PSI" if stat == "psi" else "JS distance")
-        title = f"{describe(kind)}{f' ({column})' if column else ''}: {name}"
+        title = f"{drift_name(kind)}{f' ({column})' if column else ''}: {name}"
         alert = next((r["alert"] for r in rows if r), None)
         drift_charts.append(
             {
@@ -198,7 +198,7 @@ def _drift_rows(result: MonitorResult) -> list[list[str]]:
         out.append(
             [
                 span_label(d["start"], d["end"]),
-                describe(d["kind"]),
+                drift_name(d["kind"]),
                 d.get("column") or "",
                 d["statistic"],
                 value,
