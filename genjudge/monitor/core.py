@@ -192,7 +192,7 @@ async def monitor_async(config: MonitorConfig, base: Path, *, store: str | None 
         drift_rows = (
             [] if is_ref or ref_table is None else window_drift(config, start, ref_table, table, encode)
         )
-        reasons = Counter(r for r in part["label_reason"].tolist() if r)
+        reasons = Counter(r for r in part["label_reason"].tolist() if isinstance(r, str))
         summary = {
             "items": len(part),
             "labelled": int(part["label"].notna().sum()),

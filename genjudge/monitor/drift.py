@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genjudge.io.canonical import is_absent
 from genjudge.monitor.config import MonitorConfig, Thresholds
 from genjudge.monitor.metrics import SCORE_COLUMN
 from genjudge.records import TaskKind
@@ -113,7 +114,7 @@ def _embedding(
     rng = _seed(config, start)
     texts = []
     for side in (ref, cur):
-        values = [str(v) for v in side[column].tolist() if v is not None]
+        values = [str(v) for v in side[column].tolist() if not is_absent(v)]
         if len(values) > e.max_items:
             values = [values[i] for i in sorted(rng.choice(len(values), e.max_items, replace=False))]
         texts.append(values)
@@ -152,8 +153,8 @@ def window_drift(
     t = config.thresholds
     rows: list[dict[str, Any]] = []
     for column in config.slices:
-        mix = [ABSENT if v is None else v for v in ref[column].tolist()]
-        now = [ABSENT if v is None else v for v in cur[column].tolist()]
+        mix = [ABSENT if is_absent(v) else v for v in ref[column].tolist()]
+        now = [ABSENT if is_absent(v) else v for v in cur[column].tolist()]
         rows += _categorical("slice_mix", column, mix, now, t)
     if config.task is TaskKind.CLASSIFICATION:
         for kind, col in (("labels", "monitor.label"), ("outputs", "monitor.student")):

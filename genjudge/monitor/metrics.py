@@ -19,6 +19,7 @@ import pandas as pd
 from genjudge.aggregate import Settings, aggregate
 from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec, RunContext
 from genjudge.checks.normalize import normalize_label
+from genjudge.io.canonical import is_absent
 from genjudge.monitor.config import MonitorConfig
 from genjudge.records import Family, TaskKind
 
@@ -67,8 +68,8 @@ def item_frame(
 
 def _classification(config: MonitorConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[MetricSpec]]:
     table = frame.copy()
-    label = np.array([None if v is None else normalize_label(v) for v in frame["label"]], dtype=object)
-    student = np.array([None if v is None else normalize_label(v) for v in frame["student"]], dtype=object)
+    label = np.array([None if is_absent(v) else normalize_label(v) for v in frame["label"]], dtype=object)
+    student = np.array([None if is_absent(v) else normalize_label(v) for v in frame["student"]], dtype=object)
     table["monitor.label"] = label
     table["monitor.student"] = student
     table["monitor.agree"] = [
@@ -83,7 +84,7 @@ def _classification(config: MonitorConfig, frame: pd.DataFrame) -> tuple[pd.Data
         ConfusionMetrics(family, subject, "monitor.label", "monitor.student"),
     ]
     if by_teacher and frame["reference"].notna().any():
-        ref = [None if v is None or pd.isna(v) else normalize_label(v) for v in frame["reference"]]
+        ref = [None if is_absent(v) else normalize_label(v) for v in frame["reference"]]
         table["monitor.student_correct"] = [
             np.nan if r is None else float(r == s) for r, s in zip(ref, student, strict=True)
         ]

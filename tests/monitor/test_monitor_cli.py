@@ -166,3 +166,60 @@ def test_bad_config_is_exit_2(tmp_path):
     write_config(tmp_path, labels="__drop__")
     result = cli(["monitor", "monitor.yaml"], tmp_path)
     assert result.exit_code == 2 and "exactly one labeller" in result.output
+
+
+def test_as_a_real_process_a_bad_line_is_exit_2_on_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _project(tmp_path, days=(0,))
+    append(
+        tmp_path / "traffic" / "day0.jsonl", [{"id": "x", "timestamp": "2026-11-02T01:00:00Z", "input": 3}]
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "genjudge", "monitor", "monitor.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith("day0.jsonl:21: field 'input': expected text, got int")
+    assert "Traceback" not in proc.stderr
+
+
+def test_human_raters_split_evenly_leave_the_item_unlabelled(tmp_path):
+    rows = records(0, 10)
+    append(tmp_path / "traffic" / "t.jsonl", rows)
+    human_sample(tmp_path / "labels", rows)
+    with (tmp_path / "labels" / "ratings.csv").open("a") as f:
+        f.write(f"{rows[0]['id']},second,label,account\n")  # the lead said billing
+    write_config(tmp_path)
+    assert cli(["monitor", "monitor.yaml"], tmp_path).exit_code == 0
+    [(summary,)] = _db(tmp_path, "select summary from monitor_windows")
+    summary = json.loads(summary)
+    assert summary["labelled"] == 9
+    assert summary["unlabelled"] == {"raters split evenly ({'billing': 1, 'account': 1})": 1}
+
+
+def test_an_item_without_a_slice_value_counts_as_absent_in_the_mix(tmp_path):
+    rows = records(0, 20) + records(1, 20, first=20)
+    for r in rows[20:30]:
+        del r["channel"]
+    append(tmp_path / "traffic" / "t.jsonl", rows)
+    human_sample(tmp_path / "labels", rows)
+    write_config(tmp_path)
+    assert cli(["monitor", "monitor.yaml"], tmp_path).exit_code == 0
+    data = json.loads((tmp_path / "reports" / "monitor" / "tickets" / "monitor.json").read_text())
+    [psi] = [d for d in data["drift"] if d["kind"] == "slice_mix" and d["statistic"] == "psi"]
+    # reference: chat 4, email 16, absent 0; current: chat 2, email 8, absent 10 (epsilon for the empty cell)
+    from genjudge.stats.drift import population_stability_index
+
+    assert psi["value"] == population_stability_index([10, 2, 8], [0, 4, 16])
+    per_slice = _db(tmp_path, "select count(*) from monitor_metrics where slice_value = 'nan'")
+    assert per_slice == [(0,)]
