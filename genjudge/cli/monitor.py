@@ -1,8 +1,10 @@
 """``genjudge monitor CONFIG``: one pass of production monitoring, for cron or CI.
 
-Exit status: 0 done (alerts printed but not fatal), 1 with ``--fail-on-alert`` when a threshold is
-breached, or when the pass could not do its job (e.g. the teacher labelled too few items), 2 for
-bad input or configuration (the message names file, line and field).
+Alerts are printed for the windows this pass recomputed and for the latest window (the current
+state); older windows' alerts are history, on the page. Exit status: 0 done (alerts printed but not
+fatal); 1 with ``--fail-on-alert`` when such a window breaches a threshold, or when the pass could
+not do its job (e.g. the teacher labelled too few items); 2 for bad input or configuration (the
+message names file, line and field).
 """
 
 from __future__ import annotations
@@ -33,7 +35,11 @@ def monitor_command(
         ),
     ] = None,
     fail_on_alert: Annotated[
-        bool, typer.Option("--fail-on-alert", help="Exit 1 when any drift threshold is breached.")
+        bool,
+        typer.Option(
+            "--fail-on-alert",
+            help="Exit 1 when a recomputed or the latest window breaches a drift threshold.",
+        ),
     ] = False,
 ) -> None:
     """Ingest new traffic, label it, compute sliced metrics and drift per window, and alert."""

@@ -66,8 +66,15 @@ class MonitorResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def current(self) -> set[str]:
+        """Starts of the windows this pass speaks for: those it recomputed, and the latest."""
+        latest = {self.windows[-1]["start"]} if self.windows else set()
+        return set(self.recomputed) | latest
+
+    @property
     def alerts(self) -> list[dict[str, Any]]:
-        return [d for d in self.drift if d["level"] == "alert"]
+        """Alert rows of the current windows (older windows' alerts are history: on the page)."""
+        return [d for d in self.drift if d["level"] == "alert" and d["start"] in self.current]
 
 
 def span_label(start: str, end: str) -> str:
@@ -80,11 +87,14 @@ def span_label(start: str, end: str) -> str:
     return f"{s:%Y-%m-%dT%H:%M}..{e:%Y-%m-%dT%H:%M}"
 
 
-def alert_lines(result: MonitorResult, *, levels: tuple[str, ...] = ("alert",)) -> list[str]:
-    """``ALERT window 2026-11-02..09: slice mix PSI 0.31 > 0.25 (channel)`` per breached threshold."""
+def alert_lines(
+    result: MonitorResult, *, levels: tuple[str, ...] = ("alert",), history: bool = False
+) -> list[str]:
+    """``ALERT window 2026-11-02..09: slice mix PSI 0.31 > 0.25 (channel)`` per breached threshold,
+    for the current windows (:attr:`MonitorResult.current`), or every stored one with ``history``."""
     out = []
     for d in sorted(result.drift, key=lambda d: (d["start"], d["kind"], d.get("column") or "")):
-        if d["level"] not in levels:
+        if d["level"] not in levels or not (history or d["start"] in result.current):
             continue
         what = drift_name(d["kind"])
         where = f" ({d['column']})" if d.get("column") else ""

@@ -137,7 +137,7 @@ def line_chart(
 def _charts(result: MonitorResult) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     starts = [w["start"] for w in result.windows]
     labels = [span_label(w["start"], w["end"]) for w in result.windows]
-    alerted = {d["start"] for d in result.alerts}
+    alerted = {d["start"] for d in result.drift if d["level"] == "alert"}
     marks = [s in alerted for s in starts]
     series: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
     for m in result.metrics:
@@ -235,7 +235,7 @@ def write_outputs(result: MonitorResult, config: MonitorConfig, folder: Path) ->
         "drift": sorted(
             result.drift, key=lambda d: (d["start"], d["kind"], str(d.get("column")), d["statistic"])
         ),
-        "alerts": alert_lines(result),
+        "alerts": alert_lines(result, history=True),
         "failed": result.failed,
     }
     js = folder / "monitor.json"
@@ -245,8 +245,8 @@ def write_outputs(result: MonitorResult, config: MonitorConfig, folder: Path) ->
     html = env.get_template("monitor.html.j2").render(
         result=result,
         config=config,
-        alerts=alert_lines(result),
-        warnings=alert_lines(result, levels=("warn",)),
+        alerts=alert_lines(result, history=True),
+        warnings=alert_lines(result, levels=("warn",), history=True),
         table=terminal_table(result),
         metric_charts=metric_charts,
         drift_charts=drift_charts,

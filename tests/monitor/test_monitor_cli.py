@@ -223,3 +223,16 @@ def test_an_item_without_a_slice_value_counts_as_absent_in_the_mix(tmp_path):
     assert psi["value"] == population_stability_index([10, 2, 8], [0, 4, 16])
     per_slice = _db(tmp_path, "select count(*) from monitor_metrics where slice_value = 'nan'")
     assert per_slice == [(0,)]
+
+
+def test_a_shift_that_went_away_is_history_not_a_failure(tmp_path):
+    rows = records(0, 40) + records(1, 40, first=40, chat_share=0.9) + records(2, 40, first=80)
+    append(tmp_path / "traffic" / "t.jsonl", rows)
+    human_sample(tmp_path / "labels", rows)
+    write_config(tmp_path)
+    first = cli(["monitor", "monitor.yaml", "--fail-on-alert"], tmp_path)
+    assert first.exit_code == 1 and "ALERT window 2026-11-03..04: slice mix" in first.output  # recomputed now
+    again = cli(["monitor", "monitor.yaml", "--fail-on-alert"], tmp_path)
+    assert again.exit_code == 0 and "ALERT" not in again.output  # latest window (day 2) is calm
+    data = json.loads((tmp_path / "reports" / "monitor" / "tickets" / "monitor.json").read_text())
+    assert any(a.startswith("ALERT window 2026-11-03..04") for a in data["alerts"])  # kept as history
