@@ -112,7 +112,12 @@ def _hash(*parts: Any) -> str:
 
 
 def _config_hash(config: MonitorConfig) -> str:
-    return _hash(config.model_dump(mode="json", include=set(_SHAPING)))
+    shaping = config.model_dump(mode="json", include=set(_SHAPING))
+    if config.teacher is not None:
+        # Which teacher answers matters; how hard it is pushed (concurrency, retries, cache) does not.
+        p = config.teacher.provider
+        shaping["teacher"] = [config.teacher.prompt, config.teacher.labels, p.get("provider"), p.get("model")]
+    return _hash(shaping)
 
 
 def _encoder(config: MonitorConfig) -> Any:
@@ -208,7 +213,6 @@ async def monitor_async(config: MonitorConfig, base: Path, *, store: str | None 
             "labelled": int(part["label"].notna().sum()),
             "unlabelled": dict(reasons),
             "reference": is_ref,
-            "partial": end > datetime.now(UTC).isoformat(),
         }
         computed.append(
             {
@@ -224,8 +228,9 @@ async def monitor_async(config: MonitorConfig, base: Path, *, store: str | None 
     ws.save(file_states=got.file_states, new_items=got.new_items, labels=labels, computed=computed)
     if not rows:
         failed = failed or "no traffic: the configured files hold no records"
+    now = datetime.now(UTC).isoformat()
     windows = [
-        {"start": w["start"], "end": w["end"], **json.loads(w["summary"])}
+        {"start": w["start"], "end": w["end"], **json.loads(w["summary"]), "partial": w["end"] > now}
         for w in sorted(ws.windows().values(), key=lambda w: w["start"])
     ]
     return MonitorResult(

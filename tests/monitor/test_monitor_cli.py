@@ -236,3 +236,25 @@ def test_a_shift_that_went_away_is_history_not_a_failure(tmp_path):
     assert again.exit_code == 0 and "ALERT" not in again.output  # latest window (day 2) is calm
     data = json.loads((tmp_path / "reports" / "monitor" / "tickets" / "monitor.json").read_text())
     assert any(a.startswith("ALERT window 2026-11-03..04") for a in data["alerts"])  # kept as history
+
+
+def test_changed_thresholds_recompute_every_window_and_the_python_api_agrees(tmp_path):
+    from genjudge.monitor import monitor
+
+    _project(tmp_path, days=(0, 1))
+    first = monitor(tmp_path / "monitor.yaml")
+    assert len(first.recomputed) == 2 and first.new_items == 40 and first.failed is None
+    assert monitor(tmp_path / "monitor.yaml").recomputed == []
+    write_config(tmp_path, thresholds={"min_n": 5, "psi_alert": 0.5})
+    again = monitor(tmp_path / "monitor.yaml")
+    assert len(again.recomputed) == 2 and again.new_items == 0
+    [psi] = [d for d in again.drift if d["kind"] == "slice_mix" and d["statistic"] == "psi"]
+    assert psi["alert"] == 0.5
+
+
+def test_empty_traffic_is_a_failed_pass(tmp_path):
+    (tmp_path / "traffic").mkdir()
+    human_sample(tmp_path / "labels", records(0, 1))  # an empty ratings file is itself an input error
+    write_config(tmp_path)
+    result = cli(["monitor", "monitor.yaml"], tmp_path)
+    assert result.exit_code == 1 and "no traffic" in result.output
