@@ -142,7 +142,7 @@ LAYERS: list[set[str]] = [
     {"extraction", "embed", "judge"},
     {"checks"},
     {"aggregate", "aggregate_clusters", "findings", "operations", "outcome", "preflight"},
-    {"report", "validation", "coverage", "coverage_ppi", "comparison", "gating"},
+    {"report", "validation", "coverage", "coverage_ppi", "comparison", "gating", "monitor"},
     {"runner", "run_state"},
     {"api"},
     {"cli", "__main__"},

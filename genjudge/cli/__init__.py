@@ -26,6 +26,7 @@ _GROUPS = [
     "genjudge.cli.history",
     "genjudge.cli.compare",
     "genjudge.cli.gate",
+    "genjudge.cli.monitor",
 ]
 
 for _module in _GROUPS:
