@@ -141,30 +141,9 @@ def html_context(c: Comparison) -> dict[str, Any]:
     }
 
 
-def _word_diff(a: str, b: str) -> list[tuple[str, str]]:
-    # Provisional: replaced by the report's shared word diff.
-    import difflib
-    import re
-
-    wa, wb = re.findall(r"\S+|\s+", a), re.findall(r"\S+|\s+", b)
-    out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(("equal", "".join(wb[j1:j2])))
-        else:
-            if i2 > i1:
-                out.append(("delete", "".join(wa[i1:i2])))
-            if j2 > j1:
-                out.append(("insert", "".join(wb[j1:j2])))
-    return out
-
-
 def to_html(c: Comparison) -> str:
-    """A self-contained page (inline CSS, no script, nothing fetched)."""
-    import jinja2
+    """A self-contained page (inline CSS, no script, nothing fetched), on the report's base layout."""
+    from genjudge.report.diff import word_diff
+    from genjudge.report.html import render_template
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("genjudge.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
-    return env.get_template("compare.html.j2").render(**html_context(c), diff=_word_diff)
+    return render_template("compare.html.j2", **html_context(c), diff=word_diff)

@@ -98,15 +98,12 @@ def to_junit(g: GateResult) -> str:
 
 def to_html(g: GateResult) -> str:
     """A self-contained page of the decision (inline CSS, nothing fetched)."""
-    import jinja2
+    from genjudge.report.html import render_template
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("genjudge.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
     order = {CellOutcome.FAIL: 0, CellOutcome.SKIP: 1, CellOutcome.PASS: 2}
     cells = sorted(g.cells, key=lambda c: (order[c.outcome], not c.critical))
-    return env.get_template("gate.html.j2").render(
+    return render_template(
+        "gate.html.j2",
         g=g,
         cells=cells,
         headline=headline(g),

@@ -39,8 +39,14 @@ _SHAPING = (
     "embedding",
     "similarity_threshold",
     "seed",
+    "resamples",
+    "confidence",
+    "input_field",
+    "output_field",
+    "reference_field",
+    "teacher",
+    "labels",
 )
-_SHAPING += ("resamples", "confidence", "input_field", "output_field", "reference_field", "teacher", "labels")
 
 
 @dataclass
@@ -120,12 +126,17 @@ def _config_hash(config: MonitorConfig) -> str:
     return _hash(shaping)
 
 
+def _cache_dir(config: MonitorConfig) -> Path:
+    """The config's cache folder (set when the config is loaded; ``.genjudge`` otherwise)."""
+    return config.cache_dir if config.cache_dir is not None else Path(".genjudge")
+
+
 def _encoder(config: MonitorConfig) -> Any:
     if config.embedding is None:
         return None
     from genjudge.embed import EmbeddingCache, Encoder
 
-    encoder = Encoder(config.embedding.model, cache=EmbeddingCache(config.cache_dir / "embeddings.sqlite"))
+    encoder = Encoder(config.embedding.model, cache=EmbeddingCache(_cache_dir(config) / "embeddings.sqlite"))
 
     def encode(texts: list[str]) -> np.ndarray:
         return encoder.encode(texts).embeddings
@@ -190,7 +201,7 @@ async def monitor_async(config: MonitorConfig, base: Path, *, store: str | None 
     cfg_hash = _config_hash(config)
     previous = ws.windows()
     ctx = RunContext(
-        task=config.task, seed=config.seed, workdir=config.cache_dir, confidence=config.confidence
+        task=config.task, seed=config.seed, workdir=_cache_dir(config), confidence=config.confidence
     )
     encode = _encoder(config)
     computed = []

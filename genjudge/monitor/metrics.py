@@ -110,7 +110,7 @@ async def _generation(
         table[name] = values
     table[SCORE_COLUMN] = table["embedding_similarity.student_vs_teacher.cosine"]
     has_reference = frame["reference"].notna().any()
-    specs = [
+    specs: list[MetricSpec] = [
         s
         for s in check.metrics()
         if isinstance(s, MeanMetric) and (has_reference or s.subject == "student_vs_teacher")

@@ -104,10 +104,14 @@ def line_chart(
             f'<text x="{_PAD - 4}" y="{y(v) + 4:.1f}" class="tick" text-anchor="end">{format_number(v, 2)}</text>'
         )
     if lows is not None and highs is not None:
-        pts = [(i, lows[i], highs[i]) for i in range(n) if lows[i] is not None and highs[i] is not None]
-        if pts:
-            top = " ".join(f"{x(i):.1f},{y(h):.1f}" for i, _, h in pts)
-            bottom = " ".join(f"{x(i):.1f},{y(lw):.1f}" for i, lw, _ in reversed(pts))
+        band = [
+            (i, lw, h)
+            for i, (lw, h) in enumerate(zip(lows, highs, strict=False))
+            if lw is not None and h is not None
+        ]
+        if band:
+            top = " ".join(f"{x(i):.1f},{y(h):.1f}" for i, _, h in band)
+            bottom = " ".join(f"{x(i):.1f},{y(lw):.1f}" for i, lw, _ in reversed(band))
             parts.append(f'<polygon points="{top} {bottom}" class="band"/>')
     if threshold is not None:
         parts.append(
@@ -211,7 +215,7 @@ def _drift_rows(result: MonitorResult) -> list[list[str]]:
 
 def write_outputs(result: MonitorResult, config: MonitorConfig, folder: Path) -> tuple[Path, Path]:
     """Write ``monitor.json`` (every window, metric and drift row) and ``monitor.html``."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from genjudge.report.html import render_template
 
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -240,9 +244,10 @@ def write_outputs(result: MonitorResult, config: MonitorConfig, folder: Path) ->
     }
     js = folder / "monitor.json"
     js.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    env = Environment(loader=PackageLoader("genjudge.monitor", "templates"), autoescape=select_autoescape())
     metric_charts, drift_charts = _charts(result)
-    html = env.get_template("monitor.html.j2").render(
+    html = render_template(
+        "monitor.html.j2",
+        package="genjudge.monitor",
         result=result,
         config=config,
         alerts=alert_lines(result, history=True),

@@ -112,20 +112,16 @@ def _details(report: dict[str, Any]) -> dict[str, list[Table]]:
 
 def render_html(report: dict[str, Any], table: Any = None) -> str:
     """The report page; ``table`` (the per-example frame) adds the worst examples per slice."""
-    import jinja2
-
+    from genjudge.report.html import render_template
     from genjudge.report.worst import worst_examples
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("genjudge.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
     run = report["run"]
     findings = report["findings"]
     score_column, worst = worst_examples(table, report["set"]["slices"]) if table is not None else (None, [])
     sections = [t for t in section_tables(report) if not t.title.endswith("(judge_validation)")]
     families = {f: overall_table(report, f) for f in ("fidelity", "quality", "structure")}
-    return env.get_template("report.html.j2").render(
+    return render_template(
+        "report.html.j2",
         title=run["config"].get("name") or run["run_id"],
         run=run,
         set=report["set"],

@@ -60,7 +60,8 @@ def _check_distribution(name: str, p: np.ndarray) -> np.ndarray:
     total = p.sum()
     if total <= 0:
         raise ValueError(f"{name} sums to 0")
-    return p / total
+    out: np.ndarray = p / total
+    return out
 
 
 def population_stability_index(
@@ -130,7 +131,8 @@ class MMDTest:
 def _sq_distances(z: np.ndarray) -> np.ndarray:
     sq = np.einsum("ij,ij->i", z, z)
     d = sq[:, None] + sq[None, :] - 2.0 * (z @ z.T)
-    return np.maximum(d, 0.0)
+    out: np.ndarray = np.maximum(d, 0.0)
+    return out
 
 
 def mmd_permutation_test(
