@@ -106,19 +106,12 @@ class ValidationConfig(BaseModel):
     @classmethod
     def load(cls, path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> ValidationConfig:
         """Read a YAML config; its relative paths resolve against its folder, ``overrides`` (flags) win."""
-        import yaml
+        from genjudge.config import load_mapping
 
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        data = load_mapping(path)
         base = path.resolve().parent
         for key in ("sample", "verdicts", "policy_file", "verdicts_out"):
             if data.get(key) is not None:

@@ -135,19 +135,10 @@ def _resolve(path: Path, base: Path) -> Path:
 
 def load_monitor_config(path: Path | str) -> tuple[MonitorConfig, Path]:
     """The validated config and its folder (relative paths in it resolve there)."""
-    import yaml
+    from genjudge.config import load_mapping
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings")
+    data = load_mapping(path)
     try:
         config = MonitorConfig.model_validate(data)
     except ValueError as exc:

@@ -88,6 +88,23 @@ def check_url(url: str) -> None:
         ) from None
 
 
+def open_engine(url: str, tables: sa.MetaData) -> sa.Engine:
+    """An engine on ``url`` with ``tables`` created if absent; a SQLite file waits up to
+    ``BUSY_TIMEOUT_S`` for a lock, and its folder is made. Failures are a StoreError."""
+    from genjudge.redact import redact
+
+    path = sqlite_path(url)
+    try:
+        args = {"timeout": BUSY_TIMEOUT_S} if path is not None else {}
+        engine = sa.create_engine(url, connect_args=args)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tables.create_all(engine)
+    except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+        raise StoreError(f"cannot open the store {redact(url)}: {exc}") from None
+    return engine
+
+
 class RunStore:
     """Read and write runs. Cheap to build; the engine is created lazily.
 
@@ -103,20 +120,10 @@ class RunStore:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            from genjudge.redact import redact
-
             path = sqlite_path(self.url)
             if path is not None and not self.create and not path.is_file():
                 raise StoreError(f"no store at {path} (no run has been stored there yet)")
-            try:
-                args = {"timeout": BUSY_TIMEOUT_S} if path is not None else {}
-                engine = sa.create_engine(self.url, connect_args=args)
-                if path is not None:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                metadata.create_all(engine)
-            except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
-                raise StoreError(f"cannot open the store {redact(self.url)}: {exc}") from None
-            self._engine = engine
+            self._engine = open_engine(self.url, metadata)
         return self._engine
 
     def _retrying(self, work: Any) -> Any:

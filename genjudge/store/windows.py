@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from genjudge.errors import StoreError
-from genjudge.store.runs import BUSY_TIMEOUT_S, sqlite_path
+from genjudge.store.runs import open_engine
 
 __all__ = ["WindowStore"]
 
@@ -100,18 +100,7 @@ class WindowStore:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            from genjudge.redact import redact
-
-            path = sqlite_path(self.url)
-            try:
-                if path is not None:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                args = {"timeout": BUSY_TIMEOUT_S} if path is not None else {}
-                engine = sa.create_engine(self.url, connect_args=args)
-                metadata.create_all(engine)
-            except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
-                raise StoreError(f"cannot open the store {redact(self.url)}: {exc}") from None
-            self._engine = engine
+            self._engine = open_engine(self.url, metadata)
         return self._engine
 
     def _rows(self, table: sa.Table, *where: Any) -> list[dict[str, Any]]:
