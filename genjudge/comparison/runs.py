@@ -53,19 +53,19 @@ def load_run(store: RunStore, run_id: str) -> StoredRun:
 
 
 def latest(store: RunStore, name: str | None, back: int) -> tuple[str, str]:
-    """(baseline, newest) finished run ids: the newest and the ``back``-th newest (of the config
-    ``name`` when given)."""
+    """(baseline, newest) finished run ids: the newest and the ``back``-th newest on the same set (of
+    the config ``name`` when given)."""
     if back < 2:
         raise ConfigError("--latest must be 2 or more: the newest run and the one it is compared with")
-    ids = [
-        r["run_id"]
-        for r in store.list(10_000)
-        if (name is None or r["name"] == name) and r.get("state") != "failed"
+    runs = [
+        r for r in store.list(10_000) if (name is None or r["name"] == name) and r.get("state") != "failed"
     ]
+    # Only runs on the newest run's set can be compared with it.
+    ids = [r["run_id"] for r in runs if r["set_fingerprint"] == runs[0]["set_fingerprint"]] if runs else []
     if len(ids) < back:
         named = f" named {name!r}" if name else ""
         raise ConfigError(
-            f"{store.url} holds {len(ids)} finished run(s){named}; --latest {back} needs {back}"
+            f"{store.url} holds {len(ids)} finished run(s){named} on the newest run's set; --latest {back} needs {back}"
         )
     return ids[back - 1], ids[0]
 

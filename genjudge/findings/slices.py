@@ -24,18 +24,37 @@ FAMILIES = (Family.QUALITY, Family.FIDELITY, Family.STRUCTURE)
 METRICS_PER_CASE = 2
 
 
+def comparable(m: MetricValue) -> bool:
+    """A slice value the weak-slice rule reads: the student's (or the pair's) quality, fidelity or
+    structure number, not a per-class one and not a macro average (it runs over the classes a
+    slice holds, so it does not compare with the whole set)."""
+    return (
+        m.family in FAMILIES
+        and m.subject != "teacher"
+        and m.label is None
+        and not m.metric.startswith("macro_")
+    )
+
+
+def weak_gap(m: MetricValue, whole: MetricValue, material_gap: float) -> float | None:
+    """The weak-slice rule: how far the slice value ``m`` is worse than the whole-set value ``whole``
+    when that is at least ``material_gap`` and ``m``'s interval lies wholly on the bad side of it;
+    None otherwise (and for a slice too small to trust). The report's heat map marks the same cells."""
+    if m.too_small or m.value is None or m.ci_low is None or m.ci_high is None or whole.value is None:
+        return None
+    clear = m.ci_high < whole.value if higher_is_better(m.metric) else m.ci_low > whole.value
+    g = gap(whole, m)
+    return g if clear and g >= material_gap else None
+
+
 def _weak(
     metrics: list[MetricValue], m: MetricValue, t: FindingThresholds
 ) -> tuple[float, MetricValue] | None:
     """(gap, whole-set value) when ``m`` (a slice value) is weak against the whole set."""
-    if m.too_small or m.value is None or m.ci_low is None or m.ci_high is None:
-        return None
     whole = overall(metrics, m.metric, m.subject)
-    if whole is None:
+    if whole is None or (g := weak_gap(m, whole, t.material_gap)) is None:
         return None
-    clear = m.ci_high < value_of(whole) if higher_is_better(m.metric) else m.ci_low > value_of(whole)
-    g = gap(whole, m)
-    return (g, whole) if clear and g >= t.material_gap else None
+    return g, whole
 
 
 def _teacher_state(
@@ -65,16 +84,7 @@ def weak_slices(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[Fi
     found: dict[tuple[str, str | None], list[tuple[float, MetricValue, MetricValue]]] = {}
     critical: set[tuple[str, str | None]] = set()
     for m in metrics:
-        if (
-            m.slice_column is None
-            or m.label is not None
-            or m.family not in FAMILIES
-            or m.subject == "teacher"
-        ):
-            continue
-        # Macro averages run over the classes a slice contains, so a slice that holds only some
-        # classes is not comparable with the whole set; per-item rates are.
-        if m.metric.startswith("macro_") or (weak := _weak(metrics, m, t)) is None:
+        if m.slice_column is None or not comparable(m) or (weak := _weak(metrics, m, t)) is None:
             continue
         found.setdefault((m.slice_column, m.slice_value), []).append((weak[0], m, weak[1]))
         if m.critical:

@@ -1,9 +1,9 @@
 """The slices as heat maps: one per slice column, metric x slice value, for the HTML report.
 
 A cell's colour says how far the slice's value lies from the metric's overall value, on the good
-(blue) or bad (red) side; its text is the value. A cell is *weak* by the rule of the ``weak_slice``
-finding (:func:`genjudge.findings.weak_slices`): a quality or fidelity metric of the student whose
-interval lies wholly on the bad side of the overall value, at least ``material_gap`` away. A cell
+(blue) or bad (red) side; its text is the value. A cell is *weak* by the findings' own rule
+(:func:`genjudge.findings.slices.weak_gap`): a quality, fidelity or structure metric of the student
+whose interval lies wholly on the bad side of the overall value, at least ``material_gap`` away. A cell
 *too small* (under ``min_support``) is hatched and never marked weak. Macro averages stay
 uncoloured: they run over the classes a slice holds, so they do not compare with the overall value. Teacher rows are left out
 (the teacher is the yardstick, not the subject).
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from genjudge.findings import higher_is_better
+from genjudge.findings.slices import comparable, weak_gap
 from genjudge.formatting import format_interval
 from genjudge.formatting import format_number as fmt
+from genjudge.records import MetricValue
 
 __all__ = ["HeatCell", "HeatMap", "HeatRow", "NEUTRAL", "heat_maps", "is_weak"]
-
-WEAK_FAMILIES = ("quality", "fidelity")
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,11 @@ class HeatMap:
     rows: list[HeatRow]
 
 
-def is_weak(m: dict[str, Any], overall: float, gap: float) -> bool:
-    """The ``weak_slice`` rule on one slice metric (JSON form) against its overall value."""
-    if m.get("too_small") or m.get("value") is None or m.get("ci_high") is None:
-        return False
-    if m["family"] not in WEAK_FAMILIES or m["subject"] == "teacher" or m["metric"].startswith("macro_"):
-        return False
-    if higher_is_better(m["metric"]):
-        return overall - m["value"] >= gap and m["ci_high"] < overall
-    return m["value"] - overall >= gap and m.get("ci_low") is not None and m["ci_low"] > overall
+def is_weak(m: dict[str, Any], whole: dict[str, Any], gap: float) -> bool:
+    """The findings' weak-slice rule (:func:`genjudge.findings.slices.weak_gap`) on one slice metric
+    against its whole-set value, both in JSON form."""
+    value = MetricValue.model_validate(m)
+    return comparable(value) and weak_gap(value, MetricValue.model_validate(whole), gap) is not None
 
 
 NEUTRAL = "#f1f1f4"
@@ -121,7 +117,7 @@ def heat_maps(report: dict[str, Any]) -> list[HeatMap]:
                         title=f"{key[0]} ({key[1]}) on {column}={value}: {fmt(m['value'])} {interval}, "
                         f"n={m['n']}; overall {fmt(base['value'])}",
                         colour=_colour(m, base["value"], gap),
-                        weak=is_weak(m, base["value"], gap),
+                        weak=is_weak(m, base, gap),
                         too_small=bool(m.get("too_small")),
                     )
                 )

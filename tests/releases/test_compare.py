@@ -77,7 +77,7 @@ def test_cli_writes_markdown_json_and_html(releases, tmp_path):
         [
             "compare",
             releases.v1.run_id,
-            releases.v2.run_id[:15],
+            releases.v2.run_id,
             "--store",
             releases.store,
             "--out",

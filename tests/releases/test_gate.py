@@ -48,8 +48,12 @@ def test_how_the_interval_is_read_decides_the_first_release(releases, tmp_path, 
     data["decide_on"] = decide_on
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(data), encoding="utf-8")
-    result = invoke("gate", policy, "--run", releases.v1.run_id, "--store", releases.store)
+    # v1 is the first release on this set: `previous` finds no baseline, and the output says so.
+    result = invoke(
+        "gate", policy, "--run", releases.v1.run_id, "--baseline", "previous", "--store", releases.store
+    )
     assert result.exit_code == (0 if passes else 1), result.output
+    assert "no earlier run on this set" in result.output
     assert "no baseline run: the max_regression limits were not checked" in result.output
     if not passes:
         bound = "point estimate 0.828" if decide_on == "point" else "lower bound 0.716"

@@ -18,7 +18,8 @@ def test_comparison_and_gate_pages(releases, tmp_path):
     require_browser()
     runner = CliRunner()
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", "--latest", "2", "--store", releases.store, "--out", str(out)])
+    ids = [releases.v1.run_id, releases.v2.run_id]
+    result = runner.invoke(app, ["compare", *ids, "--store", releases.store, "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = (out / "compare.html").read_text(encoding="utf-8")
     assert '<mark class="d">' in html and "Worse under B" in html  # the flipped items, words marked
