@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from genjudge.report.view import ci_header, flags, fmt
+from genjudge.report.view import VERDICT_WORDS, ci_header, flags, fmt
 
 SHOWN_FINDINGS = 6
 """The terminal shows the top findings (they are ranked); the report has them all."""
@@ -59,6 +59,13 @@ def print_summary(report: dict[str, Any], report_dir: Path | None) -> None:
         )
     if len(report["findings"]) > len(shown):
         console.print(f"... and {len(report['findings']) - len(shown)} more findings in the report (ranked)")
+    if (verdict := report.get("verdict")) is not None:
+        colour = {"ready": "green", "not_ready": "red"}.get(verdict["status"], "yellow")
+        console.print(f"[bold {colour}]verdict: {VERDICT_WORDS.get(verdict['status'], verdict['status'])}[/]")
+        said = {f["message"] for f in shown}
+        for reason in verdict["reasons"]:  # a reason that is a finding printed above is not repeated
+            if reason not in said:
+                console.print(f"  {escape(reason)}", highlight=False)
     for side, ids in report["missing_outputs"].items():
         if ids:
             console.print(

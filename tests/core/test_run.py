@@ -36,6 +36,9 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
     store = str(tmp_path / "store.db")
     result = invoke("run", str(example / "genjudge.yaml"), "--store", store, "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
+    # The terminal says the verdict after the findings, without repeating the findings it rests on.
+    assert "verdict: not ready" in result.output
+    assert result.output.count("The student loses class 'fraud_report'") == 1
     out = tmp_path / "out"
     for name in ("report.json", "report.md", "report.html", "examples.parquet", "examples.csv"):
         assert (out / name).stat().st_size > 0, name
