@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from tests.robustness.conftest import ThreadedLoopback
+from tests.robustness.conftest import (
+    ThreadedLoopback,
+    cli,  # noqa: F401  (the real CLI in process, from a folder)
+)
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 LABELS = ["billing", "technical", "account"]
@@ -83,18 +84,6 @@ def write_config(folder: Path, **settings: Any) -> Path:
     path = folder / "monitor.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
-
-
-def cli(args: list[str], cwd: Path) -> Any:
-    """The real CLI in process, from ``cwd``."""
-    from genjudge.cli import app
-
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(app, args, catch_exceptions=True)
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture
