@@ -139,7 +139,9 @@ def _judge_blocked(m: dict[str, Any], allowed: JudgeNumbers) -> str | None:
     return f"its judge is {status} on this set, and the policy counts only {allowed.value.replace('_', ' ')} judge numbers"
 
 
-def _cell(rule: Rule, policy: GatePolicy, m: dict[str, Any], pair: Row | None, ci_words: str) -> Cell:
+def _cell(
+    rule: Rule, policy: GatePolicy, m: dict[str, Any], pair: Row | None, ci_words: str, has_baseline: bool
+) -> Cell:
     decide = rule.decide_on or policy.decide_on
     support = rule.min_support or policy.min_support
     base = {
@@ -188,8 +190,14 @@ def _cell(rule: Rule, policy: GatePolicy, m: dict[str, Any], pair: Row | None, c
             f"over {pair.n} paired items: {used} {x:+.3f} {'within' if ok else 'beyond'} the allowed regression "
             f"{rule.max_regression:g}{'' if ok else f' by {abs(x - allowed):.3f}'}"
         )
-    if rule.max_regression is not None and pair is None:
-        reasons.append("max_regression not checked: no baseline run")
+    if rule.max_regression is not None and (pair is None or pair.diff is None):
+        why = (
+            "no item of this cell scored in both runs, or the metric is not a mean of per-item values "
+            "(macro and per-class metrics are compared in each run's report, not item by item)"
+            if has_baseline
+            else "no baseline run"
+        )
+        reasons.append(f"max_regression not checked: {why}")
         if rule.floor is None and rule.ceiling is None:
             return Cell(**base, outcome=CellOutcome.SKIP, reasons=reasons)
     return Cell(**base, outcome=CellOutcome.FAIL if failed else CellOutcome.PASS, reasons=reasons)
@@ -221,7 +229,7 @@ def evaluate_gate(
         for m in matched:
             if _selected(rule, m):
                 pair = by_key.get((m["metric"], m["subject"], m["slice_column"], m["slice_value"]))
-                cells.append(_cell(rule, policy, m, pair, ci_label(run.confidence)))
+                cells.append(_cell(rule, policy, m, pair, ci_label(run.confidence), baseline is not None))
     outcome = run.report.get("outcome") or {}
     problems = [f"the run failed: {outcome.get('why')}"] if outcome.get("status") == "failed" else []
     return GateResult(

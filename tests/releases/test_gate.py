@@ -153,3 +153,22 @@ def test_python_api_gate(releases):
     )
     assert not result.passed and result.baseline_id == releases.v1.run_id
     assert {c.where for c in result.cells if c.outcome is CellOutcome.FAIL} == {"business_critical=yes"}
+
+
+def test_a_regression_limit_on_a_confusion_metric_is_skipped_and_says_why(releases):
+    policy = GatePolicy.model_validate(
+        {
+            "rules": [
+                {
+                    "metric": "macro_f1_score",
+                    "subject": "student",
+                    "slices": ["overall"],
+                    "max_regression": 0.05,
+                }
+            ]
+        }
+    )
+    result = genjudge.gate(policy, releases.v2.run_id, baseline=releases.v1.run_id, store=releases.store)
+    [cell] = result.cells
+    assert cell.outcome is CellOutcome.SKIP and result.passed
+    assert "not a mean of per-item values" in cell.reasons[0]
