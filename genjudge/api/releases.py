@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from genjudge.comparison import Comparison, compare_runs, latest
-from genjudge.comparison.runs import previous
+from genjudge.errors import ConfigError
 from genjudge.gating import GatePolicy, GateResult, gate_run, load_policy
 from genjudge.store import RunStore, resolve_url
 
@@ -23,11 +23,15 @@ def compare(
 ) -> Comparison:
     """``genjudge compare``: run B (the candidate) against run A (the baseline) on the same set,
     or with ``latest_n`` the newest run against the ``latest_n``-th newest (of config ``name``)."""
+    if adjust not in ("holm", "bh"):
+        raise ConfigError(f"adjust must be holm or bh, not {adjust!r}")
     runs = RunStore(resolve_url(None if store is None else str(store)), create=False)
     if latest_n is not None:
+        if run_a or run_b:
+            raise ConfigError("give two run ids or --latest N, not both")
         run_a, run_b = latest(runs, name, latest_n)
-    if run_a is None or run_b is None:
-        raise ValueError("give run_a and run_b, or latest_n")
+    if not (run_a and run_b):
+        raise ConfigError("give two run ids (baseline, candidate) or --latest N")
     return compare_runs(runs, run_a, run_b, adjust=adjust, seed=seed)
 
 
@@ -42,6 +46,4 @@ def gate(
     is a run id or ``"previous"`` (the newest earlier run on the same set)."""
     runs = RunStore(resolve_url(None if store is None else str(store)), create=False)
     rules = policy if isinstance(policy, GatePolicy) else load_policy(Path(policy))
-    if baseline == "previous":
-        baseline = previous(runs, run)
     return gate_run(runs, rules, run, baseline)

@@ -36,31 +36,23 @@ def compare(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals.")] = 0,
 ) -> None:
     """Compare run B with run A on the same set: per metric and slice, B − A with its interval and test."""
-    from genjudge.comparison import compare_runs
-    from genjudge.comparison import latest as latest_runs
+    from genjudge.api import compare as run_compare
     from genjudge.comparison.render import to_html, to_markdown
     from genjudge.errors import ConfigError
-    from genjudge.store import RunStore, resolve_url
+    from genjudge.store import resolve_url
 
     if output_format not in ("md", "json", "html"):
         raise ConfigError(f"--format must be md, json or html, not {output_format!r}")
-    if adjust not in ("holm", "bh"):
-        raise ConfigError(f"--adjust must be holm or bh, not {adjust!r}")
     url = resolve_url(store)
-    run_store = RunStore(url, create=False)
-    if latest is not None:
-        if run_a or run_b:
-            raise ConfigError("give two run ids or --latest N, not both")
-        run_a, run_b = latest_runs(run_store, name, latest)
-    elif not (run_a and run_b):
-        raise ConfigError("give two run ids (baseline, candidate) or --latest N")
+    c = run_compare(run_a, run_b, latest_n=latest, name=name, store=url, adjust=adjust, seed=seed)
     typer.echo(f"store: {url}", err=True)
-    c = compare_runs(run_store, run_a, run_b, adjust=adjust, seed=seed)
-    texts = {
-        "md": to_markdown(c),
-        "json": json.dumps(c.as_json(), indent=1, ensure_ascii=False) + "\n",
-        "html": to_html(c),
+    renderers = {
+        "md": to_markdown,
+        "json": lambda c: json.dumps(c.as_json(), indent=1, ensure_ascii=False) + "\n",
+        "html": to_html,
     }
+    # Only what is printed or written is rendered.
+    texts = {ext: render(c) for ext, render in renderers.items() if out is not None or ext == output_format}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for ext, text in texts.items():

@@ -37,19 +37,10 @@ def decide_and_write(
 ) -> Any:
     """Run the gate (``policy``: a GatePolicy or its file), print its lines, write the files asked for;
     returns the GateResult."""
-    from genjudge.comparison.runs import previous
-    from genjudge.gating import gate_run, load_policy
+    from genjudge.api import gate as run_gate
     from genjudge.gating.render import failure_lines, headline, to_html, to_junit, to_markdown
-    from genjudge.store import RunStore
 
-    if isinstance(policy, Path):
-        policy = load_policy(policy)
-    store = RunStore(store_url, create=False)
-    if baseline == "previous":
-        baseline = previous(store, run_id)
-        if baseline is None:
-            typer.echo("no earlier run on this set: the first release has no baseline", err=True)
-    result = gate_run(store, policy, run_id, baseline)
+    result = run_gate(policy, run_id, baseline=baseline, store=store_url)
     for path, render in ((junit, to_junit), (markdown, to_markdown), (html, to_html)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-from genjudge.comparison.runs import load_run
+from dataclasses import replace
+
+from genjudge.comparison.runs import check_comparable, load_run, previous
 from genjudge.comparison.table import compare_table
 from genjudge.gating.evaluate import Cell, CellOutcome, GateResult, evaluate_gate
 from genjudge.gating.policy import GatePolicy, Rule, load_policy
@@ -28,10 +30,15 @@ __all__ = [
 
 
 def gate_run(store: RunStore, policy: GatePolicy, run_id: str, baseline_id: str | None = None) -> GateResult:
-    """Load the run (and its baseline), compare them item by item when there is one, and decide."""
-    from genjudge.comparison.runs import check_comparable
-
+    """Load the run (and its baseline: a run id, or ``"previous"``, the newest earlier finished run on
+    the same set), compare them item by item when there is one, and decide."""
     run = load_run(store, run_id)
+    if baseline_id == "previous":
+        baseline_id = previous(store, run.run_id)
+        if baseline_id is None:
+            result = evaluate_gate(policy, run)
+            first = "no earlier run on this set: the first release has no baseline"
+            return replace(result, notes=[first, *result.notes])
     if baseline_id is None:
         return evaluate_gate(policy, run)
     baseline = load_run(store, baseline_id)
