@@ -8,6 +8,9 @@ seeded 95% interval whose method suits the kind of number (recorded in ``ci_meth
   (see :mod:`genjudge.stats.bootstrap`) at a cost independent of the slice size; continuous values
   are resampled item by item up to ``RESAMPLE_LIMIT`` items, past it the bootstrap's normal limit.
 - macro averages and F1 use the percentile bootstrap of the confusion matrix.
+- calibration errors (ECE with equal-width and equal-mass bins, MCE) use the percentile bootstrap
+  of the per-bin sums, items drawn with multinomial weights; the bins are those of the slice's own
+  items (equal-mass edges are not re-drawn per resample).
 - with ``clusters`` (a run's ``cluster:`` column, e.g. several items per source document) the
   unit of resampling is the cluster: proportions use the Jeffreys interval on the effective sample
   size, everything else the bootstrap of whole clusters (:mod:`genjudge.aggregate_clusters`).
@@ -17,15 +20,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec
+from genjudge.checks.base import CalibrationMetrics, ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
 from genjudge.slicing import Slicing, slicings
 from genjudge.stats.bootstrap import percentile_interval
+from genjudge.stats.calibration import bin_ids
 from genjudge.stats.classification import precision_recall_f1
 from genjudge.stats.intervals import CIMethod, bca_interval, jeffreys_interval, mean_acceleration
 
@@ -63,6 +68,8 @@ def aggregate(
                 results.extend(_mean_metric(table[spec.column].to_numpy(dtype=float), spec, cut, settings))
             elif isinstance(spec, ConfusionMetrics):
                 results.extend(_confusion_metrics(table, spec, cut, settings))
+            elif isinstance(spec, CalibrationMetrics):
+                results.extend(calibration_metrics(table, spec, cut, settings))
             else:  # pragma: no cover - a new spec type must be handled here
                 raise TypeError(f"unknown metric spec {spec!r}")
     return results
@@ -159,6 +166,97 @@ def _continuous_mean(x: np.ndarray, settings: Settings, rng: np.random.Generator
         draws[start:stop] = x[rng.integers(0, n, size=(stop - start, n))].mean(axis=1)
     a = mean_acceleration(x)
     return point, bca_interval(draws, point, a, confidence=settings.confidence), CIMethod.BCA.value
+
+
+CALIBRATION_ERRORS = {
+    "expected_calibration_error": "uniform",
+    "equal_mass_calibration_error": "quantile",
+    "max_calibration_error": "uniform",
+}
+
+
+def calibration_errors(
+    weights: np.ndarray, confidence: np.ndarray, correct: np.ndarray, bins: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """ECE and MCE of items weighted by each row of ``weights`` (R, n), bins given per item.
+
+    ECE = sum over bins of |sum w * correct - sum w * confidence| / sum w; MCE = the largest
+    |accuracy - mean confidence| over the bins holding weight.
+    """
+    onehot = np.zeros((len(bins), n_bins))
+    onehot[np.arange(len(bins)), bins] = 1.0
+    w_bin = weights @ onehot
+    gap = weights @ (onehot * correct[:, None]) - weights @ (onehot * confidence[:, None])
+    total = w_bin.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ece = np.abs(gap).sum(axis=1) / total
+        per_bin = np.where(w_bin > 0, np.abs(gap) / np.where(w_bin > 0, w_bin, 1.0), 0.0)
+    return ece, per_bin.max(axis=1)
+
+
+def calibration_metrics(
+    table: pd.DataFrame,
+    spec: CalibrationMetrics,
+    cut: Slicing,
+    settings: Settings,
+    resample: Any = None,
+    small: Any = None,
+) -> list[MetricValue]:
+    """ECE (equal-width, equal-mass) and MCE of ``spec`` on every group of ``cut``.
+
+    ``resample(rows, rng, size) -> (size, n) weights`` draws bootstrap weights for the group's rows
+    (default: multinomial over items; the clustered aggregation draws whole clusters), and
+    ``small(rows) -> bool`` says whether the group is too small to trust (default: under min_support).
+    """
+    confidence = table[spec.confidence].to_numpy(dtype=float)
+    correct = table[spec.correct].to_numpy(dtype=float)
+    finite = np.isfinite(confidence) & np.isfinite(correct)
+    method = (CIMethod.PERCENTILE if resample is None else CIMethod.PERCENTILE_CLUSTERED).value
+    out: list[MetricValue] = []
+    for gi, value in enumerate(cut.values):
+        member = cut.codes == gi
+        rows = np.flatnonzero(member & finite)
+        n = len(rows)
+        base = dict(
+            family=spec.family,
+            subject=spec.subject,
+            slice_column=cut.column,
+            slice_value=value,
+            n=n,
+            n_unscored=int(member.sum()) - n,
+            too_small=(n < settings.min_support) if small is None or n == 0 else bool(small(rows)),
+        )
+        if n == 0:
+            out.extend(MetricValue(metric=m, value=None, **base) for m in CALIBRATION_ERRORS)
+            continue
+        conf, corr = confidence[rows], correct[rows]
+        rng = _rng(settings, "calibration", spec.subject, spec.confidence, cut.column, value)
+        by_strategy = {s: bin_ids(conf, n_bins=spec.bins, strategy=s) for s in ("uniform", "quantile")}
+        draws: dict[str, list[np.ndarray]] = {name: [] for name in CALIBRATION_ERRORS}
+        step = max(1, _CHUNK // n)
+        for start in range(0, settings.resamples, step):
+            size = min(step, settings.resamples - start)
+            if resample is None:
+                weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
+            else:
+                weights = resample(rows, rng, size)
+            for strategy, bins in by_strategy.items():
+                ece, mce = calibration_errors(weights, conf, corr, bins, spec.bins)
+                if strategy == "uniform":
+                    draws["expected_calibration_error"].append(ece)
+                    draws["max_calibration_error"].append(mce)
+                else:
+                    draws["equal_mass_calibration_error"].append(ece)
+        for name, strategy in CALIBRATION_ERRORS.items():
+            ece, mce = calibration_errors(np.ones((1, n)), conf, corr, by_strategy[strategy], spec.bins)
+            point = mce if name == "max_calibration_error" else ece
+            lo, hi = percentile_interval(np.concatenate(draws[name]), settings.confidence)
+            out.append(
+                MetricValue(
+                    metric=name, value=float(point[0]), ci_low=lo, ci_high=hi, ci_method=method, **base
+                )
+            )
+    return out
 
 
 def prf_from_confusion(m: np.ndarray) -> dict[str, np.ndarray]:

@@ -21,11 +21,12 @@ from genjudge.aggregate import (
     Settings,
     Slicing,
     _rng,
+    calibration_metrics,
     emit_confusion,
     is_binary,
     prf_from_confusion,
 )
-from genjudge.checks.base import ConfusionMetrics, MeanMetric, MetricSpec
+from genjudge.checks.base import CalibrationMetrics, ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
 from genjudge.slicing import slicings
 from genjudge.stats.bootstrap import cluster_weight_sums
@@ -53,9 +54,27 @@ def clustered_aggregate(
                 out.extend(_mean(table[spec.column].to_numpy(dtype=float), spec, cut, settings, clusters))
             elif isinstance(spec, ConfusionMetrics):
                 out.extend(_confusion(table, spec, cut, settings, clusters))
+            elif isinstance(spec, CalibrationMetrics):
+                out.extend(_calibration(table, spec, cut, settings, clusters))
             else:  # pragma: no cover
                 raise TypeError(f"unknown metric spec {spec!r}")
     return out
+
+
+def _calibration(
+    table: pd.DataFrame, spec: CalibrationMetrics, cut: Slicing, settings: Settings, clusters: np.ndarray
+) -> list[MetricValue]:
+    """Calibration errors with whole clusters drawn: an item's weight is its cluster's draw count."""
+
+    def resample(rows: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
+        local, k = _local(clusters[rows])
+        counts = rng.multinomial(k, np.full(k, 1.0 / k), size=size).astype(float)
+        return np.asarray(counts[:, local])
+
+    def small(rows: np.ndarray) -> bool:
+        return len(rows) < settings.min_support or _local(clusters[rows])[1] < MIN_CLUSTERS
+
+    return calibration_metrics(table, spec, cut, settings, resample=resample, small=small)
 
 
 def _local(codes: np.ndarray) -> tuple[np.ndarray, int]:

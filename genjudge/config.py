@@ -10,6 +10,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from genjudge.errors import ConfigError
@@ -21,6 +23,12 @@ DEFAULT_CHECKS: dict[TaskKind, list[str]] = {
     TaskKind.GENERATION: ["exact_match", "embedding_similarity", "judge_equivalence"],
 }
 """Checks a run uses when the config names none."""
+WHEN_PRESENT: dict[TaskKind, dict[str, list[str]]] = {
+    TaskKind.CLASSIFICATION: {"probs": ["calibration", "distribution_distance"]},
+    TaskKind.EXTRACTION: {"logprobs": ["distribution_distance"]},
+    TaskKind.GENERATION: {"logprobs": ["distribution_distance"]},
+}
+"""Checks added to the defaults when both output files carry a field (probabilities, log-probs)."""
 
 
 class _Section(BaseModel):
@@ -44,6 +52,19 @@ class FindingThresholds(_Section):
     """Task quality below this is "low"."""
     material_gap: float = 0.05
     """A difference of this much (absolute) is worth a sentence."""
+    poor_calibration: float = 0.05
+    """An expected calibration error whose whole interval lies above this is "poor calibration"."""
+
+
+class ModelFacts(_Section):
+    """What a run cannot measure from the output rows: stated by the user for one model."""
+
+    size_bytes: int | None = Field(None, ge=0)
+    """Size of the model's weights (a local GGUF file's size is read by ``genjudge generate``)."""
+    memory_bytes: int | None = Field(None, ge=0)
+    """Memory the served model takes (its footprint at inference)."""
+    throughput_calls_per_s: float | None = Field(None, gt=0)
+    """Calls per second the deployment sustains."""
 
 
 class RunConfig(_Section):
@@ -87,6 +108,13 @@ class RunConfig(_Section):
     parent_sets: list[str] = Field(default_factory=list)
     """Fingerprints (12 characters or more) of evaluation sets this set was drawn from: a judge
     validated on a sample of one of them counts as validated here."""
+    model_facts: dict[Literal["teacher", "student"], ModelFacts] = Field(default_factory=dict)
+    """Model size, memory and throughput per model where the outputs cannot carry them; they win
+    over what ``genjudge generate`` recorded."""
+    harness_mismatch: Literal["warn", "refuse"] = "warn"
+    """When ``genjudge generate``'s records show teacher and student were produced under different
+    settings (prompt template, decoding parameters, concurrency, hardware): ``warn`` (a critical
+    finding naming each difference) or ``refuse`` to run."""
     store: str | None = None
     """SQLAlchemy URL or SQLite file path of the results store."""
     report_dir: Path | None = None
@@ -102,11 +130,16 @@ class RunConfig(_Section):
             return {k: (v or {}) for k, v in value.items()}
         return value
 
-    def check_specs(self) -> dict[str, dict[str, Any]]:
-        """The checks to run, with options."""
+    def check_specs(self, present: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+        """The checks to run, with options: the configured ones, else the task's defaults plus those
+        that the fields ``present`` in both output files allow (see WHEN_PRESENT)."""
         if self.checks is not None:
             return dict(self.checks)
-        return {name: {} for name in DEFAULT_CHECKS[self.task]}
+        names = list(DEFAULT_CHECKS[self.task])
+        for field_name, extra in WHEN_PRESENT[self.task].items():
+            if field_name in present:
+                names += [n for n in extra if n not in names]
+        return {name: {} for name in names}
 
 
 def load_mapping(path: Path) -> dict[str, Any]:

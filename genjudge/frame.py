@@ -38,6 +38,8 @@ def build_frame(
     for side, outputs in (("teacher", teacher), ("student", student)):
         data[side] = [outputs.outputs.get(i) for i in ids]
         data[f"{side}_probs"] = [outputs.probs.get(i) for i in ids]
+        data[f"{side}_logprobs"] = [outputs.logprobs.get(i) for i in ids]
+        data[f"{side}_error"] = [outputs.errors.get(i) for i in ids]
         for name in NUMERIC:
             values = outputs.numbers.get(name, {})
             data[f"{side}_{name}"] = np.array([values.get(i, np.nan) for i in ids], dtype=float)

@@ -30,6 +30,7 @@ MAKES = {
         "checks",
         "judge_validation",
         "validation_decisions",
+        "harness",
     },
     "score": {"results", "table", "item_status"},
     "aggregate": {"metrics", "operations"},
@@ -58,6 +59,9 @@ class RunState:
     student: ModelOutputs | None = None
     frame: pd.DataFrame | None = None
     checks: list[Any] | None = None
+    harness: dict[str, Any] | None = None
+    """How the outputs were produced (:func:`genjudge.harness.harness_summary`): settings records,
+    the settings that differ between teacher and student, and the facts for operations."""
     judge_validation: dict[str, Any] | None = None
     """Per judge rubric id: its :class:`~genjudge.validation.RubricStanding`."""
     validation_decisions: dict[str, Any] | None = None

@@ -78,7 +78,18 @@ async def load_stage(state: RunState) -> None:
         if config.cluster not in evalset.columns:
             raise ConfigError(f"cluster column {config.cluster!r} is not in {config.set}")
         state.clusters = cluster_codes([r.get(config.cluster) for r in evalset.rows])
-    state.checks = build_checks(config, state.config_dir)
+    parse_json = config.task is TaskKind.EXTRACTION
+    labels = config.task is TaskKind.CLASSIFICATION
+    state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
+    state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
+    state.checks = build_checks(config, state.config_dir, _present(state.teacher, state.student))
+    from genjudge.harness import harness_summary
+
+    state.harness = harness_summary(
+        {"teacher": config.teacher, "student": config.student},
+        {side: facts.model_dump() for side, facts in config.model_facts.items()},
+        mismatch=config.harness_mismatch,
+    )
     # Before anything is written: the judge settings, the store's driver, the report folder.
     preflight(
         config,
@@ -92,10 +103,6 @@ async def load_stage(state: RunState) -> None:
     )
     if config.require_validated_judge and (why := refusal(state.judge_validation)):
         raise ConfigError(why)
-    parse_json = config.task is TaskKind.EXTRACTION
-    labels = config.task is TaskKind.CLASSIFICATION
-    state.teacher = load_outputs(config.teacher, evalset.ids, parse_json=parse_json, labels=labels)
-    state.student = load_outputs(config.student, evalset.ids, parse_json=parse_json, labels=labels)
     state.frame = build_frame(evalset, slices, state.teacher, state.student)
     check_critical(config.critical, state.frame, config.set)
     state.rare_classes = add_rare_class_slice(state.frame, config.task, config.rare_class_share)
@@ -150,7 +157,16 @@ async def aggregate_stage(state: RunState) -> None:
         )
     from genjudge.validation.in_run import mark_metrics
 
-    state.operations = operations_summary(state.need("frame"), seed=b.seed, confidence=state.confidence)
+    harness = state.harness or {}
+    state.operations = operations_summary(
+        state.need("frame"),
+        seed=b.seed,
+        confidence=state.confidence,
+        slices=state.need("slices"),
+        facts=harness.get("facts"),
+    )
+    if state.operations is not None and harness.get("records"):
+        state.operations["harness"] = {k: harness[k] for k in ("records", "differences")}
     marked = mark_metrics(metrics, state.specs, state.judge_validation or {})
     state.metrics = [
         m.model_copy(update={"critical": True})
@@ -169,6 +185,8 @@ async def find_stage(state: RunState) -> None:
         task=config.task,
         confidence=state.confidence,
         operations=state.operations,
+        harness_differences=(state.harness or {}).get("differences", []),
+        calibration=_section(state, "calibration"),
     )
 
 
@@ -327,6 +345,20 @@ async def run_async(
     )
 
 
+def _section(state: RunState, check: str) -> dict[str, Any] | None:
+    """The report section of the check named ``check`` in this run, if it ran."""
+    for instance, result in zip(state.checks or [], state.results or [], strict=False):
+        if instance.name == check:
+            return result.sections
+    return None
+
+
+def _present(*outputs: Any) -> frozenset[str]:
+    """Optional fields every one of ``outputs`` carries for at least one item (they add checks)."""
+    fields = {"probs": lambda o: o.probs, "logprobs": lambda o: o.logprobs}
+    return frozenset(name for name, get in fields.items() if all(get(o) for o in outputs))
+
+
 def _calls_per_item(check: Any) -> int:
     """Judge calls a check expects to make per item (0 for checks without a judge)."""
     hint = getattr(check, "judge_calls_per_item", None)
@@ -358,7 +390,9 @@ def per_example_table(
         item_status[worse] = result.status[worse]
         item_reason[worse] = [f"{check.name}: {r}" for r in result.reason[worse]]
     extra = pd.DataFrame(columns, index=frame.index)
-    table = pd.concat([frame, extra], axis=1)
+    # Token log-probabilities are large and stay in the output files; the table keeps the rest.
+    kept = frame.drop(columns=[c for c in frame.columns if str(c).endswith("_logprobs")])
+    table = pd.concat([kept, extra], axis=1)
     table["status"] = item_status
     table["reason"] = item_reason
     return table, item_status

@@ -24,6 +24,8 @@ _BUILTIN: set[str] = set()
 
 # One line per check module. Imported on first use so `genjudge --help` stays instant.
 _MODULES = [
+    "genjudge.checks.calibration",
+    "genjudge.checks.distribution_distance",
     "genjudge.checks.embedding_similarity",
     "genjudge.checks.extraction_fields",
     "genjudge.checks.format_rules",

@@ -12,6 +12,8 @@ The frame (``pandas.DataFrame``, index ``0..n-1``) has these columns:
 - ``teacher`` and ``student``: the outputs (``str`` for text and labels, ``dict``/``list`` for
   extraction where the file held JSON, ``None`` where the output file had no row for the id);
 - ``teacher_probs`` and ``student_probs``: ``dict[label, prob]`` or None;
+- ``teacher_logprobs`` and ``student_logprobs``: per generated token ``{"token", "logprob", "top"}``,
+  or None; ``teacher_error`` and ``student_error``: why a model produced no output, or None;
 - ``teacher_latency_ms``, ``student_latency_ms``, ``*_input_tokens``, ``*_output_tokens``,
   ``*_cost``: floats, NaN where not given.
 
@@ -102,7 +104,24 @@ class ConfusionMetrics:
     """Also emit ``accuracy_score`` (off where another spec already reports it)."""
 
 
-MetricSpec = MeanMetric | ConfusionMetrics
+@dataclass(frozen=True)
+class CalibrationMetrics:
+    """Expected calibration error with equal-width bins (``expected_calibration_error``) and with
+    equal-mass bins (``equal_mass_calibration_error``), and the maximum calibration error
+    (``max_calibration_error``), from a per-item top-label confidence and a 0/1 correctness column.
+
+    Computed over the rows where both columns are finite; the interval is the percentile bootstrap
+    over items (over clusters when the run has a cluster column).
+    """
+
+    family: Family
+    subject: str
+    confidence: str
+    correct: str
+    bins: int = 10
+
+
+MetricSpec = MeanMetric | ConfusionMetrics | CalibrationMetrics
 
 
 @dataclass
@@ -169,5 +188,9 @@ def missing_outputs(frame: pd.DataFrame, *sides: str) -> tuple[np.ndarray, np.nd
         absent = frame[side].isna().to_numpy() if side in frame else np.ones(len(frame), bool)
         new = absent & ~mask
         reasons[new] = f"missing {side}" if side == "reference" else f"missing {side} output"
+        if f"{side}_error" in frame:
+            errors = frame[f"{side}_error"].to_numpy(dtype=object)
+            failed = new & pd.notna(errors)
+            reasons[failed] = [f"missing {side} output (the call failed: {e})" for e in errors[failed]]
         mask |= absent
     return mask, reasons

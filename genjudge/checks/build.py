@@ -12,14 +12,18 @@ from genjudge.errors import ConfigError, one_line
 __all__ = ["build_checks"]
 
 
-def build_checks(config: RunConfig, base_dir: Path | None = None) -> list[Any]:
+def build_checks(
+    config: RunConfig, base_dir: Path | None = None, present: frozenset[str] = frozenset()
+) -> list[Any]:
     """Instantiate the configured checks; any bad name or option is a ConfigError, before scoring.
+
+    ``present``: fields both output files carry (``probs``, ``logprobs``), which add default checks.
 
     Options are validated with ``context={"base_dir": ...}`` so an option naming a file (a schema,
     a rubric) can resolve a relative path against the config's folder.
     """
     built = []
-    for name, options in config.check_specs().items():
+    for name, options in config.check_specs(present).items():
         cls: Any = get(name)
         if config.task not in cls.tasks:
             raise ConfigError(f"check {name!r} does not apply to task {config.task.value!r}")

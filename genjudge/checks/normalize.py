@@ -7,12 +7,24 @@ from typing import Any
 
 from genjudge.io.canonical import canonical_json, normalize_text
 
-__all__ = ["NotJSON", "canonical_output", "normalize_label", "normalize_text"]
+__all__ = ["NotJSON", "canonical_output", "label_probs", "normalize_label", "normalize_text"]
 
 
 def normalize_label(value: Any) -> str:
     """A class label: its text with surrounding whitespace removed (labels stay case-sensitive)."""
     return str(value).strip()
+
+
+def label_probs(probs: Any) -> dict[str, float] | None:
+    """Per-class probabilities keyed by normalised label (labels that normalise alike are summed);
+    None for an absent or empty value."""
+    if not isinstance(probs, dict) or not probs:
+        return None
+    out: dict[str, float] = {}
+    for key, value in probs.items():
+        label = normalize_label(key)
+        out[label] = out.get(label, 0.0) + float(value)
+    return out
 
 
 class NotJSON(ValueError):

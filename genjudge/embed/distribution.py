@@ -21,7 +21,15 @@ __all__ = ["NON_SLICE_COLUMNS", "distribution", "distribution_table", "slice_col
 NON_SLICE_COLUMNS = frozenset(
     {"id", "input", "reference", "metadata", "teacher", "student", "teacher_probs", "student_probs"}
 )
-_NON_SLICE_SUFFIXES = ("_latency_ms", "_input_tokens", "_output_tokens", "_cost")
+_NON_SLICE_SUFFIXES = (
+    "_latency_ms",
+    "_input_tokens",
+    "_output_tokens",
+    "_cost",
+    "_probs",
+    "_logprobs",
+    "_error",
+)
 
 
 def slice_columns(frame: pd.DataFrame) -> list[str]:

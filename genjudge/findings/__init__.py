@@ -11,7 +11,9 @@ largest and lists every case in ``Finding.cases``; a pattern is worded only when
 - :mod:`genjudge.findings.slices`: weak slices (critical, hard for both, or the student's own) and
   slices too small to trust;
 - :mod:`genjudge.findings.judge`: judge numbers that are not evidence on this set;
-- :mod:`genjudge.findings.operations`: missing cost / latency, and savings on one but not the other.
+- :mod:`genjudge.findings.operations`: missing cost / latency, and savings on one but not the other;
+- :mod:`genjudge.findings.calibration`: good accuracy but poor calibration (recalibrate, with the
+  fitted temperature), and teacher and student generated under different settings.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from genjudge.config import FindingThresholds
 from genjudge.findings._common import CONFIDENCE, SEVERITIES, Finding, higher_is_better
+from genjudge.findings.calibration import harness_mismatch, poor_calibration
 from genjudge.findings.gaps import fidelity_quality_gap, lost_classes, structure_drift
 from genjudge.findings.judge import unvalidated_judge
 from genjudge.findings.operations import operations_findings
@@ -49,12 +52,16 @@ def findings(
     task: TaskKind | None = None,
     confidence: float = 0.95,
     operations: dict[str, Any] | bool | None = False,
+    calibration: dict[str, Any] | None = None,
+    harness_differences: list[str] | None = None,
 ) -> list[Finding]:
     """All findings of all rules, ranked (:func:`rank`).
 
     ``confidence`` is the level the metrics' intervals were computed at; the sentences name it.
     ``operations`` is the run's operations summary (None when the outputs carry none); leave it
-    out (False) to skip the operations rules.
+    out (False) to skip the operations rules. ``calibration`` is the calibration check's section
+    (its fitted temperatures); ``harness_differences`` the settings teacher and student were
+    generated under that differ (:func:`genjudge.harness.harness_summary`).
     """
     rules: list[Rule] = [
         unvalidated_judge,
@@ -68,8 +75,10 @@ def findings(
     token = CONFIDENCE.set(confidence)
     try:
         found = [f for rule in rules for f in rule(metrics, thresholds)]
+        found += poor_calibration(metrics, thresholds, calibration)
     finally:
         CONFIDENCE.reset(token)
     if operations is not False:
         found += operations_findings(operations if isinstance(operations, dict) else None, thresholds)
+    found += harness_mismatch(harness_differences or [])
     return rank(found)

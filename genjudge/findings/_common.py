@@ -32,9 +32,13 @@ class Finding(BaseModel):
     """Every case of the pattern (a slice, a metric), largest first, each with its numbers."""
 
 
+LOWER_IS_BETTER = ("_error", "_loss", "_divergence", "_distance")
+
+
 def higher_is_better(metric: str) -> bool:
-    """The naming contract: ``*_error`` / ``*_loss`` are lower-is-better, as is an inconsistency rate."""
-    return not (metric.endswith(("_error", "_loss")) or "inconsistency" in metric)
+    """The naming contract: ``*_error``, ``*_loss``, ``*_divergence`` and ``*_distance`` are
+    lower-is-better, as are an inconsistency rate and a rate of differing choices."""
+    return not (metric.endswith(LOWER_IS_BETTER) or "inconsistency" in metric or "differs" in metric)
 
 
 # Per task: the fidelity metrics (student vs teacher) and the quality metrics (each model against the

@@ -2,10 +2,14 @@
 
 A row has ``id`` and ``output`` (text, a label, or a JSON value for extraction) and optionally
 ``probs`` (an object of per-class probabilities; in CSV a JSON string, or ``prob.<label>``
-columns), ``latency_ms``, ``input_tokens``, ``output_tokens`` and ``cost`` (USD per call).
+columns), ``latency_ms``, ``input_tokens``, ``output_tokens`` and ``cost`` (USD per call); and as
+``genjudge generate`` writes them: ``logprobs`` (per generated token ``{"token", "logprob",
+"top": {token: logprob}}``), ``error`` (why the call produced no output), ``probs_mass`` (the share of
+the top-k mass behind ``probs``) and ``finish_reason``.
 
 An id the set does not know, a duplicate id or a malformed field is an :class:`InputError` naming
-file, line and field. Ids of the set that have no row are not an error here: they are returned so
+file, line, field and the item's id. A probability vector must hold finite, non-negative values
+summing to 1 within ``PROB_TOLERANCE``. Ids of the set that have no row are not an error here: they are returned so
 the run can record those items as unscored and the report can list them.
 """
 
@@ -35,6 +39,10 @@ class ModelOutputs:
     probs: dict[str, dict[str, float]] = field(default_factory=dict)
     numbers: dict[str, dict[str, float]] = field(default_factory=dict)
     """Per numeric field, per id."""
+    logprobs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per id: the generated tokens' log-probabilities, where the file carries them."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Per id: why the model produced no output (a row with ``output: null`` and ``error``)."""
     missing: list[str] = field(default_factory=list)
     """Ids of the set with no row in this file, in set order."""
 
@@ -78,9 +86,16 @@ def load_outputs(
             with contextlib.suppress(json.JSONDecodeError):
                 output = json.loads(output)
         result.outputs[item_id] = output
-        probs = _read_probs(path, line, row)
+        probs = _read_probs(path, line, row, item_id)
         if probs is not None:
             result.probs[item_id] = probs
+        if (tokens := _read_logprobs(path, line, row.get("logprobs"), item_id)) is not None:
+            result.logprobs[item_id] = tokens
+        error = row.get("error")
+        if error is not None:
+            if output is not None:
+                raise InputError(path, line, "error", f"item {item_id!r}: an error row must have output null")
+            result.errors[item_id] = str(error)
         for name in NUMERIC:
             value = row.get(name)
             if value is not None:
@@ -134,24 +149,68 @@ def _number(path: Path, line: int, name: str, value: Any) -> float:
     return number
 
 
-def _read_probs(path: Path, line: int, row: dict[str, Any]) -> dict[str, float] | None:
+def _read_probs(path: Path, line: int, row: dict[str, Any], item_id: str) -> dict[str, float] | None:
     raw = row.get("probs")
+    where = f"item {item_id!r}"
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
         except json.JSONDecodeError:
-            raise InputError(path, line, "probs", "not valid JSON") from None
+            raise InputError(path, line, "probs", f"{where}: not valid JSON") from None
     if raw is None:
         columns = {k[len("prob.") :]: v for k, v in row.items() if k.startswith("prob.") and v is not None}
         raw = columns or None
     if raw is None:
         return None
     if not isinstance(raw, dict) or not raw:
-        raise InputError(path, line, "probs", "must be a non-empty object of class -> probability")
-    probs = {str(k): _number(path, line, f"probs.{k}", v) for k, v in raw.items()}
-    if any(p > 1.0 for p in probs.values()):
-        raise InputError(path, line, "probs", "has values outside [0, 1]")
-    total = sum(probs.values())
+        raise InputError(path, line, "probs", f"{where}: must be a non-empty object of class -> probability")
+    probs: dict[str, float] = {}
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise InputError(path, line, f"probs.{k}", f"{where}: not a number: {v!r}")
+        try:
+            p = float(v)
+        except ValueError:
+            raise InputError(path, line, f"probs.{k}", f"{where}: not a number: {v!r}") from None
+        if math.isnan(p):
+            raise InputError(path, line, f"probs.{k}", f"{where}: NaN is not a probability")
+        if p < 0.0 or p > 1.0:
+            raise InputError(path, line, f"probs.{k}", f"{where}: {v!r} is outside [0, 1]")
+        probs[str(k)] = p
+    total = math.fsum(probs.values())
     if abs(total - 1.0) > PROB_TOLERANCE:
-        raise InputError(path, line, "probs", f"sums to {total:.6g}, not 1")
+        raise InputError(
+            path, line, "probs", f"{where}: sums to {total:.6g}, not 1 (tolerance {PROB_TOLERANCE:g})"
+        )
     return probs
+
+
+def _read_logprobs(path: Path, line: int, raw: Any, item_id: str) -> list[dict[str, Any]] | None:
+    """Per-token log-probabilities: a list of ``{"token": str, "logprob": number <= 0, "top": {...}}``."""
+    if raw is None:
+        return None
+    where = f"item {item_id!r}"
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise InputError(path, line, "logprobs", f"{where}: not valid JSON") from None
+    if not isinstance(raw, list):
+        raise InputError(path, line, "logprobs", f"{where}: must be a list of tokens")
+    tokens: list[dict[str, Any]] = []
+    for i, tok in enumerate(raw):
+        field_name = f"logprobs[{i}]"
+        if not isinstance(tok, dict) or not isinstance(tok.get("token"), str):
+            raise InputError(path, line, field_name, f"{where}: must be an object with a string 'token'")
+        top = tok.get("top") or {}
+        if not isinstance(top, dict):
+            raise InputError(path, line, f"{field_name}.top", f"{where}: must be an object of token -> logprob")
+        values = {"logprob": tok.get("logprob"), **{f"top.{k}": v for k, v in top.items()}}
+        for name, value in values.items():
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value) or value > 1e-6:
+                raise InputError(
+                    path, line, f"{field_name}.{name}", f"{where}: a log-probability must be a number <= 0"
+                )
+        tokens.append({"token": tok["token"], "logprob": float(tok["logprob"]), "top": dict(top)})
+    return tokens

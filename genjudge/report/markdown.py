@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from genjudge.report.calibration_view import calibration_table, operations_slice_table, temperature_table
 from genjudge.report.view import VERDICT_WORDS, Table, all_tables, other_sections, section_tables
 
 
@@ -40,7 +41,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f", ... ({len(ids)} in all; see report.json)" if len(ids) > 20 else ""
             )
             out += ["", f"**Missing {side} outputs ({len(ids)}):** {shown}"]
-    for t in all_tables(report):
+    extra = (operations_slice_table(report), calibration_table(report), temperature_table(report))
+    for t in [*all_tables(report), *(t for t in extra if t is not None)]:
         out += ["", _table(t)]
     for note in report.get("notes", []):
         out += ["", f"> {note}"]

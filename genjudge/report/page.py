@@ -1,7 +1,7 @@
 """The run report as an HTML page: what a release manager reads, in order.
 
-Verdict, headline numbers, findings in words, fidelity, quality, structure, operations (percent
-saved), the slices as heat maps, the judge's validation status, the worst examples per slice side
+Verdict, headline numbers, findings in words, fidelity, quality, calibration (with the reliability
+diagram), structure, operations (percent saved, per slice), the slices as heat maps, the judge's validation status, the worst examples per slice side
 by side, then the counts and every check's details behind <details>. The page is self-contained
 (inline CSS and SVG, no scripts) and fits a 1,280 px window. It renders the report's JSON form and
 picks the worst examples from the per-example table; it computes no statistic.
@@ -13,6 +13,12 @@ from typing import Any
 
 from genjudge.formatting import format_interval
 from genjudge.formatting import format_number as fmt
+from genjudge.report.calibration_view import (
+    calibration_table,
+    operations_slice_table,
+    reliability_plot,
+    temperature_table,
+)
 from genjudge.report.heatmap import heat_maps
 from genjudge.report.view import (
     Table,
@@ -134,6 +140,10 @@ def render_html(report: dict[str, Any], table: Any = None) -> str:
         per_class=per_class_table(report),
         flip=flip_table(report),
         ops=operations_table(report),
+        ops_slices=operations_slice_table(report),
+        calibration=calibration_table(report),
+        temperature=temperature_table(report),
+        reliability=reliability_plot(report),
         saved=_saved(report),
         heat=heat_maps(report),
         judge=_judge(report),

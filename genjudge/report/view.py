@@ -153,13 +153,33 @@ def counts_table(report: dict[str, Any]) -> Table:
     return Table("Items", ["check", "items", "ok", "unscored", "error"], rows, note=f"Reasons: {reasons}.")
 
 
+def _latency(d: dict[str, Any]) -> str:
+    def with_ci(name: str) -> str:
+        pair = d.get(f"{name}_ci")
+        if not pair:
+            return f"{d[name]:.0f}"
+        lo, hi = ("open" if v is None else f"{v:.0f}" for v in pair)
+        return f"{d[name]:.0f} [{lo}–{hi}]"
+
+    return f"{' / '.join(with_ci(k) for k in ('p50', 'p95', 'p99'))} (n={d['n']})"
+
+
+def _bytes(n: float | None) -> str:
+    if n is None:
+        return MISSING
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f} {unit}"
+    return f"{n:.0f} B"
+
+
 def operations_table(report: dict[str, Any]) -> Table | None:
     ops = report.get("operations")
     if not ops:
         return None
     rows = []
     for key, label in (
-        ("latency_ms", "latency ms (p50 / p95 / p99)"),
+        ("latency_ms", "latency ms: p50 / p95 / p99 [interval]"),
         ("cost_per_1k_calls_usd", "cost per 1,000 calls, USD"),
         ("input_tokens", "input tokens per call"),
         ("output_tokens", "output tokens per call"),
@@ -170,12 +190,49 @@ def operations_table(report: dict[str, Any]) -> Table | None:
             if d is None:
                 cells.append(MISSING)
             elif key == "latency_ms":
-                cells.append(f"{d['p50']:.0f} / {d['p95']:.0f} / {d['p99']:.0f} (n={d['n']})")
+                cells.append(_latency(d))
             else:
                 cells.append(f"{d['mean']:.4g} (n={d['n']})")
         rows.append([label, *cells])
+    extra: list[tuple[str, Any]] = [
+        ("throughput, calls per s (concurrency)", _throughput),
+        ("rate at the latency budget, calls per s", _at_budget),
+        ("model size", lambda side: _sourced(side.get("model", {}), "size")),
+        ("memory footprint", lambda side: _sourced(side.get("model", {}), "memory")),
+    ]
+    for label, show in extra:
+        cells = [show(ops[side]) for side in ("teacher", "student")]
+        if any(c != MISSING for c in cells):
+            rows.append([label, *cells])
     saved = ", ".join(f"{k} {v:.1f}%" for k, v in ops.get("saved_pct", {}).items()) or MISSING
-    return Table("Operations", ["", "teacher", "student"], rows, note=f"Saved by the student: {saved}.")
+    gained = ", ".join(f"{k} {v:+.1f}%" for k, v in ops.get("gained_pct", {}).items())
+    note = f"Saved by the student: {saved}." + (f" Gained: {gained}." if gained else "")
+    return Table("Operations", ["", "teacher", "student"], rows, note=note)
+
+
+def _throughput(side: dict[str, Any]) -> str:
+    t = side.get("throughput")
+    if not t or t.get("calls_per_s") is None:
+        return MISSING
+    conc = f" (concurrency {t['concurrency']})" if t.get("concurrency") else ""
+    return f"{t['calls_per_s']:.3g}{conc}, {t.get('source')}"
+
+
+def _at_budget(side: dict[str, Any]) -> str:
+    lt = side.get("loadtest")
+    if not lt:
+        return MISSING
+    best = lt.get("best")
+    if not best:
+        return f"none within P95 <= {lt.get('budget_ms')} ms"
+    return f"{best['rate_per_s']:.3g} at concurrency {best['concurrency']} (P95 {best['p95_ms']:.0f} <= {lt.get('budget_ms')} ms)"
+
+
+def _sourced(model: dict[str, Any], key: str) -> str:
+    value = model.get(f"{key}_bytes")
+    if value is None:
+        return MISSING
+    return f"{_bytes(value)} ({model.get(f'{key}_source') or 'stated'})"
 
 
 def all_tables(report: dict[str, Any]) -> list[Table]:
@@ -188,6 +245,8 @@ def all_tables(report: dict[str, Any]) -> list[Table]:
 
 
 _RENDERED_ELSEWHERE = {
+    ("calibration", "reliability"),
+    ("calibration", "temperature"),
     ("label_metrics", "flip_matrix"),
     ("exact_match", "n_without_reference"),
     # the machine-readable twins of the judge_validation and ppi tables

@@ -40,14 +40,49 @@ def test_unknown_ids_are_an_error_listing_them(tmp_path):
         ({"id": "a"}, "field 'output': missing (use null for a model that produced nothing)"),
         ({"id": "a", "output": "x", "latency_ms": "fast"}, "field 'latency_ms': not a number: 'fast'"),
         ({"id": "a", "output": "x", "cost": -1}, "field 'cost': must be a non-negative number, got -1"),
-        ({"id": "a", "output": "x", "probs": {"p": 0.5, "q": 0.4}}, "field 'probs': sums to 0.9, not 1"),
+        (
+            {"id": "a", "output": "x", "probs": {"p": 0.5, "q": 0.4}},
+            "field 'probs': item 'a': sums to 0.9, not 1 (tolerance 0.001)",
+        ),
         (
             {"id": "a", "output": "x", "probs": {"p": 1.5, "q": -0.5}},
-            "field 'probs.q': must be a non-negative number, got -0.5",
+            "field 'probs.p': item 'a': 1.5 is outside [0, 1]",
+        ),
+        (
+            {"id": "a", "output": "x", "probs": {"p": 1.5, "q": -0.5}},
+            "field 'probs.p': item 'a': 1.5 is outside [0, 1]",
+        ),
+        (
+            {"id": "a", "output": "x", "probs": {"p": 0.5, "q": -0.0001, "r": 0.5001}},
+            "field 'probs.q': item 'a': -0.0001 is outside [0, 1]",
+        ),
+        (
+            {"id": "a", "output": "x", "probs": {"p": "high", "q": 1.0}},
+            "field 'probs.p': item 'a': not a number: 'high'",
         ),
         (
             {"id": "a", "output": "x", "probs": []},
-            "field 'probs': must be a non-empty object of class -> probability",
+            "field 'probs': item 'a': must be a non-empty object of class -> probability",
+        ),
+        (
+            {"id": "a", "output": "x", "logprobs": [{"token": "x", "logprob": 0.5}]},
+            "field 'logprobs[0].logprob': item 'a': a log-probability must be a number <= 0",
+        ),
+        (
+            {
+                "id": "a",
+                "output": "x",
+                "logprobs": [{"token": "x", "logprob": -0.1, "top": {"y": "likely"}}],
+            },
+            "field 'logprobs[0].top.y': item 'a': a log-probability must be a number <= 0",
+        ),
+        (
+            {"id": "a", "output": "x", "logprobs": [{"logprob": -1}]},
+            "field 'logprobs[0]': item 'a': must be an object with a string 'token'",
+        ),
+        (
+            {"id": "a", "output": "x", "error": "boom"},
+            "field 'error': item 'a': an error row must have output null",
         ),
     ],
 )
@@ -56,6 +91,20 @@ def test_bad_fields_name_file_line_and_field(tmp_path, row, message):
     with pytest.raises(InputError) as err:
         load_outputs(path, IDS)
     assert str(err.value) == f"{path}:2: {message}"
+
+
+def test_generated_fields_are_read(tmp_path):
+    tokens = [{"token": "bill", "logprob": -0.1, "top": {"bill": -0.1, "ship": -9.5}}]
+    path = write(
+        tmp_path / "o.jsonl",
+        [
+            {"id": "a", "output": "billing", "logprobs": tokens},
+            {"id": "b", "output": None, "error": "HTTP 500"},
+        ],
+    )
+    out = load_outputs(path, IDS)
+    assert out.logprobs == {"a": tokens} and out.errors == {"b": "HTTP 500"}
+    assert out.outputs["b"] is None
 
 
 def test_duplicate_output_id(tmp_path):
@@ -74,3 +123,11 @@ def test_csv_probs_columns_and_json_outputs(tmp_path):
     assert out.outputs == {"a": "x", "b": {"k": 1}}
     assert out.numbers["latency_ms"] == {"a": 120.0}
     assert out.missing == ["c"]
+
+
+def test_nan_probability_in_csv_names_the_item(tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("id,output,prob.x,prob.y\na,x,0.5,0.5\nb,y,nan,1.0\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_outputs(path, IDS)
+    assert str(err.value) == f"{path}:3: field 'probs.x': item 'b': NaN is not a probability"

@@ -11,7 +11,7 @@ import pytest
 from genjudge.errors import ConfigError
 from genjudge.llm.cache import CallCache, cache_key
 from genjudge.llm.errors import RateLimitError, RequestError, ServerError, classify_status, parse_retry_after
-from genjudge.llm.local_model import DEFAULT_MODEL_SIZE, part_files, verify_file
+from genjudge.llm.local_model import DEFAULT_MODEL_SIZE, PINNED, STUDENT_MODEL_NAME, part_files, verify_file
 from genjudge.llm.prices import PriceTable
 
 
@@ -96,3 +96,17 @@ def test_parts_are_the_pinned_22_in_order():
         pytest.skip(str(exc))
     assert [p.name for p in parts] == [f"part{i:02d}.bin" for i in range(1, 23)]
     assert sum(p.stat().st_size for p in parts) == DEFAULT_MODEL_SIZE == 1_117_320_768
+
+
+def test_student_parts_are_the_pinned_6_in_order():
+    try:
+        parts = part_files(STUDENT_MODEL_NAME)
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+    assert [p.name for p in parts] == [f"part{i:02d}.bin" for i in range(1, 7)]
+    assert sum(p.stat().st_size for p in parts) == PINNED[STUDENT_MODEL_NAME].size == 491_400_064
+
+
+def test_unknown_pinned_model_is_named():
+    with pytest.raises(ConfigError, match="no pinned local model 'nope'; pinned: qwen2.5-coder-0.5b"):
+        part_files("nope")

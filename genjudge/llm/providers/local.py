@@ -159,8 +159,10 @@ class LocalProvider:
 
 
 def from_settings(settings: ProviderSettings) -> LocalProvider:
-    """The registry's factory: ``model_path``'s GGUF file, or the bundled model (joined and verified)."""
-    from genjudge.llm.local_model import ensure_default_model
+    """The registry's factory: ``model_path``'s GGUF file; else the pinned model ``model`` names
+    (:data:`~genjudge.llm.local_model.PINNED`), joined and verified; else the default model, with
+    ``model`` as its label."""
+    from genjudge.llm.local_model import DEFAULT_MODEL_NAME, PINNED, ensure_model
 
     sha256 = None
     if settings.model_path is not None:
@@ -168,7 +170,8 @@ def from_settings(settings: ProviderSettings) -> LocalProvider:
             raise ConfigError(f"{settings.model_path}: no such GGUF file")
         path = settings.model_path
     else:
-        model = ensure_default_model()
+        name = settings.model_name if settings.model_name in PINNED else DEFAULT_MODEL_NAME
+        model = ensure_model(name)
         path, sha256 = model.path, model.sha256
     return LocalProvider(
         settings.model_name, model_path=path, threads=settings.threads, n_ctx=settings.n_ctx, sha256=sha256

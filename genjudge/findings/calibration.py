@@ -1,0 +1,71 @@
+"""Findings on calibration and on how the outputs were produced.
+
+- ``poor_calibration``: a model's expected calibration error has its whole interval above
+  ``poor_calibration`` (default 0.05). With good accuracy the advice is to recalibrate: the sentence
+  gives the temperature fitted by cross-validation and the ECE after it (measured on items the
+  temperature was not fitted on).
+- ``harness_mismatch``: ``genjudge generate``'s records show teacher and student were produced under
+  different settings; every comparison between them (operations above all) is then suspect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from genjudge.config import FindingThresholds
+from genjudge.findings._common import Finding, overall, quote
+
+SIDES = ("student", "teacher")
+
+
+def poor_calibration(
+    metrics: list[Any], t: FindingThresholds, calibration: dict[str, Any] | None
+) -> Iterable[Finding]:
+    """One finding per model whose ECE is clearly above the threshold."""
+    temperatures = (calibration or {}).get("temperature", {})
+    for side in SIDES:
+        ece = overall(metrics, "expected_calibration_error", side)
+        if ece is None or ece.value is None:
+            continue
+        low = ece.ci_low if ece.ci_low is not None else ece.value
+        if low <= t.poor_calibration:
+            continue
+        accuracy = overall(metrics, "accuracy_score", side)
+        good = accuracy is not None and accuracy.value is not None and accuracy.value >= t.low_quality
+        fit = temperatures.get(side)
+        advice = ""
+        if fit:
+            direction = "over" if fit["temperature"] > 1 else "under"
+            advice = (
+                f" The {side} is {direction}confident: dividing its logits by the fitted temperature "
+                f"T = {fit['temperature']:.2f} (log-probabilities / T, then softmax) brings the ECE from "
+                f"{fit['ece_before']:.3f} to {fit['ece_after']:.3f} on held-out folds "
+                f"({fit['folds']}-fold cross-validation, n = {fit['n']})."
+            )
+        head = "Good accuracy, poor calibration: recalibrate." if good else "Poor calibration."
+        acc = f", accuracy {quote(accuracy)}" if accuracy is not None else ""
+        yield Finding(
+            code="poor_calibration",
+            severity="warning",
+            message=(
+                f"{head} The {side}'s expected calibration error is {quote(ece)}{acc}: its confidence "
+                f"does not match how often it is right.{advice}"
+            ),
+            effect=round(float(ece.value), 6),
+        )
+
+
+def harness_mismatch(differences: list[str]) -> Iterable[Finding]:
+    if differences:
+        yield Finding(
+            code="harness_mismatch",
+            severity="critical",
+            message=(
+                "Teacher and student were not generated under the same settings: "
+                + "; ".join(differences)
+                + ". Latency, cost and throughput are not comparable, and output differences may come "
+                "from the harness rather than the model. Re-run `genjudge generate` with one config."
+            ),
+            cases=list(differences),
+        )
