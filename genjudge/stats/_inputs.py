@@ -80,3 +80,40 @@ def require_varies(values: np.ndarray, name: str, statistic: str) -> None:
         raise DegenerateInputError(
             f"{statistic} is undefined: {name} is constant ({values[0].item()!r} for all {values.size} items)"
         )
+
+
+def as_prob_rows(values: Any, name: str, *, tolerance: float = 1e-3) -> np.ndarray:
+    """An (n, k) array of probability rows: finite, in [0, 1], each summing to 1 within ``tolerance``.
+
+    A single distribution (1-d input) is one row. Rows are not renormalised: a row that does not sum
+    to 1 is an error upstream, not something to paper over here.
+    """
+    try:
+        arr = np.atleast_2d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise DegenerateInputError(f"{name} must be numeric: {exc}") from None
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DegenerateInputError(f"{name} must be a non-empty (n, k) array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise DegenerateInputError(f"{name} has NaN or infinite probabilities")
+    if np.any(arr < 0) or np.any(arr > 1):
+        raise DegenerateInputError(f"{name} has probabilities outside [0, 1]")
+    sums = arr.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > tolerance)
+    if bad.size:
+        raise DegenerateInputError(f"{name} row {bad[0]} sums to {sums[bad[0]]:.6g}, not 1")
+    return arr
+
+
+def as_class_index(y: Any, n: int, k: int) -> np.ndarray:
+    """``y`` as ``n`` integer class positions in ``[0, k)``."""
+    arr = np.asarray(y)
+    if arr.shape != (n,):
+        raise DegenerateInputError(f"y must have shape ({n},), got {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if not np.issubdtype(arr.dtype, np.floating) or not np.all(arr == np.round(arr)):
+            raise DegenerateInputError("y must hold integer class positions")
+        arr = arr.astype(int)
+    if arr.size and (arr.min() < 0 or arr.max() >= k):
+        raise DegenerateInputError(f"y has class positions outside [0, {k})")
+    return arr.astype(int)
