@@ -37,7 +37,9 @@ def read_json_record(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _facts(record: dict[str, Any] | None, configured: dict[str, Any], loadtest: dict[str, Any] | None) -> dict[str, Any]:
+def _facts(
+    record: dict[str, Any] | None, configured: dict[str, Any], loadtest: dict[str, Any] | None
+) -> dict[str, Any]:
     record = record or {}
     facts: dict[str, Any] = {"loadtest": loadtest}
     if record.get("throughput_calls_per_s") is not None:
@@ -72,12 +74,14 @@ def harness_summary(
 ) -> dict[str, Any]:
     """Each side's settings record (or None), the settings that differ, and the facts for the
     operations summary. Raises ConfigError on a difference when ``mismatch`` is ``refuse``."""
-    from genjudge.generate import compare_settings
-
     records = {side: read_json_record(Path(str(outputs[side]) + SIDECAR_SUFFIX)) for side in SIDES}
-    loadtests = {side: read_json_record(Path(outputs[side]).parent / f"loadtest-{side}.json") for side in SIDES}
+    loadtests = {
+        side: read_json_record(Path(outputs[side]).parent / f"loadtest-{side}.json") for side in SIDES
+    }
     differences: list[str] = []
     if records["teacher"] is not None and records["student"] is not None:
+        from genjudge.generate import compare_settings
+
         differences = compare_settings(records["teacher"], records["student"])
     if differences and mismatch == "refuse":
         raise ConfigError(

@@ -29,7 +29,9 @@ QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 SIDES = ("teacher", "student")
 
 
-def _describe(values: np.ndarray, scale: float = 1.0, *, confidence: float | None = None) -> dict[str, Any] | None:
+def _describe(
+    values: np.ndarray, scale: float = 1.0, *, confidence: float | None = None
+) -> dict[str, Any] | None:
     """n, mean and P50 / P95 / P99 of the finite values; with ``confidence``, each percentile's
     order-statistic interval as ``<p>_ci`` ([low, high], a side None where the data cannot bound it)."""
     values = values[np.isfinite(values)]
@@ -185,7 +187,9 @@ def operations_summary(
         for gi, value in enumerate(cut.values):
             rows = cut.codes == gi
             sides = _sides(frame, rows, confidence)
-            if all(sides[s]["latency_ms"] is None and sides[s]["cost_per_1k_calls_usd"] is None for s in SIDES):
+            if all(
+                sides[s]["latency_ms"] is None and sides[s]["cost_per_1k_calls_usd"] is None for s in SIDES
+            ):
                 continue
             slice_rng = np.random.default_rng([seed, 7, gi, len(by_slice)])
             saved, saved_ci = _savings(frame, sides, rows, slice_rng, confidence)

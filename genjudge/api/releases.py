@@ -20,9 +20,12 @@ def compare(
     store: str | os.PathLike[str] | None = None,
     adjust: str = "holm",
     seed: int = 0,
+    metrics: list[str] | None = None,
 ) -> Comparison:
     """``genjudge compare``: run B (the candidate) against run A (the baseline) on the same set,
-    or with ``latest_n`` the newest run against the ``latest_n``-th newest (of config ``name``)."""
+    or with ``latest_n`` the newest run against the ``latest_n``-th newest (of config ``name``).
+    ``metrics``: name patterns to compare (default: all but the calibration and distance
+    diagnostics, :data:`genjudge.comparison.table.DIAGNOSTIC_METRICS`)."""
     if adjust not in ("holm", "bh"):
         raise ConfigError(f"adjust must be holm or bh, not {adjust!r}")
     runs = RunStore(resolve_url(None if store is None else str(store)), create=False)
@@ -32,7 +35,7 @@ def compare(
         run_a, run_b = latest(runs, name, latest_n)
     if not (run_a and run_b):
         raise ConfigError("give two run ids (baseline, candidate) or --latest N")
-    return compare_runs(runs, run_a, run_b, adjust=adjust, seed=seed)
+    return compare_runs(runs, run_a, run_b, adjust=adjust, seed=seed, metrics=metrics)
 
 
 def gate(

@@ -10,7 +10,8 @@ cross-validation (each item rescaled by the temperature fitted on the other fold
 never measured on the items the temperature was fitted on), offered as the recalibration to apply.
 
 A label the reference names but a model's probabilities do not is a probability of 0 for that model
-(the NLL clips it at 1e-15). Items without probabilities or without a reference are unscored.
+(the NLL clips it at 1e-15). Items without probabilities from either model are unscored; an item
+without a reference has no values (like ``exact_match``, it is counted in ``n_without_reference``).
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class Calibration:
         notes: list[str] = []
         for side in SIDES:
             probs = [label_probs(p) for p in frame[f"{side}_probs"]]
-            ok = np.array([p is not None and r is not None for p, r in zip(probs, reference, strict=True)])
+            has = np.array([p is not None for p in probs])
+            ok = has & np.array([r is not None for r in reference])
             values = {k: np.full(n, np.nan) for k in ("confidence", "correct", "brier", "nll")}
             if ok.any():
                 rows = np.flatnonzero(ok)
@@ -99,9 +101,13 @@ class Calibration:
                 y = np.array([labels.index(reference[i]) for i in rows])
                 confidence, correct = top_label(matrix, y)
                 values["confidence"][rows], values["correct"][rows] = confidence, correct
-                values["brier"][rows], values["nll"][rows] = brier_per_item(matrix, y), nll_per_item(matrix, y)
+                values["brier"][rows], values["nll"][rows] = (
+                    brier_per_item(matrix, y),
+                    nll_per_item(matrix, y),
+                )
                 sections["reliability"][side] = [
-                    {**bin_.__dict__} for bin_ in reliability_bins(confidence, correct, n_bins=self.options.bins)
+                    {**bin_.__dict__}
+                    for bin_ in reliability_bins(confidence, correct, n_bins=self.options.bins)
                 ]
                 try:
                     fit = cross_validated_temperature(
@@ -112,14 +118,10 @@ class Calibration:
                     notes.append(f"no temperature fitted for the {side}: {exc}")
             for key, value in values.items():
                 columns[f"calibration.{side}.{key}"] = value
-            scored |= ok
-        missing_probs = [f"{s}_probs" for s in SIDES]
+            scored |= has
+        # Like exact_match: an item without a reference is scored (its values NaN), and counted apart.
+        sections["n_without_reference"] = sum(r is None for r in reference)
         for i in np.flatnonzero(~scored):
-            if reference[i] is None:
-                reasons[i] = "missing reference"
-            else:
-                absent = [c.split("_")[0] for c in missing_probs if frame[c].iat[i] is None]
-                reasons[i] = f"no probabilities from the {' and the '.join(absent) or 'models'}"
+            reasons[i] = "no probabilities from the teacher and the student"
         status = np.where(scored, Status.OK.value, Status.UNSCORED.value).astype(object)
         return CheckResult(columns=columns, status=status, reason=reasons, sections=sections, notes=notes)
-

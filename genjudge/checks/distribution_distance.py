@@ -127,4 +127,3 @@ def _from_logprobs(frame: pd.DataFrame) -> CheckResult:
             f"({np.mean(missing):.1%} on average) is one 'other' bucket, so the distances are lower bounds."
         )
     return CheckResult(columns=columns, status=status, reason=reasons, sections=sections, notes=notes)
-

@@ -34,6 +34,13 @@ def compare(
         str, typer.Option(help="Multiplicity control across the table: holm (family-wise) or bh (FDR).")
     ] = "holm",
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals.")] = 0,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Compare only metrics matching this pattern (repeat; '*' for all). Default: all but the "
+            "calibration and distribution-distance diagnostics."
+        ),
+    ] = None,
 ) -> None:
     """Compare run B with run A on the same set: per metric and slice, B − A with its interval and test."""
     from genjudge.api import compare as run_compare
@@ -44,7 +51,9 @@ def compare(
     if output_format not in ("md", "json", "html"):
         raise ConfigError(f"--format must be md, json or html, not {output_format!r}")
     url = resolve_url(store)
-    c = run_compare(run_a, run_b, latest_n=latest, name=name, store=url, adjust=adjust, seed=seed)
+    c = run_compare(
+        run_a, run_b, latest_n=latest, name=name, store=url, adjust=adjust, seed=seed, metrics=metric
+    )
     typer.echo(f"store: {url}", err=True)
     renderers = {
         "md": to_markdown,

@@ -93,11 +93,13 @@ def compare_runs(
     alpha: float | None = None,
     seed: int = 0,
     resamples: int = 2000,
+    metrics: list[str] | None = None,
 ) -> Comparison:
-    """Load both runs, check they scored the same set, and compare them item by item."""
+    """Load both runs, check they scored the same set, and compare them item by item (``metrics``:
+    see :func:`~genjudge.comparison.table.compare_table`)."""
     a, b = load_run(store, run_a), load_run(store, run_b)
     check_comparable(a, b)
-    rows = compare_table(a, b, adjust=adjust, alpha=alpha, seed=seed, resamples=resamples)
+    rows = compare_table(a, b, adjust=adjust, alpha=alpha, seed=seed, resamples=resamples, metrics=metrics)
     c = Comparison(a, b, rows, adjust, 1.0 - b.confidence if alpha is None else alpha)
     specs = {f"{s['subject']}.{s['metric']}": s for s in b.report["item_columns"]}
     directions = {f"{r.subject}.{r.metric}": r.higher_is_better for r in rows}

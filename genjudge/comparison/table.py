@@ -11,7 +11,9 @@ differences). The p-values of the whole table are adjusted together, by Holm's s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 import numpy as np
@@ -123,6 +125,19 @@ def _row(
     return {**base, "ci_low": lo, "ci_high": hi, "interval": "bca", "test": "wilcoxon", "p_value": p}
 
 
+DIAGNOSTIC_METRICS = (
+    "brier_score_loss",
+    "log_loss",
+    "kl_divergence",
+    "js_divergence",
+    "total_variation_distance",
+    "top_choice_differs_rate",
+)
+"""Left out of a comparison unless named (``metrics``): calibration and distribution-distance means
+restate what the headline metrics already test, and every extra test in the table weakens the
+multiplicity adjustment of the others."""
+
+
 def compare_table(
     a: StoredRun,
     b: StoredRun,
@@ -131,16 +146,23 @@ def compare_table(
     alpha: float | None = None,
     resamples: int = 2000,
     seed: int = 0,
+    metrics: Sequence[str] | None = None,
 ) -> list[Row]:
     """Every mean metric both runs report, on the whole set and every slice both runs cut by.
 
-    The teacher's own numbers are left out when both runs hold the same teacher outputs (they
-    cannot differ). ``alpha`` defaults to 1 - the runs' confidence level.
+    ``metrics``: name patterns (``fnmatch``; ``*`` for all) of the metrics to compare; by default
+    every metric but the :data:`DIAGNOSTIC_METRICS`. The teacher's own numbers are left out when
+    both runs hold the same teacher outputs (they cannot differ). ``alpha`` defaults to 1 - the
+    runs' confidence level.
     """
     confidence = b.confidence
     alpha = 1.0 - confidence if alpha is None else alpha
     specs_b = {(s["metric"], s["subject"], s["column"]): s for s in b.report["item_columns"]}
     specs = [s for s in a.report["item_columns"] if (s["metric"], s["subject"], s["column"]) in specs_b]
+    if metrics is None:
+        specs = [s for s in specs if s["metric"] not in DIAGNOSTIC_METRICS]
+    else:
+        specs = [s for s in specs if any(fnmatchcase(s["metric"], p) for p in metrics)]
     same_teacher = _same_outputs(a, b, "teacher")
     slices = [c for c in a.report["set"]["slices"] if c in b.report["set"]["slices"] and c in b.table]
     ids = b.table["id"].astype(str)

@@ -22,38 +22,40 @@ SIDES = ("student", "teacher")
 def poor_calibration(
     metrics: list[Any], t: FindingThresholds, calibration: dict[str, Any] | None
 ) -> Iterable[Finding]:
-    """One finding per model whose ECE is clearly above the threshold."""
+    """One finding for the models whose ECE is clearly above the threshold (student first)."""
     temperatures = (calibration or {}).get("temperature", {})
+    cases: list[tuple[float, str, bool]] = []
     for side in SIDES:
         ece = overall(metrics, "expected_calibration_error", side)
         if ece is None or ece.value is None:
             continue
-        low = ece.ci_low if ece.ci_low is not None else ece.value
-        if low <= t.poor_calibration:
+        if (ece.ci_low if ece.ci_low is not None else ece.value) <= t.poor_calibration:
             continue
         accuracy = overall(metrics, "accuracy_score", side)
         good = accuracy is not None and accuracy.value is not None and accuracy.value >= t.low_quality
+        acc = f", accuracy {quote(accuracy)}" if accuracy is not None else ""
+        text = f"the {side}'s expected calibration error is {quote(ece)}{acc}"
         fit = temperatures.get(side)
-        advice = ""
         if fit:
             direction = "over" if fit["temperature"] > 1 else "under"
-            advice = (
-                f" The {side} is {direction}confident: dividing its logits by the fitted temperature "
-                f"T = {fit['temperature']:.2f} (log-probabilities / T, then softmax) brings the ECE from "
-                f"{fit['ece_before']:.3f} to {fit['ece_after']:.3f} on held-out folds "
-                f"({fit['folds']}-fold cross-validation, n = {fit['n']})."
+            text += (
+                f"; it is {direction}confident: dividing its log-probabilities by the fitted temperature "
+                f"T = {fit['temperature']:.2f} (then softmax) brings the ECE from {fit['ece_before']:.3f} "
+                f"to {fit['ece_after']:.3f} on held-out folds ({fit['folds']}-fold cross-validation, "
+                f"n = {fit['n']})"
             )
-        head = "Good accuracy, poor calibration: recalibrate." if good else "Poor calibration."
-        acc = f", accuracy {quote(accuracy)}" if accuracy is not None else ""
-        yield Finding(
-            code="poor_calibration",
-            severity="warning",
-            message=(
-                f"{head} The {side}'s expected calibration error is {quote(ece)}{acc}: its confidence "
-                f"does not match how often it is right.{advice}"
-            ),
-            effect=round(float(ece.value), 6),
-        )
+        cases.append((float(ece.value), text, good))
+    if not cases:
+        return
+    head = "Good accuracy, poor calibration: recalibrate" if all(c[2] for c in cases) else "Poor calibration"
+    body = "; ".join(c[1] for c in cases)
+    yield Finding(
+        code="poor_calibration",
+        severity="warning",
+        message=f"{head}. {body[0].upper()}{body[1:]}. A stated confidence should match how often the model is right.",
+        effect=round(max(c[0] for c in cases), 6),
+        cases=[c[1] for c in cases],
+    )
 
 
 def harness_mismatch(differences: list[str]) -> Iterable[Finding]:

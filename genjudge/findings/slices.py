@@ -27,12 +27,15 @@ METRICS_PER_CASE = 2
 def comparable(m: MetricValue) -> bool:
     """A slice value the weak-slice rule reads: the student's (or the pair's) quality, fidelity or
     structure number, not a per-class one and not a macro average (it runs over the classes a
-    slice holds, so it does not compare with the whole set)."""
+    slice holds, so it does not compare with the whole set), nor a binned calibration error (its
+    upward bias grows as the items get fewer, so a slice looks worse than the whole set by its size
+    alone; Brier and log loss, plain means, do compare)."""
     return (
         m.family in FAMILIES
         and m.subject != "teacher"
         and m.label is None
         and not m.metric.startswith("macro_")
+        and not m.metric.endswith("_calibration_error")
     )
 
 

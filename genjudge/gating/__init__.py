@@ -43,5 +43,5 @@ def gate_run(store: RunStore, policy: GatePolicy, run_id: str, baseline_id: str 
         return evaluate_gate(policy, run)
     baseline = load_run(store, baseline_id)
     check_comparable(baseline, run)
-    pairs = compare_table(baseline, run)
+    pairs = compare_table(baseline, run, metrics=["*"])
     return evaluate_gate(policy, run, baseline, pairs)

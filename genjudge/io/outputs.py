@@ -204,7 +204,9 @@ def _read_logprobs(path: Path, line: int, raw: Any, item_id: str) -> list[dict[s
             raise InputError(path, line, field_name, f"{where}: must be an object with a string 'token'")
         top = tok.get("top") or {}
         if not isinstance(top, dict):
-            raise InputError(path, line, f"{field_name}.top", f"{where}: must be an object of token -> logprob")
+            raise InputError(
+                path, line, f"{field_name}.top", f"{where}: must be an object of token -> logprob"
+            )
         values = {"logprob": tok.get("logprob"), **{f"top.{k}": v for k, v in top.items()}}
         for name, value in values.items():
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)

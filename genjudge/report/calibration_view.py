@@ -49,8 +49,13 @@ def calibration_table(report: dict[str, Any]) -> Table | None:
     rows = []
     for column, value in groups:
         first = index.get((column, value, "expected_calibration_error", "student"))
-        row = ["all items" if column is None else f"{column} = {value}", str(first["n"]) if first else MISSING]
-        row += [_cell(index.get((column, value, name, side))) for name, _ in CALIBRATION_METRICS for side in SIDES]
+        row = [
+            "all items" if column is None else f"{column} = {value}",
+            str(first["n"]) if first else MISSING,
+        ]
+        row += [
+            _cell(index.get((column, value, name, side))) for name, _ in CALIBRATION_METRICS for side in SIDES
+        ]
         rows.append(row)
     bins = report.get("sections", {}).get("calibration", {}).get("bins")
     note = (
@@ -140,7 +145,14 @@ def operations_slice_table(report: dict[str, Any]) -> Table | None:
         rows.append(cells)
     if not rows:
         return None
-    header = ["slice", "n", "teacher ms p50 / p95", "student ms p50 / p95", "saved: median latency", "saved: cost"]
+    header = [
+        "slice",
+        "n",
+        "teacher ms p50 / p95",
+        "student ms p50 / p95",
+        "saved: median latency",
+        "saved: cost",
+    ]
     note = (
         "Latency percentiles with distribution-free order-statistic intervals ('open' where the slice has too "
         "few calls to bound a percentile); savings with the paired bootstrap interval over items."

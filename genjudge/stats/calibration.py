@@ -26,6 +26,7 @@ __all__ = [
     "ReliabilityBin",
     "TemperatureFit",
     "apply_temperature",
+    "bin_ids",
     "binary_probs",
     "brier_per_item",
     "cross_validated_temperature",
@@ -279,19 +280,29 @@ def _binary_pair(confidence: np.ndarray, correct: np.ndarray) -> tuple[np.ndarra
     return conf, corr
 
 
+def _edges(conf: np.ndarray, n_bins: int, strategy: str) -> np.ndarray:
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, n_bins + 1)
+    if strategy == "quantile":
+        return np.asarray(np.percentile(conf, np.linspace(0.0, 1.0, n_bins + 1) * 100), dtype=float)
+    raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+
+
+def bin_ids(confidence: np.ndarray, *, n_bins: int = 10, strategy: str = "uniform") -> np.ndarray:
+    """The bin (0 .. n_bins - 1) of each confidence, as :func:`reliability_bins` assigns them
+    (scikit-learn's ``calibration_curve``: right-closed bins, the first one holding 0)."""
+    conf = _confidences(confidence)
+    return np.asarray(np.searchsorted(_edges(conf, n_bins, strategy)[1:-1], conf), dtype=np.int64)
+
+
 def _binned(
     confidence: np.ndarray, correct: np.ndarray, n_bins: int, strategy: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bin edges, and per bin the item count, confidence sum and correct count."""
     conf, corr = _binary_pair(confidence, correct)
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
-    if strategy == "uniform":
-        edges = np.linspace(0.0, 1.0, n_bins + 1)
-    elif strategy == "quantile":
-        edges = np.percentile(conf, np.linspace(0.0, 1.0, n_bins + 1) * 100)
-    else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+    edges = _edges(conf, n_bins, strategy)
     ids = np.searchsorted(edges[1:-1], conf)
     return (
         edges,

@@ -54,6 +54,8 @@ class TokenDistance:
     unshared_mass: float
     """Mean over positions of the mass outside the tokens both lists show (the "other" bucket), both
     sides averaged: the part of the distributions the distances cannot see."""
+    top_differs: float = 0.0
+    """Share of the positions compared where the two sides' most probable tokens differ."""
 
 
 def kl_divergence(p: np.ndarray, q: np.ndarray, *, eps: float = SMOOTHING) -> np.ndarray:
@@ -156,8 +158,9 @@ def token_distance(
     while m < shorter and t_steps[m][0] == s_steps[m][0]:
         m += 1
     positions = min(m + 1, shorter)
-    kl, js, tv, missing, unshared = [], [], [], [], []
+    kl, js, tv, missing, unshared, differs = [], [], [], [], [], []
     for (_, t_top), (_, s_top) in zip(t_steps[:positions], s_steps[:positions], strict=True):
+        differs.append(float(max(t_top, key=t_top.__getitem__) != max(s_top, key=s_top.__getitem__)))
         shared = sorted(t_top.keys() & s_top.keys())
         p_known = [t_top[tok] for tok in shared]
         q_known = [s_top[tok] for tok in shared]
@@ -175,6 +178,7 @@ def token_distance(
         positions=positions,
         missing_mass=float(np.mean(missing)),
         unshared_mass=float(np.mean(unshared)),
+        top_differs=float(np.mean(differs)),
     )
 
 

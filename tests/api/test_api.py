@@ -60,7 +60,7 @@ def test_progress_events_follow_the_stages(tickets_run):
     assert stages == ["load", "score", "aggregate", "find", "store", "report"]
     assert events[-1].kind is EventKind.FINISHED
     last = events[-1].snapshot
-    assert (last.items, last.items_done, last.checks, last.checks_done) == (400, 400, 2, 2)
+    assert (last.items, last.items_done, last.checks, last.checks_done) == (400, 400, 4, 4)
     assert last.calls == 0 and last.calls_expected is None  # no judge in this run
     assert [e.detail for e in events if e.kind is EventKind.CHECK_FINISHED] != []
     elapsed = [e.snapshot.elapsed_s for e in events]

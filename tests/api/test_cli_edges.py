@@ -20,7 +20,7 @@ def test_run_shows_progress_unless_quiet(tmp_path):
     args += ["--store", str(tmp_path / "s.db")]
     loud = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a")])
     assert loud.exit_code == 0, loud.output
-    assert "progress: done · items 400/400 · checks 2/2 · elapsed" in loud.stderr
+    assert "progress: done · items 400/400 · checks 4/4 · elapsed" in loud.stderr
     assert "399 scored, 1 unscored" in loud.stdout
     quiet = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b"), "--quiet"])
     assert quiet.exit_code == 0 and "progress:" not in quiet.output

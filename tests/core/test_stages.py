@@ -54,7 +54,13 @@ def test_load_stage_reads_the_set_outputs_and_slices(tmp_path):
     # the manifest's slices, plus rare_class for the classes under 5 % of the set
     assert state.slices == [*state.manifest.slices, "rare_class"]
     assert sorted(state.rare_classes) == ["cancellation", "fraud_report"]
-    assert [c.name for c in state.checks] == ["exact_match", "label_metrics"]
+    # both output files carry probabilities: calibration and distribution distance join the defaults
+    assert [c.name for c in state.checks] == [
+        "exact_match",
+        "label_metrics",
+        "calibration",
+        "distribution_distance",
+    ]
     assert state.student.missing == ["t-0212"]
     assert state.results is None and state.metrics is None  # nothing beyond its own part
 
@@ -113,7 +119,7 @@ def test_confidence_reaches_intervals_findings_and_headers(tmp_path):
 def test_score_and_store_stages(tmp_path):
     state = state_for(tmp_path)
     run_to(state, "score")
-    assert len(state.table) == 400 and len(state.results) == 2
+    assert len(state.table) == 400 and len(state.results) == 4
     assert (state.item_status == "unscored").sum() == 1  # the one missing student output
     run_to_rest = dict(STAGES)
     asyncio.run(run_to_rest["aggregate"](state))

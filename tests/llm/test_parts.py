@@ -108,5 +108,5 @@ def test_student_parts_are_the_pinned_6_in_order():
 
 
 def test_unknown_pinned_model_is_named():
-    with pytest.raises(ConfigError, match="no pinned local model 'nope'; pinned: qwen2.5-coder-0.5b"):
+    with pytest.raises(ConfigError, match=r"no pinned local model 'nope'; pinned: qwen2\.5-coder-0\.5b"):
         part_files("nope")

@@ -112,6 +112,7 @@ def test_token_distance_stops_after_the_first_difference():
     # common prefix m = 2; positions 0, 1 (TV 0) and 2 (TV .8): mean .8 / 3
     assert d is not None and d.positions == 3
     assert d.tv == pytest.approx(0.8 / 3)
+    assert d.top_differs == pytest.approx(1 / 3)  # the top choices part at position 2 only
     assert token_distance(teacher[:1], student) is not None
     assert token_distance(teacher[:1], student).positions == 1  # type: ignore[union-attr]
     assert token_distance([], student) is None
