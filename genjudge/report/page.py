@@ -41,6 +41,8 @@ SAVED_LABELS = {
     "latency_p95": "latency p95",
     "latency_p99": "latency p99",
     "cost_per_1k_calls": "cost per call",
+    "model_size": "model size",
+    "memory": "memory",
     "input_tokens": "input tokens",
     "output_tokens": "output tokens",
 }

@@ -46,3 +46,40 @@ def test_saved_cost_interval_covers_the_true_saving():
     # 95% nominal; the percentile bootstrap of a ratio runs a little under at n=150. Monte Carlo
     # standard error at 300 simulations is about 1.3 points.
     assert coverage == pytest.approx(0.95, abs=0.04)
+
+
+def test_latency_percentiles_carry_order_statistic_intervals_and_slices_their_own():
+    rng = np.random.default_rng(5)
+    frame = _frame(rng, 240)
+    frame["channel"] = np.where(np.arange(240) < 200, "email", "chat")
+    frame.loc[frame.channel == "chat", "student_latency_ms"] *= 3.0  # the student is slow on chat
+    ops = operations_summary(frame, seed=1, slices=["channel"])
+    lat = ops["student"]["latency_ms"]
+    for name, q in (("p50", 0.5), ("p95", 0.95)):
+        low, high = lat[f"{name}_ci"]
+        assert low <= lat[name] <= high
+        assert lat[name] == pytest.approx(np.quantile(frame.student_latency_ms, q))
+    by = {s["value"]: s for s in ops["by_slice"]}
+    assert set(by) == {"chat", "email"} and by["chat"]["n"] == 40
+    chat, email = by["chat"], by["email"]
+    assert chat["student"]["latency_ms"]["p50"] == pytest.approx(
+        np.median(frame.student_latency_ms[frame.channel == "chat"])
+    )
+    # P99 of 40 calls cannot be bounded above at 95%: the bound is open, not invented
+    assert chat["student"]["latency_ms"]["p99_ci"][1] is None
+    assert chat["saved_pct"]["latency_p50"] < email["saved_pct"]["latency_p50"]
+    low, high = chat["saved_ci"]["latency_p50"]
+    assert low <= chat["saved_pct"]["latency_p50"] <= high
+
+
+def test_model_facts_give_size_memory_and_throughput_savings():
+    frame = _frame(np.random.default_rng(2), 50)
+    facts = {
+        "teacher": {"size_bytes": 1_000, "memory_bytes": 4_000, "throughput": {"calls_per_s": 2.0}},
+        "student": {"size_bytes": 250, "memory_bytes": 1_000, "throughput": {"calls_per_s": 5.0}},
+    }
+    ops = operations_summary(frame, facts=facts)
+    assert ops["saved_pct"]["model_size"] == pytest.approx(75.0)
+    assert ops["saved_pct"]["memory"] == pytest.approx(75.0)
+    assert ops["gained_pct"]["throughput"] == pytest.approx(150.0)
+    assert ops["student"]["model"]["size_bytes"] == 250
