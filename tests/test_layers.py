@@ -141,7 +141,7 @@ LAYERS: list[set[str]] = [
     {"stats", "llm", "structure", "labels", "frame"},
     {"extraction", "embed", "judge"},
     {"checks"},
-    {"aggregate", "aggregate_clusters", "findings", "operations", "outcome", "preflight"},
+    {"aggregate", "aggregate_clusters", "findings", "generate", "operations", "outcome", "preflight"},
     {"report", "validation", "coverage", "coverage_ppi", "comparison", "gating", "monitor"},
     {"runner", "run_state"},
     {"api"},
