@@ -85,7 +85,9 @@ def loadtest_command(
         requests=requests,
         max_seconds=max_seconds,
     )
-    typer.echo(f"{'concurrency':>11} {'requests':>8} {'errors':>6} {'wall s':>7} {'rate/s':>7} {'p50 ms':>8} {'p95 ms':>8}")
+    typer.echo(
+        f"{'concurrency':>11} {'requests':>8} {'errors':>6} {'wall s':>7} {'rate/s':>7} {'p50 ms':>8} {'p95 ms':>8}"
+    )
     for lv in result.levels:
         mark = " *" if lv is result.best else ""
         typer.echo(

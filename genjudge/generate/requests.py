@@ -18,7 +18,9 @@ from genjudge.llm.types import ChatRequest
 __all__ = ["render_requests"]
 
 
-def render_requests(config: GenerateConfig, evalset: EvalSet, rows: Sequence[dict[str, Any]]) -> list[ChatRequest]:
+def render_requests(
+    config: GenerateConfig, evalset: EvalSet, rows: Sequence[dict[str, Any]]
+) -> list[ChatRequest]:
     """One request per row, in order: the templates rendered with the row's columns (and
     ``labels``), the shared parameters attached."""
     import jinja2

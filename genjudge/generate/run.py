@@ -155,7 +155,9 @@ async def _run_side(
             hit = journal.get(key)
             if hit is not None and ("response" in hit):
                 entries[i] = hit
-                tracker.on_call(CallMeter(0.0, hit.get("input_tokens"), hit.get("output_tokens"), 0.0, True, 0, True))
+                tracker.on_call(
+                    CallMeter(0.0, hit.get("input_tokens"), hit.get("output_tokens"), 0.0, True, 0, True)
+                )
         todo = [i for i, e in enumerate(entries) if e is None]
 
         async def one(i: int) -> None:
