@@ -38,9 +38,8 @@ _SHARED = {
     "concurrency": "concurrency",
     "temperature": "params.temperature",
     "max_tokens": "params.max_tokens",
-    "logprob_weighting": "params.logprobs",
 }
-_VERDICT_ONLY = ("cache_path", "structured_output", "max_input_tokens")
+_VERDICT_ONLY = ("cache_path", "structured_output", "max_input_tokens", "logprob_weighting")
 
 
 class _Section(BaseModel):
@@ -69,7 +68,7 @@ class SideSettings(JudgeSettings):
                     )
             for key in _VERDICT_ONLY:
                 if key in data:
-                    raise ValueError(f"{key!r} is a judge setting; generate does not use it")
+                    raise ValueError(f"{key!r} is a judge setting; generate does not use it (see params)")
         return data
 
 

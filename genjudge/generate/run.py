@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from genjudge._version import __version__
+from genjudge.errors import ConfigError
 from genjudge.generate.client import OpenedSide, open_side
 from genjudge.generate.config import SIDES, GenerateConfig, load_generate_config
 from genjudge.generate.labels import label_for, label_probs
@@ -153,7 +154,7 @@ async def _run_side(
         keys = [_key(side, req, row["id"]) for req, row in zip(requests, rows, strict=True)]
         for i, key in enumerate(keys):
             hit = journal.get(key)
-            if hit is not None and ("response" in hit):
+            if hit is not None and "response" in hit:
                 entries[i] = hit
                 tracker.on_call(
                     CallMeter(0.0, hit.get("input_tokens"), hit.get("output_tokens"), 0.0, True, 0, True)
@@ -258,12 +259,8 @@ async def generate_async(
     wanted = [s for s in SIDES if s in sides]
     unknown = sorted(set(sides) - set(SIDES))
     if unknown or not wanted:
-        from genjudge.errors import ConfigError
-
         raise ConfigError(f"unknown side(s) {', '.join(unknown) or '(none)'}: teacher and/or student")
     if limit is not None and limit < 1:
-        from genjudge.errors import ConfigError
-
         raise ConfigError(f"limit must be at least 1, got {limit}")
     evalset, manifest = load_frozen(cfg.set)
     rows = evalset.rows[:limit] if limit else evalset.rows
