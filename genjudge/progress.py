@@ -50,6 +50,8 @@ class ProgressSnapshot:
     """Logical judge calls finished (cache hits included)."""
     calls_expected: int | None = None
     """Judge calls the workflow expects to make, where it knows; None otherwise."""
+    calls_label: str = "judge calls"
+    """What the calls are, as the display names them (``genjudge generate``: model calls)."""
     cached: int = 0
     """Judge calls answered from the cache."""
     errors: int = 0
@@ -99,10 +101,19 @@ class ProgressTracker:
         with self._lock:
             return self._refresh()
 
-    def plan(self, *, items: int | None = None, checks: int | None = None, calls: int | None = None) -> None:
-        """Say how much work there is (any of items, checks and expected judge calls)."""
+    def plan(
+        self,
+        *,
+        items: int | None = None,
+        checks: int | None = None,
+        calls: int | None = None,
+        calls_label: str | None = None,
+    ) -> None:
+        """Say how much work there is (any of items, checks and expected calls, and what the calls are)."""
         with self._lock:
             update: dict[str, Any] = {}
+            if calls_label is not None:
+                update["calls_label"] = calls_label
             if items is not None:
                 update["items"] = items
             if checks is not None:

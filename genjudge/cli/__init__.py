@@ -27,6 +27,7 @@ _GROUPS = [
     "genjudge.cli.compare",
     "genjudge.cli.gate",
     "genjudge.cli.monitor",
+    "genjudge.cli.generate",
 ]
 
 for _module in _GROUPS:

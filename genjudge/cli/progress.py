@@ -40,7 +40,7 @@ def progress_line(s: ProgressSnapshot) -> str:
         parts.append(f"checks {s.checks_done}/{s.checks}")
     if s.calls or s.calls_expected:
         of = f"/{s.calls_expected}" if s.calls_expected else ""
-        parts.append(f"judge calls {s.calls}{of} (cached {s.cached}, errors {s.errors})")
+        parts.append(f"{s.calls_label} {s.calls}{of} (cached {s.cached}, errors {s.errors})")
         parts.append(f"tokens {_count(s.input_tokens)} in / {_count(s.output_tokens)} out")
         parts.append(f"cost ${s.cost_usd:.4f}{'' if s.cost_known else ' + unknown'}")
     parts.append(f"elapsed {_clock(s.elapsed_s)}")
