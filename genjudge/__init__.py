@@ -9,6 +9,7 @@ The workflows as functions with typed results::
     change = genjudge.compare(latest_n=2)                       # the newest run against the one before
     verdict = genjudge.gate("gate.yaml", run.run_id, baseline="previous")
     decision = genjudge.validate_judge({"sample": "labels/s", "verdicts": "v.csv"})
+    outputs = genjudge.generate("examples/generate/generate.yaml")  # both models, one harness
 
 Names are imported on first use (module ``__getattr__``), so ``import genjudge`` and
 ``genjudge --help`` stay fast.
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
         evaluate_async,
         freeze,
         gate,
+        generate,
+        loadtest,
         validate_judge,
     )
     from genjudge.comparison import Comparison
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from genjudge.errors import ConfigError, InputError
     from genjudge.findings import Finding
     from genjudge.gating import GatePolicy, GateResult
+    from genjudge.generation import GenerateResult, LoadtestResult
     from genjudge.judge import Judge, JudgeSettings, Verdict
     from genjudge.progress import EventKind, ProgressEvent, ProgressSnapshot
     from genjudge.records import MetricValue, RunRecord, SetManifest, Status, TaskKind
@@ -52,10 +56,12 @@ _LAZY = {
     "EventKind": "genjudge.progress",
     "Finding": "genjudge.findings",
     "GatePolicy": "genjudge.gating",
+    "GenerateResult": "genjudge.generation",
     "GateResult": "genjudge.gating",
     "InputError": "genjudge.errors",
     "Judge": "genjudge.judge",
     "JudgeSettings": "genjudge.judge",
+    "LoadtestResult": "genjudge.generation",
     "MetricValue": "genjudge.records",
     "Policy": "genjudge.validation",
     "ProgressEvent": "genjudge.progress",
@@ -74,6 +80,8 @@ _LAZY = {
     "evaluate_async": "genjudge.api",
     "freeze": "genjudge.api",
     "gate": "genjudge.api",
+    "generate": "genjudge.api",
+    "loadtest": "genjudge.api",
     "validate_judge": "genjudge.api",
 }
 _SUBMODULES = ("stats",)
@@ -86,9 +94,11 @@ __all__ = [
     "Finding",
     "GatePolicy",
     "GateResult",
+    "GenerateResult",
     "InputError",
     "Judge",
     "JudgeSettings",
+    "LoadtestResult",
     "MetricValue",
     "Policy",
     "ProgressEvent",
@@ -108,6 +118,8 @@ __all__ = [
     "evaluate_async",
     "freeze",
     "gate",
+    "generate",
+    "loadtest",
     "stats",
     "validate_judge",
 ]

@@ -5,7 +5,7 @@ load tests, and the facts the run config states (``model_facts``).
 template hash, decoding parameters, concurrency, batch size, hardware, model size and memory,
 throughput) and ``genjudge loadtest`` writes ``loadtest-<side>.json`` in the same folder. When both
 sides have a settings record, every setting that must be identical is compared
-(:func:`genjudge.generate.compare_settings`); a difference is a critical finding, or refuses the run
+(:func:`genjudge.generation.compare_settings`); a difference is a critical finding, or refuses the run
 under ``harness_mismatch: refuse``.
 """
 
@@ -80,7 +80,7 @@ def harness_summary(
     }
     differences: list[str] = []
     if records["teacher"] is not None and records["student"] is not None:
-        from genjudge.generate import compare_settings
+        from genjudge.generation import compare_settings
 
         differences = compare_settings(records["teacher"], records["student"])
     if differences and mismatch == "refuse":

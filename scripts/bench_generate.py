@@ -5,7 +5,7 @@ Starts ``../shared/bench/mock_llm.py`` on a free 127.0.0.1 port (200 ms per answ
 writes and freezes an N-row set (default 500) in a temporary folder, and generates one side
 (provider ``openai``, base_url the mock) at concurrency c (default 50):
 
-1. in process (``genjudge.generate.generate``; median of ``--repeat`` runs after a warm-up), and
+1. in process (``genjudge.generation.generate``; median of ``--repeat`` runs after a warm-up), and
    the whole ``genjudge generate`` command as a subprocess (imports included), each over the floor
    ceil(N / c) x latency;
 2. a ``genjudge generate`` subprocess killed with SIGKILL once about half the rows are journaled,
@@ -119,7 +119,7 @@ def main() -> None:
     a = ap.parse_args()
     if not (BENCH / "mock_llm.py").is_file():
         raise SystemExit(f"needs {BENCH}/mock_llm.py (set $GENJUDGE_BENCH_DIR)")
-    from genjudge.generate import generate
+    from genjudge.generation import generate
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     floor = math.ceil(a.items / a.concurrency) * a.latency

@@ -145,7 +145,7 @@ LAYERS: list[set[str]] = [
         "aggregate",
         "aggregate_clusters",
         "findings",
-        "generate",
+        "generation",
         "harness",
         "operations",
         "outcome",

@@ -31,7 +31,7 @@ from genjudge.checks.base import (
     MetricSpec,
     RunContext,
 )
-from genjudge.checks.normalize import label_probs, normalize_label
+from genjudge.checks.normalize import normalize_label, normalized_probs
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 from genjudge.stats import DegenerateInputError
@@ -90,7 +90,7 @@ class Calibration:
         sections: dict[str, Any] = {"bins": self.options.bins, "reliability": {}, "temperature": {}}
         notes: list[str] = []
         for side in SIDES:
-            probs = [label_probs(p) for p in frame[f"{side}_probs"]]
+            probs = [normalized_probs(p) for p in frame[f"{side}_probs"]]
             has = np.array([p is not None for p in probs])
             ok = has & np.array([r is not None for r in reference])
             values = {k: np.full(n, np.nan) for k in ("confidence", "correct", "brier", "nll")}

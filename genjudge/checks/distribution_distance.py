@@ -25,7 +25,7 @@ import pandas as pd
 
 from genjudge.checks import register
 from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
-from genjudge.checks.normalize import label_probs
+from genjudge.checks.normalize import normalized_probs
 from genjudge.records import Family, Status, TaskKind
 from genjudge.stats.divergence import (
     SMOOTHING,
@@ -77,8 +77,8 @@ def _absent_reason(frame: pd.DataFrame, column: str, i: int, what: str) -> str:
 
 def _from_probs(frame: pd.DataFrame) -> CheckResult:
     n = len(frame)
-    teacher = [label_probs(p) for p in frame["teacher_probs"]]
-    student = [label_probs(p) for p in frame["student_probs"]]
+    teacher = [normalized_probs(p) for p in frame["teacher_probs"]]
+    student = [normalized_probs(p) for p in frame["student_probs"]]
     labels, p, q, ok = align_distributions(teacher, student)
     columns = {f"distribution_distance.{k}": np.full(n, np.nan) for k in MEASURES}
     if ok.any():

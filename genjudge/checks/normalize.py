@@ -7,7 +7,7 @@ from typing import Any
 
 from genjudge.io.canonical import canonical_json, normalize_text
 
-__all__ = ["NotJSON", "canonical_output", "label_probs", "normalize_label", "normalize_text"]
+__all__ = ["NotJSON", "canonical_output", "normalize_label", "normalize_text", "normalized_probs"]
 
 
 def normalize_label(value: Any) -> str:
@@ -15,7 +15,7 @@ def normalize_label(value: Any) -> str:
     return str(value).strip()
 
 
-def label_probs(probs: Any) -> dict[str, float] | None:
+def normalized_probs(probs: Any) -> dict[str, float] | None:
     """Per-class probabilities keyed by normalised label (labels that normalise alike are summed);
     None for an absent or empty value."""
     if not isinstance(probs, dict) or not probs:

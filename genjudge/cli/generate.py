@@ -34,7 +34,7 @@ def generate_command(
     """Send the set's inputs to the teacher and the student the same way; write their outputs."""
     from genjudge.cli.progress import progress_display
     from genjudge.errors import ConfigError
-    from genjudge.generate import generate
+    from genjudge.generation import generate
 
     if side not in ("teacher", "student", "both"):
         raise ConfigError(f"--side must be teacher, student or both, got {side!r}")
@@ -71,7 +71,7 @@ def loadtest_command(
 ) -> None:
     """Throughput at a latency budget: the highest rate whose P95 latency stays within it."""
     from genjudge.errors import ConfigError
-    from genjudge.generate import loadtest
+    from genjudge.generation import loadtest
 
     try:
         steps = [int(x) for x in levels.split(",") if x.strip()]

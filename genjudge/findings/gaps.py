@@ -129,6 +129,7 @@ def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
         and m.slice_column is None
         and m.label is not None
     }
+    cases: list[tuple[float, str]] = []
     for m in metrics:
         if (
             m.metric != "f1_score"
@@ -139,12 +140,15 @@ def lost_classes(metrics: list[MetricValue], t: FindingThresholds) -> Iterable[F
             continue
         other = teacher[m.label]
         if m.value is not None and other.value is not None and other.value - m.value >= 2 * t.material_gap:
-            yield Finding(
-                code="lost_class",
-                severity="critical",
-                message=(
-                    f"The student loses class {m.label!r} (support {m.support}): F1 {quote(m)} against the "
-                    f"teacher's {quote(other)}."
-                ),
-                effect=round(other.value - m.value, 6),
-            )
+            text = f"{m.label!r} (support {m.support}): F1 {quote(m)} against the teacher's {quote(other)}"
+            cases.append((other.value - m.value, text))
+    if len(cases) == 1:
+        yield Finding(
+            code="lost_class",
+            severity="critical",
+            message=f"The student loses class {cases[0][1]}.",
+            effect=round(cases[0][0], 6),
+            cases=[cases[0][1]],
+        )
+    elif cases:
+        yield grouped("lost_class", "critical", f"The student loses {len(cases)} classes", cases)

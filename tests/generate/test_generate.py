@@ -9,7 +9,7 @@ import math
 from typer.testing import CliRunner
 
 from genjudge.cli import app
-from genjudge.generate import generate_async
+from genjudge.generation import generate_async
 from genjudge.io.outputs import load_outputs
 from genjudge.llm.prices import PriceTable
 from tests.docs.sandbox import LoopbackThread

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from genjudge.cli import app
-from genjudge.generate import loadtest_async
+from genjudge.generation import loadtest_async
 from tests.docs.sandbox import LoopbackThread
 from tests.generate.conftest import openai_side, write_config
 from tests.llm.loopback import Reply
@@ -90,3 +90,18 @@ def test_cli_prints_the_table(tmp_path):
     assert "concurrency requests errors" in out.output and "best: " in out.output
     assert "stopped: all 2 levels measured" in out.output
     assert (tmp_path / "generated" / "loadtest-teacher.json").is_file()
+
+
+async def test_a_local_side_is_refused_with_the_way_out(loopback, tmp_path):
+    import pytest
+
+    from genjudge.errors import ConfigError
+
+    local = {"provider": "local", "model_path": str(tmp_path / "m.gguf")}
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    config = write_config(tmp_path, openai_side(loopback, "t"), local)
+    with pytest.raises(
+        ConfigError, match=r"student: a local model runs one call at a time .* provider openai with base_url"
+    ):
+        await loadtest_async(config, side="student", budget_ms=500)
+    assert loopback.seen == []

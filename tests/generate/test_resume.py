@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from genjudge.generate import generate_async
+from genjudge.generation import generate_async
 from genjudge.llm.cache import CallCache
 from tests.generate.conftest import make_set, openai_side, write_config
 from tests.llm.loopback import Reply

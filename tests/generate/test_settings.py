@@ -8,8 +8,8 @@ import json
 import pytest
 
 from genjudge.errors import ConfigError
-from genjudge.generate import compare_settings, generate_async, label_for, load_generate_config
-from genjudge.generate.labels import token_label
+from genjudge.generation import compare_settings, generate_async, label_for, load_generate_config
+from genjudge.generation.labels import token_label
 from tests.generate.conftest import LABELS, openai_side, write_config
 
 SIDE = {"provider": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1"}

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from genjudge.errors import ConfigError
-from genjudge.generate.client import open_side
-from genjudge.generate.config import GenerateConfig, load_generate_config
-from genjudge.generate.requests import render_requests
-from genjudge.generate.sidecar import write_atomic
+from genjudge.generation.client import open_side
+from genjudge.generation.config import GenerateConfig, load_generate_config
+from genjudge.generation.requests import render_requests
+from genjudge.generation.sidecar import write_atomic
 from genjudge.io.evalset import load_frozen
 from genjudge.llm.limiter import Limiter
 
@@ -87,6 +87,12 @@ async def loadtest_async(
     if not levels or any(c < 1 for c in levels):
         raise ConfigError(f"levels must be concurrency values >= 1, got {list(levels)}")
     levels = sorted(set(levels))
+    if cfg.side(side).provider == "local":
+        raise ConfigError(
+            f"{side}: a local model runs one call at a time inside this process, so its rate cannot rise "
+            "with concurrency and the wait for its turn would not count as latency; load-test the model "
+            "behind a server (llama.cpp's llama-server, vLLM, Ollama: provider openai with base_url)"
+        )
     evalset, _ = load_frozen(cfg.set)
     rows = [evalset.rows[i % len(evalset.rows)] for i in range(requests)]
     reqs = render_requests(cfg, evalset, rows)

@@ -15,8 +15,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from genjudge.generate.config import GenerateConfig, SideSettings
-from genjudge.generate.sidecar import hardware
+from genjudge.generation.config import GenerateConfig, SideSettings
+from genjudge.generation.sidecar import hardware
 from genjudge.llm.client import LLMClient
 
 __all__ = ["OpenedSide", "open_side"]
@@ -38,9 +38,19 @@ class OpenedSide:
     memory_source: str
 
 
-def _peak_rss_bytes() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux reports KiB
+def _rss_bytes() -> tuple[int, str]:
+    """This process's resident memory now (Linux: ``/proc/self/statm``), else its peak RSS.
+
+    The current figure is what measures a second model loaded after a first (the teacher, then the
+    student, in one process): a peak would not rise for a model smaller than the first.
+    """
+    try:
+        with open("/proc/self/statm") as fh:
+            resident = int(fh.read().split()[1])
+        return resident * resource.getpagesize(), "resident memory (RSS)"
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024), "peak RSS"  # Linux reports KiB
 
 
 async def open_side(config: GenerateConfig, name: str, *, concurrency: int | None = None) -> OpenedSide:
@@ -60,12 +70,12 @@ async def open_side(config: GenerateConfig, name: str, *, concurrency: int | Non
 
         if isinstance(provider, LocalProvider):
             size = provider.model_path.stat().st_size
-            before = _peak_rss_bytes()
+            before, what = _rss_bytes()
             await asyncio.to_thread(
                 load_server, provider.model_path, threads=provider.threads, n_ctx=provider.n_ctx
             )
-            memory = _peak_rss_bytes() - before
-            source = "measured: increase of this process's peak RSS while loading the model"
+            memory = max(0, _rss_bytes()[0] - before)
+            source = f"measured: increase of this process's {what} while loading the model"
             if memory == 0:
                 source += " (0: the model was already loaded in this process)"
     client = LLMClient(

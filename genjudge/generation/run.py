@@ -22,11 +22,11 @@ from typing import Any
 
 from genjudge._version import __version__
 from genjudge.errors import ConfigError
-from genjudge.generate.client import OpenedSide, open_side
-from genjudge.generate.config import SIDES, GenerateConfig, load_generate_config
-from genjudge.generate.labels import label_for, label_probs
-from genjudge.generate.requests import render_requests
-from genjudge.generate.sidecar import compare_settings, sidecar_path, template_sha256, write_atomic
+from genjudge.generation.client import OpenedSide, open_side
+from genjudge.generation.config import SIDES, GenerateConfig, load_generate_config
+from genjudge.generation.labels import label_for, label_probs
+from genjudge.generation.requests import render_requests
+from genjudge.generation.sidecar import compare_settings, sidecar_path, template_sha256, write_atomic
 from genjudge.io.evalset import load_frozen
 from genjudge.llm.cache import CallCache, cache_key
 from genjudge.llm.meter import CallMeter, observe_calls
@@ -70,7 +70,7 @@ class GenerateResult:
     out: Path
     sides: dict[str, SideResult]
     differences: list[str]
-    """:func:`~genjudge.generate.sidecar.compare_settings` of the two sidecars (when both exist)."""
+    """:func:`~genjudge.generation.sidecar.compare_settings` of the two sidecars (when both exist)."""
 
     @property
     def errors(self) -> int:

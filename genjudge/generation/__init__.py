@@ -9,7 +9,7 @@ sustains within a latency budget. See docs/generate.md.
 
 from __future__ import annotations
 
-from genjudge.generate.config import (
+from genjudge.generation.config import (
     GenerateConfig,
     GenerationParams,
     PostprocessSettings,
@@ -17,10 +17,10 @@ from genjudge.generate.config import (
     SideSettings,
     load_generate_config,
 )
-from genjudge.generate.labels import label_for, label_probs
-from genjudge.generate.loadtest import LoadLevel, LoadtestResult, loadtest, loadtest_async
-from genjudge.generate.run import GenerateResult, SideResult, generate, generate_async
-from genjudge.generate.sidecar import compare_settings
+from genjudge.generation.labels import label_for, label_probs
+from genjudge.generation.loadtest import LoadLevel, LoadtestResult, loadtest, loadtest_async
+from genjudge.generation.run import GenerateResult, SideResult, generate, generate_async
+from genjudge.generation.sidecar import compare_settings
 
 __all__ = [
     "GenerateConfig",

@@ -96,11 +96,11 @@ class PostprocessSettings(_Section):
     """Remove leading and trailing white space."""
     labels: list[str] | None = Field(None, min_length=1)
     """Classification: the output is the label the text names, and ``probs`` are read from the
-    first token's top log-probabilities (see :mod:`genjudge.generate.labels`)."""
+    first token's top log-probabilities (see :mod:`genjudge.generation.labels`)."""
 
     @model_validator(mode="after")
     def _distinct(self) -> PostprocessSettings:
-        from genjudge.generate.labels import label_key
+        from genjudge.generation.labels import label_key
 
         if self.labels is not None:
             keys = [label_key(label) for label in self.labels]

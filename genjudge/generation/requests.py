@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from genjudge.errors import ConfigError
-from genjudge.generate.config import GenerateConfig
+from genjudge.generation.config import GenerateConfig
 from genjudge.io.evalset import EvalSet
 from genjudge.llm.types import ChatRequest
 
