@@ -96,9 +96,10 @@ class Calibration:
             values = {k: np.full(n, np.nan) for k in ("confidence", "correct", "brier", "nll")}
             if ok.any():
                 rows = np.flatnonzero(ok)
-                labels = sorted({k for i in rows for k in probs[i]} | {reference[i] for i in rows})
-                matrix = np.array([[probs[i].get(label, 0.0) for label in labels] for i in rows])
-                y = np.array([labels.index(reference[i]) for i in rows])
+                known = [(probs[i] or {}, reference[i] or "") for i in rows]
+                labels = sorted({k for p, _ in known for k in p} | {r for _, r in known})
+                matrix = np.array([[p.get(label, 0.0) for label in labels] for p, _ in known])
+                y = np.array([labels.index(r) for _, r in known])
                 confidence, correct = top_label(matrix, y)
                 values["confidence"][rows], values["correct"][rows] = confidence, correct
                 values["brier"][rows], values["nll"][rows] = (

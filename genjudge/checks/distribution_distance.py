@@ -89,7 +89,7 @@ def _from_probs(frame: pd.DataFrame) -> CheckResult:
         columns["distribution_distance.top_differs"][rows] = top_choice_differs(pp, qq)
     reasons = np.full(n, None, dtype=object)
     for i in np.flatnonzero(~ok):
-        reasons[i] = _absent_reason(frame, "probs", i, "probabilities")
+        reasons[i] = _absent_reason(frame, "probs", int(i), "probabilities")
     status = np.where(ok, Status.OK.value, Status.UNSCORED.value).astype(object)
     sections = {"source": "per-class probabilities", "classes": labels, "kl_smoothing": SMOOTHING}
     return CheckResult(columns=columns, status=status, reason=reasons, sections=sections)

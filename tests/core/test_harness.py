@@ -96,7 +96,7 @@ def test_a_different_harness_is_a_critical_finding_or_a_refusal(folder, tmp_path
     assert "params.temperature" in finding["message"] or "temperature" in finding["message"]
     with pytest.raises(
         ConfigError,
-        match="different settings .harness_mismatch: refuse.: .*concurrency: teacher 1, student 8",
+        match=r"different settings \(harness_mismatch: refuse\): .*concurrency: teacher 1, student 8",
     ):
         run(
             _config(folder, harness_mismatch="refuse"),
@@ -118,5 +118,5 @@ def test_model_facts_in_the_config_win_and_a_bad_record_is_named(folder, tmp_pat
     assert model["size_bytes"] == 7_000_000_000 and model["size_source"] == "run config (model_facts)"
     assert result.report["operations"]["saved_pct"]["model_size"] == pytest.approx(95.0)
     (folder / "student.jsonl.generation.json").write_text("[1, 2]")
-    with pytest.raises(Exception, match="student.jsonl.generation.json: expected a JSON object"):
+    with pytest.raises(Exception, match=r"student\.jsonl\.generation\.json: expected a JSON object"):
         run(_config(folder), config_dir=folder, write_report=False, store=str(tmp_path / "u.db"))
