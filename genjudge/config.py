@@ -23,8 +23,8 @@ DEFAULT_CHECKS: dict[TaskKind, list[str]] = {
 """Checks a run uses when the config names none."""
 WHEN_PRESENT: dict[TaskKind, dict[str, list[str]]] = {
     TaskKind.CLASSIFICATION: {"probs": ["calibration", "distribution_distance"]},
-    TaskKind.EXTRACTION: {"logprobs": ["distribution_distance"]},
-    TaskKind.GENERATION: {"logprobs": ["distribution_distance"]},
+    TaskKind.EXTRACTION: {"confidence": ["calibration"], "logprobs": ["distribution_distance"]},
+    TaskKind.GENERATION: {"confidence": ["calibration"], "logprobs": ["distribution_distance"]},
 }
 """Checks added to the defaults when both output files carry a field (probabilities, log-probs)."""
 

@@ -39,6 +39,7 @@ def build_frame(
         data[side] = [outputs.outputs.get(i) for i in ids]
         data[f"{side}_probs"] = [outputs.probs.get(i) for i in ids]
         data[f"{side}_logprobs"] = [outputs.logprobs.get(i) for i in ids]
+        data[f"{side}_confidence"] = np.array([outputs.confidence.get(i, np.nan) for i in ids], dtype=float)
         data[f"{side}_error"] = [outputs.errors.get(i) for i in ids]
         for name in NUMERIC:
             values = outputs.numbers.get(name, {})

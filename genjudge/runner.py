@@ -355,7 +355,11 @@ def _section(state: RunState, check: str) -> dict[str, Any] | None:
 
 def _present(*outputs: Any) -> frozenset[str]:
     """Optional fields every one of ``outputs`` carries for at least one item (they add checks)."""
-    fields = {"probs": lambda o: o.probs, "logprobs": lambda o: o.logprobs}
+    fields = {
+        "probs": lambda o: o.probs,
+        "logprobs": lambda o: o.logprobs,
+        "confidence": lambda o: o.confidence,
+    }
     return frozenset(name for name, get in fields.items() if all(get(o) for o in outputs))
 
 

@@ -14,6 +14,8 @@ The frame (``pandas.DataFrame``, index ``0..n-1``) has these columns:
 - ``teacher_probs`` and ``student_probs``: ``dict[label, prob]`` or None;
 - ``teacher_logprobs`` and ``student_logprobs``: per generated token ``{"token", "logprob", "top"}``,
   or None; ``teacher_error`` and ``student_error``: why a model produced no output, or None;
+- ``teacher_confidence`` and ``student_confidence``: the model's stated probability that its output
+  is right (NaN where not given);
 - ``teacher_latency_ms``, ``student_latency_ms``, ``*_input_tokens``, ``*_output_tokens``,
   ``*_cost``: floats, NaN where not given.
 

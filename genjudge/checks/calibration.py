@@ -1,4 +1,7 @@
-"""Calibration: is a model's confidence honest? From the per-class probabilities of the output rows.
+"""Calibration: is a model's confidence honest? From the per-class probabilities of the output rows
+(classification), or from a stated ``confidence`` that the output is right (generation, extraction:
+the two-class distribution over wrong / right, right meaning the output matches the reference as
+``exact_match`` compares them).
 
 Per item and model: the top-label confidence (the largest probability) and whether that label is
 the reference (ties: the first label in sorted order), the multiclass Brier score and the negative
@@ -31,11 +34,13 @@ from genjudge.checks.base import (
     MetricSpec,
     RunContext,
 )
+from genjudge.checks.exact_match import reference_match
 from genjudge.checks.normalize import normalize_label, normalized_probs
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
 from genjudge.stats import DegenerateInputError
 from genjudge.stats.calibration import (
+    binary_probs,
     brier_per_item,
     cross_validated_temperature,
     nll_per_item,
@@ -58,7 +63,7 @@ class Calibration:
     """ECE (equal-width and equal-mass), MCE, Brier, NLL; reliability diagram; fitted temperature."""
 
     name: ClassVar[str] = "calibration"
-    tasks: ClassVar[frozenset[TaskKind]] = frozenset({TaskKind.CLASSIFICATION})
+    tasks: ClassVar[frozenset[TaskKind]] = frozenset(TaskKind)
     Options: ClassVar[type[CheckOptions]] = CalibrationOptions
 
     def __init__(self, task: TaskKind, options: CheckOptions | None = None) -> None:
@@ -83,23 +88,14 @@ class Calibration:
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
         n = len(frame)
-        reference = [None if is_absent(v) else normalize_label(v) for v in frame["reference"]]
         columns: dict[str, np.ndarray] = {}
         scored = np.zeros(n, dtype=bool)
-        reasons = np.full(n, None, dtype=object)
         sections: dict[str, Any] = {"bins": self.options.bins, "reliability": {}, "temperature": {}}
         notes: list[str] = []
         for side in SIDES:
-            probs = [normalized_probs(p) for p in frame[f"{side}_probs"]]
-            has = np.array([p is not None for p in probs])
-            ok = has & np.array([r is not None for r in reference])
+            has, rows, matrix, y = self._distributions(frame, side)
             values = {k: np.full(n, np.nan) for k in ("confidence", "correct", "brier", "nll")}
-            if ok.any():
-                rows = np.flatnonzero(ok)
-                known = [(probs[i] or {}, reference[i] or "") for i in rows]
-                labels = sorted({k for p, _ in known for k in p} | {r for _, r in known})
-                matrix = np.array([[p.get(label, 0.0) for label in labels] for p, _ in known])
-                y = np.array([labels.index(r) for _, r in known])
+            if len(rows):
                 confidence, correct = top_label(matrix, y)
                 values["confidence"][rows], values["correct"][rows] = confidence, correct
                 values["brier"][rows], values["nll"][rows] = (
@@ -121,8 +117,36 @@ class Calibration:
                 columns[f"calibration.{side}.{key}"] = value
             scored |= has
         # Like exact_match: an item without a reference is scored (its values NaN), and counted apart.
-        sections["n_without_reference"] = sum(r is None for r in reference)
-        for i in np.flatnonzero(~scored):
-            reasons[i] = "no probabilities from the teacher and the student"
+        sections["n_without_reference"] = int(frame["reference"].isna().sum())
+        what = "probabilities" if self.task is TaskKind.CLASSIFICATION else "confidence"
+        reasons = np.full(n, None, dtype=object)
+        reasons[~scored] = f"no {what} from the teacher and the student"
         status = np.where(scored, Status.OK.value, Status.UNSCORED.value).astype(object)
         return CheckResult(columns=columns, status=status, reason=reasons, sections=sections, notes=notes)
+
+    def _distributions(
+        self, frame: pd.DataFrame, side: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(has a confidence, rows with a reference too, their class probabilities, true classes).
+
+        Classification: the per-class probabilities over the labels seen. Other tasks: a scalar
+        confidence ``c`` is the two-class distribution ``[1 - c, c]`` over (wrong, right), right
+        meaning the output matches the reference as ``exact_match`` compares them.
+        """
+        if self.task is TaskKind.CLASSIFICATION:
+            reference = [None if is_absent(v) else normalize_label(v) for v in frame["reference"]]
+            probs = [normalized_probs(p) for p in frame[f"{side}_probs"]]
+            has = np.array([p is not None for p in probs])
+            rows = np.flatnonzero(has & np.array([r is not None for r in reference]))
+            known = [(probs[i] or {}, reference[i] or "") for i in rows]
+            labels = sorted({k for p, _ in known for k in p} | {r for _, r in known})
+            matrix = np.array([[p.get(label, 0.0) for label in labels] for p, _ in known]).reshape(
+                len(rows), -1
+            )
+            return has, rows, matrix, np.array([labels.index(r) for _, r in known], dtype=int)
+        confidence = frame[f"{side}_confidence"].to_numpy(dtype=float)
+        right = reference_match(frame, side, self.task)
+        has = np.isfinite(confidence)
+        rows = np.flatnonzero(has & np.isfinite(right))
+        matrix = binary_probs(confidence[rows]) if len(rows) else np.zeros((0, 2))
+        return has, rows, matrix, right[rows].astype(int)

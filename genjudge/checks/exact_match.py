@@ -82,6 +82,15 @@ class ExactMatch:
         )
 
 
+def reference_match(frame: pd.DataFrame, side: str, task: TaskKind) -> np.ndarray:
+    """1.0 where ``side``'s output matches the reference as this check compares them for ``task``,
+    0.0 where it does not, NaN where either is absent (or an extraction output is not JSON)."""
+    normalize = _NORMALIZERS[task]
+    ours, _ = _normalize_column(frame[side], normalize, side)
+    reference, _ = _normalize_column(frame["reference"], normalize, "reference")
+    return _equal(ours, reference)
+
+
 def _normalize_column(
     column: pd.Series, normalize: Callable[[Any], str], side: str
 ) -> tuple[np.ndarray, np.ndarray]:

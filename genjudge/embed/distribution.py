@@ -28,6 +28,7 @@ _NON_SLICE_SUFFIXES = (
     "_cost",
     "_probs",
     "_logprobs",
+    "_confidence",
     "_error",
 )
 

@@ -3,7 +3,8 @@
 A row has ``id`` and ``output`` (text, a label, or a JSON value for extraction) and optionally
 ``probs`` (an object of per-class probabilities; in CSV a JSON string, or ``prob.<label>``
 columns), ``latency_ms``, ``input_tokens``, ``output_tokens`` and ``cost`` (USD per call); and as
-``genjudge generate`` writes them: ``logprobs`` (per generated token ``{"token", "logprob",
+``genjudge generate`` writes them: ``confidence`` (the model's probability that its output is
+right, in [0, 1]: what calibration reads for text and JSON outputs), ``logprobs`` (per generated token ``{"token", "logprob",
 "top": {token: logprob}}``), ``error`` (why the call produced no output), ``probs_mass`` (the share of
 the top-k mass behind ``probs``) and ``finish_reason``.
 
@@ -41,6 +42,8 @@ class ModelOutputs:
     """Per numeric field, per id."""
     logprobs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Per id: the generated tokens' log-probabilities, where the file carries them."""
+    confidence: dict[str, float] = field(default_factory=dict)
+    """Per id: the model's stated probability that its output is right."""
     errors: dict[str, str] = field(default_factory=dict)
     """Per id: why the model produced no output (a row with ``output: null`` and ``error``)."""
     missing: list[str] = field(default_factory=list)
@@ -89,6 +92,11 @@ def load_outputs(
         probs = _read_probs(path, line, row, item_id)
         if probs is not None:
             result.probs[item_id] = probs
+        if row.get("confidence") is not None:
+            stated = _number(path, line, "confidence", row["confidence"])
+            if stated > 1.0:
+                raise InputError(path, line, "confidence", f"item {item_id!r}: {stated!r} is outside [0, 1]")
+            result.confidence[item_id] = stated
         if (tokens := _read_logprobs(path, line, row.get("logprobs"), item_id)) is not None:
             result.logprobs[item_id] = tokens
         error = row.get("error")

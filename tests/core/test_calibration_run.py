@@ -161,3 +161,57 @@ def test_page_shows_the_reliability_diagram(run):
     assert "Recalibration by temperature scaling" in html
     md = (result.report_dir / "report.md").read_text()
     assert "## Calibration, student and teacher" in md
+
+
+def test_a_stated_confidence_is_calibrated_for_generation(tmp_path):
+    """Text outputs with ``confidence``: right = matches the reference as exact_match compares them,
+    and the confidence is the two-class distribution [1 - c, c] over (wrong, right)."""
+    from genjudge.config import DEFAULT_CHECKS
+    from genjudge.records import TaskKind
+
+    rng = np.random.default_rng(8)
+    n = 300
+    true_p = rng.uniform(0.3, 0.95, n)
+    right = rng.uniform(size=n) < true_p
+    stated = 1 / (1 + np.exp(-np.log(true_p / (1 - true_p)) * 2.0))  # overconfident: logit x 2
+    _write(
+        tmp_path / "set.jsonl",
+        [{"id": f"g{i}", "input": f"q{i}", "reference": f"Answer {i}."} for i in range(n)],
+    )
+    freeze(tmp_path / "set.jsonl")
+    student = [
+        {
+            "id": f"g{i}",
+            "output": f"answer {i}." if right[i] else f"Something else {i}.",
+            "confidence": round(float(stated[i]), 6),
+        }
+        for i in range(n)
+    ]
+    _write(tmp_path / "student.jsonl", student)
+    _write(tmp_path / "teacher.jsonl", [{"id": f"g{i}", "output": f"Answer {i}."} for i in range(n)])
+    base = {"task": "generation", "set": "set.jsonl", "teacher": "teacher.jsonl", "student": "student.jsonl"}
+    assert "calibration" not in config_from_dict(base, base=tmp_path).check_specs(frozenset({"logprobs"}))
+    specs = config_from_dict(base, base=tmp_path).check_specs(frozenset({"confidence"}))
+    assert list(specs) == [*DEFAULT_CHECKS[TaskKind.GENERATION], "calibration"]
+    config = config_from_dict({**base, "checks": ["exact_match", "calibration"]}, base=tmp_path)
+    result = await_run(config, tmp_path)
+    c = np.array([r["confidence"] for r in student])
+    top, hit = np.maximum(c, 1 - c), ((c > 0.5) == right).astype(float)  # the two-class top label
+    ece = _metric(result.report, "expected_calibration_error", "student")
+    assert ece["n"] == n and ece["value"] == pytest.approx(
+        _ece(np.column_stack([1 - c, c]), right.astype(int))
+    )
+    assert ece["value"] == pytest.approx(
+        sum(
+            (m.sum() / n) * abs(hit[m].mean() - top[m].mean())
+            for b in range(10)
+            if (m := np.searchsorted(np.linspace(0, 1, 11)[1:-1], top) == b).any()
+        )
+    )
+    brier = _metric(result.report, "brier_score_loss", "student")["value"]
+    assert brier == pytest.approx(np.mean(2 * (c - right) ** 2))  # multiclass Brier on two classes
+    fit = result.report["sections"]["calibration"]["temperature"]["student"]
+    assert fit["temperature"] == pytest.approx(2.0, abs=0.5) and fit["ece_after"] < fit["ece_before"]
+    # the teacher states no confidence: it has no calibration numbers, and no item is unscored for it
+    assert "teacher" not in result.report["sections"]["calibration"]["temperature"]
+    assert result.report["counts"]["by_check"]["calibration"]["ok"] == n
