@@ -35,26 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from bench_judge import admin, free_port, run_bare_sdk  # noqa: E402
-
-# ../shared/bench beside the checkout; $GENJUDGE_BENCH_DIR for a checkout elsewhere (a worktree).
-BENCH = Path(os.environ.get("GENJUDGE_BENCH_DIR") or REPO.parent / "shared" / "bench")
-
-
-def start_server(port: int, latency: float) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, str(BENCH / "mock_llm.py"), "--port", str(port), "--latency", str(latency)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            admin(port, "/admin/stats")
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("mock_llm.py did not start")
+from bench_judge import BENCH, admin, free_port, run_bare_sdk, start_server  # noqa: E402
 
 
 def write_setup(tmp: Path, n: int, port: int, concurrency: int) -> Path:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import shutil
 import socket
 import statistics
@@ -27,7 +28,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO.parent / "shared" / "bench"
+# ../shared/bench beside the checkout; $GENJUDGE_BENCH_DIR for a checkout elsewhere (a worktree).
+BENCH = Path(os.environ.get("GENJUDGE_BENCH_DIR") or REPO.parent / "shared" / "bench")
 sys.path.insert(0, str(REPO))
 
 # A 1-10 scale: the mock answers a prompt that asks for a JSON score and a reason with 5..10.

@@ -21,7 +21,7 @@ def _money(cost: float | None) -> str:
 
 
 def _num(value: float | None, unit: str = "") -> str:
-    return "—" if value is None else f"{value:g}{unit}"
+    return "—" if value is None else f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
 
 
 @fail_cleanly

@@ -25,7 +25,6 @@ __all__ = [
     "SMOOTHING",
     "TokenDistance",
     "align_distributions",
-    "check_distribution",
     "js_divergence",
     "kl_divergence",
     "token_distance",
@@ -180,33 +179,6 @@ def token_distance(
         unshared_mass=float(np.mean(unshared)),
         top_differs=float(np.mean(differs)),
     )
-
-
-def check_distribution(probs: dict[str, float], *, tolerance: float = 1e-3) -> str | None:
-    """None when ``probs`` is a probability distribution, else the first reason it is not.
-
-    Readers call it per item and raise with the item's id and the reason.
-
-    >>> check_distribution({"yes": 0.6, "no": 0.4}) is None
-    True
-    >>> check_distribution({"yes": 0.47, "no": 0.4})
-    'sums to 0.87, not 1'
-    """
-    if not probs:
-        return "no classes"
-    for label, value in probs.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"not a number for {label!r}"
-        if math.isnan(value):
-            return f"NaN for {label!r}"
-        if math.isinf(value):
-            return f"infinite probability for {label!r}"
-        if value < 0:
-            return f"negative probability for {label!r}"
-    total = math.fsum(probs.values())
-    if abs(total - 1.0) > tolerance:
-        return f"sums to {total:.6g}, not 1"
-    return None
 
 
 def _rows(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,6 @@ from genjudge.stats import (
     SMOOTHING,
     DegenerateInputError,
     align_distributions,
-    check_distribution,
     js_divergence,
     kl_divergence,
     token_distance,
@@ -169,23 +168,6 @@ def test_malformed_token_entries_are_refused():
     # past 1 by rounding only: renormalised
     d = token_distance([_step("a", {"a": 0.6, "b": 0.4005})], [_step("a", {"a": 0.6, "b": 0.4})])
     assert d is not None and d.missing_mass == 0.0
-
-
-@pytest.mark.parametrize(
-    ("probs", "reason"),
-    [
-        ({"yes": 0.6, "no": 0.4}, None),
-        ({"yes": 0.6004, "no": 0.4}, None),
-        ({"yes": 1.1, "no": -0.1}, "negative probability for 'no'"),
-        ({"yes": float("nan"), "no": 0.4}, "NaN for 'yes'"),
-        ({"yes": 0.47, "no": 0.4}, "sums to 0.87, not 1"),
-        ({"yes": 0.602, "no": 0.4}, "sums to 1.002, not 1"),
-        ({}, "no classes"),
-        ({"yes": "high"}, "not a number for 'yes'"),
-    ],
-)
-def test_check_distribution(probs: dict[str, float], reason: str | None):
-    assert check_distribution(probs) == reason
 
 
 def test_rows_must_be_distributions_of_one_shape():
