@@ -17,7 +17,7 @@ from genjudge.api import evaluate_async
 
 REPO = Path(__file__).resolve().parents[2]
 SROIE_DATA = REPO.parent / "shared" / "data" / "sroie" / "sroie_key_fields.jsonl"
-EXAMPLES = ("tickets", "summaries", "sroie", "sroie_llm")
+EXAMPLES = ("tickets", "summaries", "sroie", "sroie_llm", "generate")
 
 
 def missing_data(name: str) -> str | None:
@@ -91,7 +91,24 @@ async def sroie_llm(work: Path) -> Path:
     return await _sroie(work, "sroie_llm", ["--teacher", "llm", "--n", "60"])
 
 
-BUILD = {"tickets": tickets, "summaries": summaries, "sroie": sroie, "sroie_llm": sroie_llm}
+async def generate(work: Path) -> Path:
+    """The generate demo: two local models' shipped outputs and settings records."""
+    out = work / "generate-report"
+    await evaluate_async(
+        REPO / "examples" / "generate" / "genjudge.yaml",
+        overrides={"report_dir": str(out), "bootstrap": {"resamples": 200}},
+        store=str(work / "generate.db"),
+    )
+    return out
+
+
+BUILD = {
+    "tickets": tickets,
+    "summaries": summaries,
+    "sroie": sroie,
+    "sroie_llm": sroie_llm,
+    "generate": generate,
+}
 
 
 if __name__ == "__main__":

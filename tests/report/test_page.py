@@ -23,6 +23,7 @@ def test_the_parts_come_in_reading_order(example_report):
         'id="findings"',
         'id="fidelity"',
         'id="quality"',
+        'id="calibration"',
         'id="operations"',
         'id="slices"',
         'id="examples"',
@@ -32,6 +33,20 @@ def test_the_parts_come_in_reading_order(example_report):
     assert positions == sorted(positions)
     assert "% saved" in html and 'class="heat"' in html and "<mark" in html
     assert "<script" not in html and not re.search(r'(src|href)="https?:', html)  # self-contained
+
+
+def test_the_demo_page_shows_calibration_and_what_the_student_saves(example_report):
+    folder, html = page(example_report, "generate")
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    # one reliability series per model, one point per non-empty bin
+    bins = report["sections"]["calibration"]["reliability"]
+    points = re.findall(r'<circle cx="[0-9.]+" cy="[0-9.]+" r="[0-9.]+" fill="(#1565c0|#9e9e9e)"', html)
+    assert points.count("#1565c0") == sum(1 for b in bins["student"] if b["count"])
+    assert points.count("#9e9e9e") == sum(1 for b in bins["teacher"] if b["count"])
+    assert "Recalibration by temperature scaling" in html and "Operations by slice" in html
+    for words in ("model size", "memory footprint", "throughput, calls per s", "(model file)"):
+        assert words in html, words
+    assert report["operations"]["saved_pct"]["model_size"] > 50
 
 
 def test_judge_validation_status_is_shown(example_report):
