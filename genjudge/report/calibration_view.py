@@ -29,7 +29,7 @@ def _cell(m: dict[str, Any] | None) -> str:
     if m is None or m.get("value") is None:
         return MISSING
     small = " (too small)" if m.get("too_small") else ""
-    return f"{fmt(m['value'])} {format_interval(m.get('ci_low'), m.get('ci_high'))}{small}"
+    return f"{fmt(m['value'])} [{format_interval(m.get('ci_low'), m.get('ci_high'))}]{small}"
 
 
 def calibration_table(report: dict[str, Any]) -> Table | None:
