@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -95,7 +96,12 @@ def test_stopped_run_resumes_without_repeating_an_answered_call(
         proc.kill()
         pytest.fail(f"the child never reached {answered_first} answers: {proc.communicate()}")
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # and close its pipes, so the failure does not leak into later tests
+        out, err = proc.communicate()
+        pytest.fail(f"the child did not exit within 120 s of {sig.name}: {err[-2000:]}")
     assert proc.returncode == status, (out, err)
     assert "Traceback" not in err
     if sig in (signal.SIGINT, signal.SIGTERM):
