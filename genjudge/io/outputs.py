@@ -157,14 +157,19 @@ def _number(path: Path, line: int, name: str, value: Any) -> float:
     return number
 
 
+def _decoded(path: Path, line: int, name: str, raw: Any, where: str) -> Any:
+    """A field that a CSV cell carries as JSON text, decoded (other values pass unchanged)."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise InputError(path, line, name, f"{where}: not valid JSON") from None
+
+
 def _read_probs(path: Path, line: int, row: dict[str, Any], item_id: str) -> dict[str, float] | None:
-    raw = row.get("probs")
     where = f"item {item_id!r}"
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InputError(path, line, "probs", f"{where}: not valid JSON") from None
+    raw = _decoded(path, line, "probs", row.get("probs"), where)
     if raw is None:
         columns = {k[len("prob.") :]: v for k, v in row.items() if k.startswith("prob.") and v is not None}
         raw = columns or None
@@ -198,11 +203,7 @@ def _read_logprobs(path: Path, line: int, raw: Any, item_id: str) -> list[dict[s
     if raw is None:
         return None
     where = f"item {item_id!r}"
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InputError(path, line, "logprobs", f"{where}: not valid JSON") from None
+    raw = _decoded(path, line, "logprobs", raw, where)
     if not isinstance(raw, list):
         raise InputError(path, line, "logprobs", f"{where}: must be a list of tokens")
     tokens: list[dict[str, Any]] = []
