@@ -154,6 +154,7 @@ def written(folder: Path, before: set[Path]) -> list[str]:
 def spawn_run(folder: Path, *extra: str) -> subprocess.Popen:
     """``genjudge run run.yaml`` as a real subprocess of this checkout."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env["PYTHONFAULTHANDLER"] = "1"  # a child stopped with SIGABRT prints every thread's stack
     return subprocess.Popen(
         [sys.executable, "-m", "genjudge", "run", "run.yaml", *extra],
         cwd=folder,

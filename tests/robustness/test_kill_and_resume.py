@@ -99,9 +99,15 @@ def test_stopped_run_resumes_without_repeating_an_answered_call(
     try:
         out, err = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
-        proc.kill()  # and close its pipes, so the failure does not leak into later tests
-        out, err = proc.communicate()
-        pytest.fail(f"the child did not exit within 120 s of {sig.name}: {err[-2000:]}")
+        # SIGABRT makes the child print where every thread is stuck (PYTHONFAULTHANDLER), then it is
+        # killed and its pipes closed, so the failure says why and does not leak into later tests.
+        proc.send_signal(signal.SIGABRT)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        pytest.fail(f"the child did not exit within 120 s of {sig.name}; its threads:\n{err[-6000:]}")
     assert proc.returncode == status, (out, err)
     assert "Traceback" not in err
     if sig in (signal.SIGINT, signal.SIGTERM):
