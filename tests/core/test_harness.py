@@ -72,12 +72,15 @@ def test_same_settings_give_size_memory_throughput_and_no_warning(folder, tmp_pa
         "best": {"concurrency": 4, "rate_per_s": 7.5, "p95_ms": 410},
     }
     (folder / "loadtest-student.json").write_text(json.dumps(loadtest))
+    teacher_lt = {**loadtest, "side": "teacher", "best": {**loadtest["best"], "rate_per_s": 5.0}}
+    (folder / "loadtest-teacher.json").write_text(json.dumps(teacher_lt))
     result = run(_config(folder), config_dir=folder, write_report=False, store=str(tmp_path / "s.db"))
     ops = result.report["operations"]
     assert ops["saved_pct"]["model_size"] == pytest.approx(60.0)
     assert ops["saved_pct"]["memory"] == pytest.approx(65.0)
     assert ops["gained_pct"]["throughput"] == pytest.approx(150.0)
     assert ops["student"]["loadtest"]["best"]["rate_per_s"] == 7.5
+    assert ops["gained_pct"]["rate_at_budget"] == pytest.approx(50.0)
     assert ops["harness"]["differences"] == []
     assert "harness_mismatch" not in {f["code"] for f in result.report["findings"]}
 
