@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -162,7 +163,19 @@ def spawn_run(folder: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_sigint_as_at_a_terminal,
     )
+
+
+def _sigint_as_at_a_terminal() -> None:
+    """Give the child SIGINT's default disposition, as a shell gives a foreground command.
+
+    A command started in the background by a non-interactive shell (``.ci/run &``, as a CI runner
+    may start it) inherits SIGINT *ignored*, and so does every process under it; Python then keeps
+    it ignored (as it must: that is how ``nohup`` and ``cmd &`` work), and a SIGINT test would wait
+    on a child that rightly never hears the signal. The test is about Ctrl-C at a terminal.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
