@@ -88,10 +88,12 @@ def check_url(url: str) -> None:
         ) from None
 
 
-def open_engine(url: str, tables: sa.MetaData) -> sa.Engine:
-    """An engine on ``url`` with ``tables`` created if absent; a SQLite file waits up to
-    ``BUSY_TIMEOUT_S`` for a lock, and its folder is made. Failures are a StoreError."""
+def open_engine(url: str) -> sa.Engine:
+    """An engine on ``url`` whose schema is brought to the newest revision
+    (:func:`genjudge.store.migrate.upgrade`); a SQLite file waits up to ``BUSY_TIMEOUT_S`` for a
+    lock, and its folder is made. Failures are a StoreError."""
     from genjudge.redact import redact
+    from genjudge.store.migrate import upgrade
 
     path = sqlite_path(url)
     try:
@@ -99,9 +101,13 @@ def open_engine(url: str, tables: sa.MetaData) -> sa.Engine:
         engine = sa.create_engine(url, connect_args=args)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        tables.create_all(engine)
     except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
         raise StoreError(f"cannot open the store {redact(url)}: {exc}") from None
+    try:
+        upgrade(engine)
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -123,7 +129,7 @@ class RunStore:
             path = sqlite_path(self.url)
             if path is not None and not self.create and not path.is_file():
                 raise StoreError(f"no store at {path} (no run has been stored there yet)")
-            self._engine = open_engine(self.url, metadata)
+            self._engine = open_engine(self.url)
         return self._engine
 
     def _retrying(self, work: Any) -> Any:

@@ -10,7 +10,7 @@ Each monitor (named in its config) keeps
 - ``monitor_metrics`` and ``monitor_drift``: the window's sliced metrics and drift statistics, the
   history a trend is drawn from.
 
-Tables are created on first use. Everything one invocation learnt is written in one transaction.
+The tables are made by the store's migrations (:mod:`genjudge.store.migrate`). Everything one invocation learnt is written in one transaction.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class WindowStore:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = open_engine(self.url, metadata)
+            self._engine = open_engine(self.url)
         return self._engine
 
     def _rows(self, table: sa.Table, *where: Any) -> list[dict[str, Any]]:

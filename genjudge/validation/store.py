@@ -9,8 +9,9 @@ matches the rest; the latest matching decision wins, so a re-validation replaces
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from genjudge.errors import StoreError
 from genjudge.validation.records import Decision
@@ -28,40 +29,33 @@ def default_store_url() -> str:
         return "sqlite:///genjudge.db"
 
 
+decisions = sa.Table(
+    TABLE,
+    sa.MetaData(),
+    sa.Column("decision_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("judge_provider", sa.String(64), nullable=False),
+    sa.Column("judge_model", sa.String(256), nullable=False),
+    sa.Column("rubric_id", sa.String(256), nullable=False),
+    sa.Column("rubric_version", sa.String(64), nullable=False),
+    sa.Column("sample_fingerprint", sa.String(64), nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Index("ix_judge_validations_key", "judge_provider", "judge_model", "rubric_id", "rubric_version"),
+)
+"""The table, as the store's migrations make it (genjudge/store/migrations)."""
+
+
 @lru_cache(maxsize=8)
 def _engine(url: str) -> tuple[Any, Any]:
-    import sqlalchemy as sa
+    from genjudge.store.runs import open_engine
 
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
-    meta = sa.MetaData()
-    table = sa.Table(
-        TABLE,
-        meta,
-        sa.Column("decision_id", sa.String(64), primary_key=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-        sa.Column("judge_provider", sa.String(64), nullable=False),
-        sa.Column("judge_model", sa.String(256), nullable=False),
-        sa.Column("rubric_id", sa.String(256), nullable=False),
-        sa.Column("rubric_version", sa.String(64), nullable=False),
-        sa.Column("sample_fingerprint", sa.String(64), nullable=False),
-        sa.Column("accepted", sa.Boolean, nullable=False),
-        sa.Column("level", sa.String(32), nullable=False),
-        sa.Column("record", sa.Text, nullable=False),
-        sa.Index("ix_judge_validations_key", "judge_provider", "judge_model", "rubric_id", "rubric_version"),
-    )
-    try:
-        meta.create_all(engine)
-    except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the validation table at {url}: {exc}") from exc
-    return engine, table
+    return open_engine(url), decisions
 
 
 def save_decision(store_url: str, decision: Decision) -> None:
     """Append ``decision`` to the store."""
-    import sqlalchemy as sa
-
     engine, table = _engine(store_url)
     try:
         with engine.begin() as conn:
@@ -99,8 +93,6 @@ def find_decisions(
     store_url: str, provider: str, model: str, rubric_id: str, rubric_version: str, *, limit: int = 200
 ) -> list[Decision]:
     """Decisions recorded for this judge name and rubric version, newest first."""
-    import sqlalchemy as sa
-
     engine, table = _engine(store_url)
     query = (
         sa.select(table.c.record)
@@ -123,8 +115,6 @@ def find_decisions(
 
 def list_decisions(store_url: str) -> list[Decision]:
     """Every stored decision, newest first."""
-    import sqlalchemy as sa
-
     engine, table = _engine(store_url)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(table.c.record).order_by(table.c.created_at.desc())).all()
@@ -133,8 +123,6 @@ def list_decisions(store_url: str) -> list[Decision]:
 
 def get_decision(store_url: str, decision_id: str) -> Decision:
     """One stored decision by its id; a unique prefix of the id is enough."""
-    import sqlalchemy as sa
-
     engine, table = _engine(store_url)
     query = sa.select(table.c.record).where(table.c.decision_id.startswith(decision_id, autoescape=True))
     try:

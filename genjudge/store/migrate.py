@@ -1,0 +1,123 @@
+"""The store's schema, brought to the newest revision when a store is opened (Alembic).
+
+:func:`upgrade` runs the revisions in ``genjudge/store/migrations/versions`` that a database has
+not had yet, in one transaction that holds a lock, so two processes opening a new store at the
+same moment do not both migrate it: the second waits for the first and then finds nothing to do.
+The lock is the database's own: ``BEGIN IMMEDIATE`` on SQLite (the write lock, waited for up to
+the connection's busy timeout), ``pg_advisory_xact_lock`` on PostgreSQL. A store made before
+migrations existed (tables made by ``create_all``, no ``alembic_version`` table) is adopted by the
+baseline revision with every row kept. A store at a revision this version does not know (made by
+a newer genjudge) is refused, not touched.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from genjudge.errors import StoreError
+
+__all__ = ["MIGRATIONS", "current", "head", "upgrade"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+"""The Alembic environment shipped in the package (see its README.md to add a revision)."""
+
+PG_LOCK_KEY = 0x67656E6A  # "genj": the advisory lock that serialises migrations on PostgreSQL
+
+
+def _config(connection: sa.Connection | None = None) -> object:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def _script() -> object:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS))
+
+
+def head() -> str:
+    """The newest revision this version of genjudge knows."""
+    from alembic.script import ScriptDirectory
+
+    script = _script()
+    assert isinstance(script, ScriptDirectory)
+    found = script.get_current_head()
+    assert found is not None
+    return found
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def current(engine: sa.Engine) -> str | None:
+    """The store's revision: None for an empty database or one made before migrations existed."""
+    from genjudge.redact import redact
+
+    try:
+        with engine.connect() as conn:
+            return _revision(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the schema revision of {redact(str(engine.url))}: {exc}") from None
+
+
+def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    script = _script()
+    assert isinstance(script, ScriptDirectory)
+    try:
+        script.get_revision(revision)
+    except Exception:  # alembic raises its own CommandError / ResolutionError subclasses
+        return False
+    return True
+
+
+def _lock(conn: sa.Connection) -> None:
+    """Take the migration lock inside ``conn``'s transaction (held until it ends)."""
+    if conn.dialect.name == "sqlite":
+        # The sqlite3 module opens no transaction before DDL: this one is explicit, and takes the
+        # write lock at once (another process's BEGIN IMMEDIATE waits for it).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> str | None:
+    """Bring the store on ``engine`` to ``revision`` (default: the newest); returns the revision
+    it was at before. Cheap when the store is already there: one query, no lock."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    from genjudge.redact import redact
+
+    where = redact(str(engine.url))
+    target = head() if revision == "head" else revision
+    before = current(engine)
+    if before == target:
+        return before
+    if before is not None and not _known(before):
+        raise StoreError(
+            f"the store {where} is at schema revision {before}, which this genjudge does not know "
+            f"(it knows up to {head()}): it was upgraded by a newer genjudge; upgrade genjudge"
+        )
+    try:
+        with engine.connect() as conn, conn.begin():
+            _lock(conn)
+            before = _revision(conn)  # again, under the lock: another process may have done it
+            if before != target:
+                command.upgrade(_config(conn), revision)  # type: ignore[arg-type]
+    except (sa.exc.SQLAlchemyError, RuntimeError, CommandError) as exc:
+        raise StoreError(f"cannot upgrade the schema of the store {where}: {exc}") from None
+    return before

@@ -1,0 +1,160 @@
+"""The store's schema under Alembic, on SQLite and PostgreSQL (the ``store_url`` fixture).
+
+A new store is made by the migrations and has exactly the tables the package declares; a store
+made before migrations existed is adopted with every row; two processes opening one new store at
+once do not both migrate it; a store from a newer genjudge is refused, not touched.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from genjudge.errors import StoreError
+from genjudge.store import RunStore, migrate
+from genjudge.store import runs as run_tables
+from genjudge.store import windows as monitor_tables
+from genjudge.store.runs import open_engine
+from genjudge.validation import store as validation_store
+from tests.store.legacy import make_legacy_store
+
+# Every MetaData whose tables live in the store; a new table's module adds its MetaData here.
+DECLARED = [run_tables.metadata, monitor_tables.metadata, validation_store.decisions.metadata]
+
+
+def declared() -> sa.MetaData:
+    merged = sa.MetaData()
+    for group in DECLARED:
+        for table in group.tables.values():
+            table.to_metadata(merged)
+    return merged
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        names = [n for n in sa.inspect(conn).get_table_names() if n != "alembic_version"]
+        found = {
+            n: conn.execute(sa.select(sa.func.count()).select_from(sa.table(n))).scalar_one() for n in names
+        }
+    engine.dispose()
+    return found
+
+
+def schema_differences(url: str) -> list[object]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = compare_metadata(MigrationContext.configure(conn), declared())
+    engine.dispose()
+    return [d for d in found if not (d[0] == "remove_table" and d[1].name == "alembic_version")]
+
+
+def test_a_new_store_is_made_by_the_migrations_exactly_as_declared(store_url):
+    engine = open_engine(store_url)
+    assert migrate.current(engine) == migrate.head()
+    engine.dispose()
+    assert schema_differences(store_url) == []
+    assert set(counts(store_url)) == set(declared().tables)
+
+
+def test_the_baseline_makes_what_create_all_made(store_url):
+    """The old DDL (create_all, frozen copy) and the migrations agree column by column."""
+    make_legacy_store(store_url, with_monitor=True, with_validation=True)
+    assert schema_differences(store_url) == []
+
+
+@pytest.mark.parametrize("with_validation", [False, True])
+def test_a_store_made_before_migrations_is_adopted_with_every_row(store_url, with_validation):
+    before = make_legacy_store(store_url, with_monitor=not with_validation, with_validation=with_validation)
+    assert migrate.current(sa.create_engine(store_url)) is None
+
+    store = RunStore(store_url, create=False)
+    listed = store.list()
+    assert [r["run_id"] for r in listed] == ["run0", "run1", "run2"] or {r["run_id"] for r in listed} == {
+        "run0",
+        "run1",
+        "run2",
+    }
+    assert store.examples("run1")["id"].tolist() == [0, 1, 2]
+    assert [u["note"] for u in store.unfinished()] == ["SIGINT"]
+    assert migrate.current(store.engine) == migrate.head()
+
+    after = counts(store_url)
+    for table, n in before.items():
+        assert after[table] == n, table
+    assert set(after) == set(declared().tables)  # the groups it lacked were created, empty
+    assert schema_differences(store_url) == []
+
+
+def test_a_table_of_another_shape_is_refused_not_adopted(store_url):
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE runs (id INTEGER PRIMARY KEY, payload TEXT)")
+        conn.exec_driver_sql("INSERT INTO runs VALUES (1, 'theirs')")
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"table 'runs' is not one genjudge made.*\['id', 'payload'\]"):
+        open_engine(store_url)
+    assert counts(store_url)["runs"] == 1
+    assert "alembic_version" not in sa.inspect(sa.create_engine(store_url)).get_table_names()
+
+
+def test_a_store_from_a_newer_genjudge_is_refused_untouched(store_url):
+    open_engine(store_url).dispose()
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(
+        StoreError, match=r"schema revision 9999, which this genjudge does not know.*upgrade genjudge"
+    ):
+        open_engine(store_url)
+    assert migrate.current(engine) == "9999"
+    engine.dispose()
+
+
+def _open(url: str, start: Any, results: Any) -> None:
+    start.wait()
+    try:
+        engine = open_engine(url)
+        results.put(migrate.current(engine))
+        engine.dispose()
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(store_url):
+    """Four processes released together onto one empty database: all open it, one migrates
+    (without the lock, PostgreSQL refuses the second CREATE TABLE and SQLite the second insert)."""
+    context = multiprocessing.get_context("fork")  # forked: no re-import, so they really race
+    start, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_open, args=(store_url, start, results)) for _ in range(4)]
+    for p in processes:
+        p.start()
+    start.set()
+    revisions = [results.get(timeout=120) for _ in processes]
+    for p in processes:
+        p.join(timeout=60)
+    assert revisions == [migrate.head()] * 4
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar_one() == 1
+    engine.dispose()
+    assert schema_differences(store_url) == []
+
+
+def test_downgrade_to_base_and_back(store_url):
+    """Every revision's downgrade undoes its upgrade (so a bad upgrade can be walked back)."""
+    from alembic import command
+
+    engine = open_engine(store_url)
+    with engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "base")  # type: ignore[arg-type]
+    assert migrate.current(engine) is None
+    assert set(counts(store_url)) == set()
+    migrate.upgrade(engine)
+    assert schema_differences(store_url) == []
+    engine.dispose()
