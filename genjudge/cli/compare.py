@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from genjudge.cli.common import fail_cleanly
+from genjudge.redact import redact
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +55,7 @@ def compare(
     c = run_compare(
         run_a, run_b, latest_n=latest, name=name, store=url, adjust=adjust, seed=seed, metrics=metric
     )
-    typer.echo(f"store: {url}", err=True)
+    typer.echo(f"store: {redact(url)}", err=True)
     renderers = {
         "md": to_markdown,
         "json": lambda c: json.dumps(c.as_json(), indent=1, ensure_ascii=False) + "\n",

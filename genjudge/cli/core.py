@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from genjudge.cli.common import fail_cleanly
+from genjudge.redact import redact
 
 runs_app = typer.Typer(help="Read the history of runs from the store.", no_args_is_help=True)
 
@@ -113,7 +114,7 @@ def run_command(
     with progress_display(quiet=quiet) as progress:
         result = evaluate(source, overrides=overrides, store=store, progress=progress)  # type: ignore[arg-type]
     print_summary(result.report.model_dump(mode="json"), result.report_dir)
-    typer.echo(f"store: {result.store_url}")
+    typer.echo(f"store: {redact(result.store_url or '')}")
     outcome = result.report.outcome or {}
     from genjudge.cli.common import EXIT_RUN_FAILED
 
@@ -151,7 +152,7 @@ def runs_list(
     if (path := sqlite_path(url)) is not None and not path.is_file():
         typer.echo(f"no runs stored yet (no store at {path})")
         return
-    typer.echo(f"store: {url}", err=True)
+    typer.echo(f"store: {redact(url)}", err=True)
     run_store = RunStore(url, create=False)
     rows = run_store.list(limit)
     unfinished = run_store.unfinished(limit)
@@ -198,7 +199,7 @@ def runs_show(
     from genjudge.store import RunStore, resolve_url
 
     url = resolve_url(store)
-    typer.echo(f"store: {url}", err=True)
+    typer.echo(f"store: {redact(url)}", err=True)
     _, report = RunStore(url, create=False).get(run_id)
     if as_json:
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))

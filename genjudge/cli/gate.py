@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from genjudge.cli.common import fail_cleanly
+from genjudge.redact import redact
 
 GATE_FAILED = 1
 """Exit status of a gate that failed (2 is a usage error, as everywhere)."""
@@ -71,7 +72,7 @@ def gate(
     from genjudge.store import resolve_url
 
     url = resolve_url(store)
-    typer.echo(f"store: {url}", err=True)
+    typer.echo(f"store: {redact(url)}", err=True)
     result = decide_and_write(url, policy, run, baseline, junit=junit, markdown=markdown, html=html)
     if not result.passed:
         raise typer.Exit(GATE_FAILED)

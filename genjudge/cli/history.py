@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from genjudge.cli.common import fail_cleanly
+from genjudge.redact import redact
 
 validations_app = typer.Typer(
     help="Recorded judge validation decisions (a bare `genjudge validations` lists them).",
@@ -33,7 +34,7 @@ def store_url(store: str | None) -> str:
     from genjudge.store import resolve_url
 
     url = resolve_url(store)
-    typer.echo(f"store: {url}", err=True)
+    typer.echo(f"store: {redact(url)}", err=True)
     return url
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from genjudge.cli.common import EXIT_RUN_FAILED, fail_cleanly
+from genjudge.redact import redact
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +52,7 @@ def monitor_command(
 
     config, base = load_monitor_config(config_path)
     result = asyncio.run(monitor_async(config, base, store=store))
-    typer.echo(f"store: {result.store_url}", err=True)
+    typer.echo(f"store: {redact(result.store_url or '')}", err=True)
     typer.echo(
         f"monitor {result.name}: {result.new_items} new items"
         + (f" ({result.duplicates} repeated lines skipped)" if result.duplicates else "")

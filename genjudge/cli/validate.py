@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from genjudge.cli.common import fail_cleanly
+from genjudge.redact import redact
 
 labels_app = typer.Typer(
     help="Import and inspect human-rated samples (see human_labels/README.md).", no_args_is_help=True
@@ -329,7 +330,7 @@ def validate(
     for line in outcome.corrected:
         typer.echo(f"  {line}")
     if outcome.store_url is not None:
-        typer.echo(f"recorded decision {d.decision_id} in {outcome.store_url}")
+        typer.echo(f"recorded decision {d.decision_id} in {redact(outcome.store_url)}")
     if report is not None:
         report.write_text(to_markdown(d), encoding="utf-8")
     if json_out is not None:

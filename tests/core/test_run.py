@@ -106,8 +106,11 @@ def test_run_writes_every_report_file_and_numbers_match_sklearn(example, tmp_pat
     assert "<svg" in (out / "report.html").read_text()
 
 
-def test_rerun_is_recognised_and_history_is_listed(example, tmp_path):
-    store = str(tmp_path / "store.db")
+def test_rerun_is_recognised_and_history_is_listed(example, tmp_path, store_url):
+    """On SQLite and on PostgreSQL (the store_url fixture)."""
+    from genjudge.redact import redact
+
+    store = store_url
     config = str(example / "genjudge.yaml")
     first = invoke("run", config, "--store", store, "--out", str(tmp_path / "r1"))
     second = invoke("run", config, "--store", store, "--out", str(tmp_path / "r2"))
@@ -130,7 +133,7 @@ def test_rerun_is_recognised_and_history_is_listed(example, tmp_path):
     assert [line.split("\t")[0] for line in listing.stdout.splitlines()] == [
         r["run"]["run_id"] for r in (r3, r2, r1)
     ]
-    assert listing.stderr.strip() == f"store: sqlite:///{store}"
+    assert listing.stderr.strip() == f"store: {redact(store)}"
     shown = invoke("runs", "show", r1["run"]["run_id"], "--store", store, "--json")
     assert json.loads(shown.stdout)["metrics"] == r1["metrics"]  # the store line goes to stderr
 
@@ -203,7 +206,7 @@ def test_run_without_config_names_the_missing_flags(tmp_path):
     assert "without CONFIG, --set, --teacher, --student must be given" in result.output
 
 
-def test_store_keeps_every_example_row_intact(tmp_path):
+def test_store_keeps_every_example_row_intact(store_url):
     from datetime import datetime
 
     import pandas as pd
@@ -226,7 +229,7 @@ def test_store_keeps_every_example_row_intact(tmp_path):
         config={},
         seed=0,
     )
-    store = RunStore(f"sqlite:///{tmp_path / 's.db'}")
+    store = RunStore(store_url)
     store.save(record, {"counts": {"items": 2}}, table, ["ok", "unscored"])
     back = store.examples("r1")
     assert back["input"].tolist() == ["line\u2028separator", "new\nline"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import sqlalchemy as sa
 from scipy.stats import beta
 
 from tests.monitor.conftest import append, cli, human_sample, records, write_config
@@ -21,7 +22,14 @@ def _project(tmp_path, days=(0, 1), n=20, **settings):
     return write_config(tmp_path, **settings), rows
 
 
-def _db(tmp_path, sql):
+def _db(tmp_path, sql, url=None):
+    if url is not None:  # any store URL (the store_url fixture): through SQLAlchemy
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.exec_driver_sql(sql)]
+        finally:
+            engine.dispose()
     con = sqlite3.connect(tmp_path / "store.db")
     try:
         return con.execute(sql).fetchall()
@@ -29,12 +37,13 @@ def _db(tmp_path, sql):
         con.close()
 
 
-def test_second_run_ingests_only_new_lines_and_history_grows(tmp_path):
-    _, rows = _project(tmp_path)
+def test_second_run_ingests_only_new_lines_and_history_grows(tmp_path, store_url):
+    """On SQLite and on PostgreSQL (the store_url fixture)."""
+    _, rows = _project(tmp_path, store=store_url)
     first = cli(["monitor", "monitor.yaml"], tmp_path)
     assert first.exit_code == 0, first.output
     assert "40 new items, 2 of 2 windows recomputed" in first.output
-    assert _db(tmp_path, "select count(*) from monitor_windows") == [(2,)]
+    assert _db(tmp_path, "select count(*) from monitor_windows", store_url) == [(2,)]
 
     # Traffic keeps coming: more lines in day 1's file, a new file for day 2, and a line still
     # being written (no newline yet), which must wait for the next run.
@@ -48,8 +57,8 @@ def test_second_run_ingests_only_new_lines_and_history_grows(tmp_path):
     assert second.exit_code == 0, second.output
     # day 0 unchanged: not recomputed; day 1 grew and day 2 is new.
     assert "25 new items, 2 of 3 windows recomputed" in second.output
-    assert _db(tmp_path, "select count(*) from monitor_items") == [(65,)]
-    assert _db(tmp_path, "select count(*) from monitor_windows") == [(3,)]
+    assert _db(tmp_path, "select count(*) from monitor_items", store_url) == [(65,)]
+    assert _db(tmp_path, "select count(*) from monitor_windows", store_url) == [(3,)]
 
     # The half-written line is completed: only it is ingested now; nothing is recomputed but day 2.
     with (tmp_path / "traffic" / "day2.jsonl").open("a") as f:
