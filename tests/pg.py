@@ -48,7 +48,8 @@ def _closing_connections() -> Iterator[None]:
     opened: list[Any] = []
 
     def remember(dbapi_connection: Any, _record: Any) -> None:
-        opened.append(dbapi_connection)
+        if type(dbapi_connection).__module__.startswith("psycopg"):  # not SQLite's: those stay as they were
+            opened.append(dbapi_connection)
 
     sa.event.listen(sa.pool.Pool, "connect", remember)
     try:

@@ -110,10 +110,11 @@ def test_leave_one_out_by_hand():
     assert judge == pytest.approx((a01 + 1.0) / 2)
 
 
-def test_decisions_are_stored_and_bound_to_model_and_rubric_version(tmp_path):
+def test_decisions_are_stored_and_bound_to_model_and_rubric_version(tmp_path, store_url):
+    """On SQLite and on PostgreSQL (the store_url fixture)."""
     truth = _truth()
     d, _ = _decide(tmp_path, truth.tolist())
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = store_url
     assert lookup_decision(url, "test", "m", "quality", "1") is None
     save_decision(url, d)
     got = lookup_decision(url, "test", "m", "quality", "1")
