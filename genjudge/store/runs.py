@@ -31,7 +31,7 @@ runs = sa.Table(
     metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("name", sa.String(200)),
+    sa.Column("name", sa.Text),
     sa.Column("task", sa.String(32), nullable=False),
     sa.Column("set_fingerprint", sa.String(64), nullable=False, index=True),
     sa.Column("inputs_hash", sa.String(64), nullable=False, index=True),
@@ -44,7 +44,7 @@ examples = sa.Table(
     metadata,
     sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("item_id", sa.String(200), nullable=False),
+    sa.Column("item_id", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
 )
@@ -55,10 +55,10 @@ attempts = sa.Table(
     metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("started_at", sa.String(40), nullable=False),
-    sa.Column("name", sa.String(200)),
+    sa.Column("name", sa.Text),
     sa.Column("task", sa.String(32), nullable=False),
     sa.Column("pid", sa.Integer),
-    sa.Column("host", sa.String(200)),
+    sa.Column("host", sa.Text),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("note", sa.Text),
 )
@@ -133,7 +133,10 @@ class RunStore:
         return self._engine
 
     def _retrying(self, work: Any) -> Any:
-        """Run ``work(conn)`` in one transaction, retried while the database is locked."""
+        """Run ``work(conn)`` in one transaction, retried while the database is locked; any
+        other database error (a value the column refuses, a lost connection) is a StoreError."""
+        from genjudge.redact import redact
+
         for attempt in range(COMMIT_RETRIES):
             try:
                 with self.engine.begin() as conn:
@@ -141,8 +144,11 @@ class RunStore:
             except sa.exc.OperationalError as exc:
                 locked = "locked" in str(exc) or "busy" in str(exc)
                 if not locked or attempt == COMMIT_RETRIES - 1:
-                    raise StoreError(f"cannot write to the store {self.url}: {exc.orig}") from None
+                    raise StoreError(f"cannot write to the store {redact(self.url)}: {exc.orig}") from None
                 time.sleep(0.5 * 2**attempt)
+            except sa.exc.SQLAlchemyError as exc:
+                reason = getattr(exc, "orig", None) or exc
+                raise StoreError(f"cannot write to the store {redact(self.url)}: {reason}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def begin_attempt(self, run_id: str, started_at: datetime, name: str | None, task: str) -> None:

@@ -122,6 +122,15 @@ judge_validations = sa.Table(
 )
 
 
+def everything() -> sa.MetaData:
+    """The old tables, all in one MetaData."""
+    merged = sa.MetaData()
+    for group in (metadata, monitor, validation):
+        for table in group.tables.values():
+            table.to_metadata(merged)
+    return merged
+
+
 def make_legacy_store(
     url: str, *, with_monitor: bool = True, with_validation: bool = False
 ) -> dict[str, int]:

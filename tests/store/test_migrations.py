@@ -21,6 +21,7 @@ from genjudge.store import runs as run_tables
 from genjudge.store import windows as monitor_tables
 from genjudge.store.runs import open_engine
 from genjudge.validation import store as validation_store
+from tests.store import legacy
 from tests.store.legacy import make_legacy_store
 
 # Every MetaData whose tables live in the store; a new table's module adds its MetaData here.
@@ -63,9 +64,13 @@ def test_a_new_store_is_made_by_the_migrations_exactly_as_declared(store_url):
 
 
 def test_the_baseline_makes_what_create_all_made(store_url):
-    """The old DDL (create_all, frozen copy) and the migrations agree column by column."""
-    make_legacy_store(store_url, with_monitor=True, with_validation=True)
-    assert schema_differences(store_url) == []
+    """Revision 0001 alone makes what the old code's create_all made (frozen copy), column by column."""
+    engine = sa.create_engine(store_url)
+    migrate.upgrade(engine, "0001")
+    with engine.connect() as conn:
+        found = compare_metadata(MigrationContext.configure(conn), legacy.everything())
+    engine.dispose()
+    assert [d for d in found if not (d[0] == "remove_table" and d[1].name == "alembic_version")] == []
 
 
 @pytest.mark.parametrize("with_validation", [False, True])
@@ -157,4 +162,62 @@ def test_downgrade_to_base_and_back(store_url):
     assert set(counts(store_url)) == set()
     migrate.upgrade(engine)
     assert schema_differences(store_url) == []
+    engine.dispose()
+
+
+def test_long_names_and_ids_are_stored_whole(store_url):
+    """PostgreSQL enforces VARCHAR lengths (SQLite does not): revision 0002 made the user's text
+    TEXT, so a long run name, item id or slice value is stored whole on both."""
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from genjudge.records import RunRecord, TaskKind
+
+    long = "x" * 5000
+    record = RunRecord(
+        run_id="r1",
+        created_at=datetime.now(UTC),
+        genjudge_version="0",
+        git_revision=None,
+        python_version="3",
+        task=TaskKind.GENERATION,
+        set_fingerprint="f",
+        inputs_hash="h",
+        config={"name": long},
+        seed=0,
+    )
+    store = RunStore(store_url)
+    store.save(record, {}, pd.DataFrame({"id": [long + "1", long + "2"]}), ["ok", "ok"])
+    assert store.list()[0]["name"] == long
+    assert store.examples("r1")["id"].tolist() == [long + "1", long + "2"]
+
+
+def test_a_value_the_database_refuses_is_a_store_error_not_a_traceback(store_url):
+    from datetime import UTC, datetime
+
+    store = RunStore(store_url)
+    store.begin_attempt("r1", datetime.now(UTC), "n", "generation")
+    with pytest.raises(StoreError, match="cannot write to the store"):
+        store.begin_attempt("r1", datetime.now(UTC), "n", "generation")  # the same key again
+
+
+def test_old_rows_survive_every_revision(store_url):
+    """A pre-migration store with rows, upgraded to head (0001 adopts, 0002 rebuilds tables on
+    SQLite): the same rows, value for value."""
+    written = make_legacy_store(store_url, with_monitor=True, with_validation=True)
+    engine = sa.create_engine(store_url)
+
+    def dump() -> dict[str, list[tuple[object, ...]]]:
+        with engine.connect() as conn:
+            return {
+                name: sorted(tuple(map(str, row)) for row in conn.execute(sa.select(table)))
+                for name, table in legacy.everything().tables.items()
+            }
+
+    before = dump()
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
+    assert dump() == before
+    assert sum(map(len, before.values())) == sum(written.values())
     engine.dispose()
