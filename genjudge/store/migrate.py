@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from genjudge.errors import StoreError
 
-__all__ = ["MIGRATIONS", "current", "head", "upgrade"]
+if TYPE_CHECKING:  # alembic is imported when a store is opened, not with the package
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+__all__ = ["MIGRATIONS", "alembic_config", "current", "head", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 """The Alembic environment shipped in the package (see its README.md to add a revision)."""
@@ -27,7 +32,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 PG_LOCK_KEY = 0x67656E6A  # "genj": the advisory lock that serialises migrations on PostgreSQL
 
 
-def _config(connection: sa.Connection | None = None) -> object:
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """An Alembic config on the shipped environment, for ``alembic.command`` (``downgrade``,
+    ``history``...); with ``connection``, the commands run on it, inside its transaction."""
     from alembic.config import Config
 
     config = Config()
@@ -38,7 +45,7 @@ def _config(connection: sa.Connection | None = None) -> object:
 
 
 @lru_cache(maxsize=1)
-def _script() -> object:
+def _script() -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS))
@@ -46,11 +53,7 @@ def _script() -> object:
 
 def head() -> str:
     """The newest revision this version of genjudge knows."""
-    from alembic.script import ScriptDirectory
-
-    script = _script()
-    assert isinstance(script, ScriptDirectory)
-    found = script.get_current_head()
+    found = _script().get_current_head()
     assert found is not None
     return found
 
@@ -73,12 +76,8 @@ def current(engine: sa.Engine) -> str | None:
 
 
 def _known(revision: str) -> bool:
-    from alembic.script import ScriptDirectory
-
-    script = _script()
-    assert isinstance(script, ScriptDirectory)
     try:
-        script.get_revision(revision)
+        _script().get_revision(revision)
     except Exception:  # alembic raises its own CommandError / ResolutionError subclasses
         return False
     return True
@@ -117,7 +116,7 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> str | None:
             _lock(conn)
             before = _revision(conn)  # again, under the lock: another process may have done it
             if before != target:
-                command.upgrade(_config(conn), revision)  # type: ignore[arg-type]
+                command.upgrade(alembic_config(conn), revision)
     except (sa.exc.SQLAlchemyError, RuntimeError, CommandError) as exc:
         raise StoreError(f"cannot upgrade the schema of the store {where}: {exc}") from None
     return before

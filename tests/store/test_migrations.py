@@ -157,7 +157,7 @@ def test_downgrade_to_base_and_back(store_url):
 
     engine = open_engine(store_url)
     with engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "base")  # type: ignore[arg-type]
+        command.downgrade(migrate.alembic_config(conn), "base")
     assert migrate.current(engine) is None
     assert set(counts(store_url)) == set()
     migrate.upgrade(engine)

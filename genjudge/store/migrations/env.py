@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-config = context.config
-
 
 def _run(connection: sa.Connection) -> None:
     context.configure(connection=connection, target_metadata=None, render_as_batch=True)
@@ -19,11 +17,20 @@ def _run(connection: sa.Connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    _run(connection)
-else:
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=sa.pool.NullPool)
+def main() -> None:
+    """Run the migrations Alembic was asked for, on genjudge's connection or on the ini's URL."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
+
+
+# Alembic executes this file inside an environment context; imported anywhere else (a test that
+# imports every module of the package), it does nothing.
+if hasattr(context, "config"):
+    main()
