@@ -88,10 +88,14 @@ def check_url(url: str) -> None:
         ) from None
 
 
-def open_engine(url: str) -> sa.Engine:
+def open_engine(url: str, tables: sa.MetaData | None = None) -> sa.Engine:
     """An engine on ``url`` whose schema is brought to the newest revision
     (:func:`genjudge.store.migrate.upgrade`); a SQLite file waits up to ``BUSY_TIMEOUT_S`` for a
-    lock, and its folder is made. Failures are a StoreError."""
+    lock, and its folder is made. Failures are a StoreError.
+
+    ``tables``, the caller's own: each must exist once migrated. The migrations make every table
+    (never ``create_all``), so a table no revision makes is refused here, naming what to add.
+    """
     from genjudge.redact import redact
     from genjudge.store.migrate import upgrade
 
@@ -105,6 +109,14 @@ def open_engine(url: str) -> sa.Engine:
         raise StoreError(f"cannot open the store {redact(url)}: {exc}") from None
     try:
         upgrade(engine)
+        if tables is not None:
+            found = set(sa.inspect(engine).get_table_names())
+            missing = sorted(set(tables.tables) - found)
+            if missing:
+                raise StoreError(
+                    f"the store {redact(url)} has no table {', '.join(missing)}: no migration makes it; "
+                    "add a revision file (genjudge/store/migrations/README.md)"
+                )
     except StoreError:
         engine.dispose()
         raise
@@ -129,7 +141,7 @@ class RunStore:
             path = sqlite_path(self.url)
             if path is not None and not self.create and not path.is_file():
                 raise StoreError(f"no store at {path} (no run has been stored there yet)")
-            self._engine = open_engine(self.url)
+            self._engine = open_engine(self.url, metadata)
         return self._engine
 
     def _retrying(self, work: Any) -> Any:

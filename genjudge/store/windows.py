@@ -100,7 +100,7 @@ class WindowStore:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = open_engine(self.url)
+            self._engine = open_engine(self.url, metadata)
         return self._engine
 
     def _rows(self, table: sa.Table, *where: Any) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ decisions = sa.Table(
 def _engine(url: str) -> tuple[Any, Any]:
     from genjudge.store.runs import open_engine
 
-    return open_engine(url), decisions
+    return open_engine(url, decisions.metadata), decisions
 
 
 def save_decision(store_url: str, decision: Decision) -> None:

@@ -237,3 +237,14 @@ def test_the_migrations_ship_in_the_package():
     assert "store/migrations/env.py" in files and len(files) >= 4
     shipped = {p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern)}
     assert sorted(set(files) - shipped) == []
+
+
+def test_a_table_no_migration_makes_is_named(store_url):
+    """A module that declares a table but adds no revision for it fails loudly, saying what to add."""
+    mine = sa.MetaData()
+    sa.Table("jobs_without_revision", mine, sa.Column("job_id", sa.String(64), primary_key=True))
+    with pytest.raises(
+        StoreError, match=r"no table jobs_without_revision: no migration makes it; add a revision"
+    ):
+        open_engine(store_url, mine)
+    open_engine(store_url, run_tables.metadata).dispose()  # the package's own are all made
