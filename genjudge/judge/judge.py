@@ -81,6 +81,22 @@ class Judge:
                     breaker_failures=s.breaker_failures,
                 )
                 client.meter = self._meter
+                if s.batch:
+                    try:
+                        if s.batch_journal is None:
+                            raise ConfigError(
+                                "judge: batch: true needs cache_path or batch_journal_path "
+                                "(the journal of submitted batches lives there)"
+                            )
+                        client.use_batches(
+                            s.batch_journal,
+                            poll_s=s.batch_poll_s,
+                            max_wait_s=s.batch_max_wait_s,
+                            collect_s=s.batch_collect_s,
+                        )
+                    except BaseException:
+                        await client.aclose()
+                        raise
                 self._client = client
         return self._client
 
