@@ -201,7 +201,11 @@ class BatchRunner:
         await self._await(JournaledBatch(row, batch_id, items), group)
 
     async def _await(self, batch: JournaledBatch, group: dict[str, _Waiter]) -> None:
-        state = await self._wait_end(batch.batch_id)
+        try:
+            state = await self._wait_end(batch.batch_id)
+        except ProviderStopped as exc:
+            _settle(group, exc)
+            return
         if isinstance(state, str):
             _settle(group, BatchOutcome(None, state, final=True))
             return
@@ -224,7 +228,8 @@ class BatchRunner:
                     cache.put(key, resp.model_dump(mode="json"))
                 outcome = BatchOutcome(resp)
             else:
-                why = got or f"no result for {cid} (batch status {state.status})"
+                status = state.status if state.detail is None else f"{state.status}: {state.detail}"
+                why = got or f"no result for {cid} (batch status {status})"
                 outcome = BatchOutcome(None, f"batch {batch.batch_id}: {why}")
             if not waiter.future.done():
                 waiter.future.set_result(outcome)
@@ -241,7 +246,7 @@ class BatchRunner:
                 state = await self.api.poll(batch_id)
                 failures = 0
             except AuthError as exc:
-                return self.stop(exc)
+                raise ProviderStopped(self.stop(exc)) from None
             except CallError as exc:
                 failures += 1
                 if failures >= 5:

@@ -39,6 +39,10 @@ class BatchLoopback(Loopback):
         """While True every batch stays in progress."""
         self.expire: Callable[[Seen], bool] = lambda seen: False
         """Items left unfinished; a batch with any ends ``expired``."""
+        self.reject: str | None = None
+        """Set: an OpenAI batch ends ``failed`` with this validation error and no output."""
+        self.create_status = 200
+        """Not 200: uploads and batch creations are refused with this status."""
         self.batch_seen: list[Seen] = []
         self.creations = 0
         self.retrieves = 0
@@ -60,7 +64,18 @@ class BatchLoopback(Loopback):
 
     # OpenAI --------------------------------------------------------------------------------------
 
+    def _refused(self) -> web.Response | None:
+        if self.create_status == 200:
+            return None
+        kind = {401: "authentication_error", 429: "rate_limit_error"}.get(
+            self.create_status, "invalid_request_error"
+        )
+        body = {"type": "error", "error": {"type": kind, "message": f"refused ({self.create_status})"}}
+        return web.json_response(body, status=self.create_status)
+
     async def _upload(self, request: web.Request) -> web.Response:
+        if (refused := self._refused()) is not None:
+            return refused
         form = await request.post()
         upload = form["file"]
         data = upload.file.read()  # type: ignore[union-attr]
@@ -88,6 +103,8 @@ class BatchLoopback(Loopback):
         return web.Response(body=self.files[fid], content_type="application/octet-stream")
 
     async def _oa_create(self, request: web.Request) -> web.Response:
+        if (refused := self._refused()) is not None:
+            return refused
         body = await request.json()
         self.creations += 1
         lines = [json.loads(x) for x in self.files[body["input_file_id"]].decode().splitlines() if x.strip()]
@@ -124,6 +141,10 @@ class BatchLoopback(Loopback):
         return web.json_response(batch)
 
     def _oa_finish(self, batch: dict[str, Any]) -> None:
+        if self.reject is not None:
+            error = {"code": "invalid_request", "message": self.reject, "param": None, "line": 1}
+            batch.update(status="failed", errors={"object": "list", "data": [error]})
+            return
         out, err = [], []
         expired = False
         for line in self._requests[batch["id"]]:
@@ -193,6 +214,8 @@ class BatchLoopback(Loopback):
         }
 
     async def _an_create(self, request: web.Request) -> web.Response:
+        if (refused := self._refused()) is not None:
+            return refused
         body = await request.json()
         self.creations += 1
         bid = f"msgbatch_{next(_ids)}"

@@ -15,6 +15,7 @@ from genjudge.errors import ConfigError
 from genjudge.judge import Judge, JudgeSettings
 from genjudge.llm.batch_journal import BatchJournal
 from genjudge.llm.cache import CallCache
+from genjudge.llm.errors import ProviderStopped
 from genjudge.llm.types import ChatRequest, ChatResponse
 from genjudge.records import Status
 from tests.llm.batch_loopback import BatchLoopback
@@ -223,6 +224,25 @@ async def test_a_server_without_a_batch_api_gets_the_calls_one_by_one(tmp_path, 
         await plain.stop()
     assert [v.value for v in out] == [4.0] * 6 and len(plain.seen) == 6
     assert "could not be sent" in caplog.text and journal(tmp_path) == {"failed": 1}
+
+
+async def test_a_batch_rejected_as_a_whole_is_sent_one_by_one(server, tmp_path):
+    server.responder = lambda seen: Reply(content=FOUR)
+    server.reject = "line 1: the model is not available for batches"
+    async with Judge(settings(server, "openai", tmp_path)) as judge:
+        out = await judge.grade("faithfulness", items(4))
+    assert [v.value for v in out] == [4.0] * 4
+    assert server.creations == 1 and server.batch_seen == [] and len(server.seen) == 4
+    assert journal(tmp_path) == {"done": 1}
+
+
+@PROVIDERS
+async def test_credentials_refused_by_the_batch_api_stop_the_run(server, provider, tmp_path):
+    server.create_status = 401
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        with pytest.raises(ProviderStopped, match="refused the credentials"):
+            await judge.grade("faithfulness", items(4))
+    assert server.seen == [] and journal(tmp_path) == {"failed": 1}
 
 
 class _NoBatch:
