@@ -113,7 +113,10 @@ class Judge:
 
     def model_info(self) -> dict[str, Any]:
         s = self.settings
-        return {"provider": s.provider, "model": s.model_name, "base_url": redact(s.base_url)}
+        info: dict[str, Any] = {"provider": s.provider, "model": s.model_name, "base_url": redact(s.base_url)}
+        if s.batch:
+            info["batch"] = True  # answers came through the provider's batch API where it could
+        return info
 
     async def _one(self, client: LLMClient, rubric: Rubric, item: dict[str, Any], sample: int) -> Verdict:
         missing = [f for f in rubric.fields if item.get(f) is None]

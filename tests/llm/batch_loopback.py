@@ -9,8 +9,8 @@ Each batch item is answered by the same ``responder`` as a synchronous call (a n
 becomes an errored line) and recorded in ``batch_seen``, apart from ``seen`` (synchronous calls),
 with the protocol ``openai-batch`` / ``anthropic-batch``.
 A batch stays in progress while ``hold`` is set and ends on the first look after that; items for
-which ``expire(seen)`` is true are left unfinished and the batch ends ``expired``. ``creations``
-counts batches created (both providers).
+which ``expire(seen)`` is true are left unfinished and the batch ends ``expired``. A cancelled batch
+(``cancel`` through the SDK) answers nothing. ``creations`` counts batches created (both providers).
 """
 
 from __future__ import annotations
@@ -129,6 +129,8 @@ class BatchLoopback(Loopback):
     async def _oa_retrieve(self, request: web.Request) -> web.Response:
         self.retrieves += 1
         batch = self.batches[request.match_info["id"]]
+        if batch["status"] == "cancelling":
+            batch["status"] = "cancelled"
         if batch["status"] in ("validating", "in_progress"):
             batch["status"] = "in_progress"
             if not self.hold:
@@ -137,7 +139,7 @@ class BatchLoopback(Loopback):
 
     async def _oa_cancel(self, request: web.Request) -> web.Response:
         batch = self.batches[request.match_info["id"]]
-        batch["status"] = "cancelled"
+        batch["status"] = "cancelling"  # cancelled on the next look; nothing is answered
         return web.json_response(batch)
 
     def _oa_finish(self, batch: dict[str, Any]) -> None:
@@ -226,16 +228,19 @@ class BatchLoopback(Loopback):
     async def _an_retrieve(self, request: web.Request) -> web.Response:
         self.retrieves += 1
         batch = self.batches[request.match_info["id"]]
-        if batch["processing_status"] == "in_progress" and not self.hold:
+        if batch["processing_status"] == "canceling":
+            self._an_finish(batch, canceled=True)
+        elif batch["processing_status"] == "in_progress" and not self.hold:
             self._an_finish(batch)
         return web.json_response(batch)
 
     async def _an_cancel(self, request: web.Request) -> web.Response:
         batch = self.batches[request.match_info["id"]]
         batch["processing_status"] = "canceling"
+        batch["cancel_initiated_at"] = _iso(time.time())
         return web.json_response(batch)
 
-    def _an_finish(self, batch: dict[str, Any]) -> None:
+    def _an_finish(self, batch: dict[str, Any], *, canceled: bool = False) -> None:
         rows = []
         counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
         for item in self._requests[batch["id"]]:
@@ -243,8 +248,10 @@ class BatchLoopback(Loopback):
             system = params.get("system") or ""
             user = params["messages"][0]["content"]
             seen = Seen("anthropic-batch", params, system, user)
-            if self.expire(seen):
-                result: dict[str, Any] = {"type": "expired"}
+            if canceled:
+                result: dict[str, Any] = {"type": "canceled"}
+            elif self.expire(seen):
+                result = {"type": "expired"}
             else:
                 self.batch_seen.append(seen)
                 reply = self.responder(seen)

@@ -226,6 +226,36 @@ async def test_a_server_without_a_batch_api_gets_the_calls_one_by_one(tmp_path, 
     assert "could not be sent" in caplog.text and journal(tmp_path) == {"failed": 1}
 
 
+@PROVIDERS
+async def test_a_batch_cancelled_by_someone_else_is_sent_one_by_one(server, provider, tmp_path):
+    import asyncio
+
+    server.responder = lambda seen: Reply(content=FOUR)
+    server.hold = True
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        grading = asyncio.ensure_future(judge.grade("faithfulness", items(4)))
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if server.retrieves:
+                break
+        (batch_id,) = server.batches
+        # Cancelled from outside (the provider's console, another script), through the real SDK.
+        if provider == "openai":
+            import openai
+
+            async with openai.AsyncOpenAI(base_url=server.base_url, api_key="x") as sdk:
+                assert (await sdk.batches.cancel(batch_id)).status == "cancelling"
+        else:
+            import anthropic
+
+            async with anthropic.AsyncAnthropic(base_url=server.anthropic_url, api_key="x") as sdk:
+                assert (await sdk.messages.batches.cancel(batch_id)).processing_status == "canceling"
+        out = await grading
+    assert [v.value for v in out] == [4.0] * 4
+    assert server.creations == 1 and server.batch_seen == [] and len(server.seen) == 4
+    assert journal(tmp_path) == {"done": 1}
+
+
 async def test_a_batch_rejected_as_a_whole_is_sent_one_by_one(server, tmp_path):
     server.responder = lambda seen: Reply(content=FOUR)
     server.reject = "line 1: the model is not available for batches"

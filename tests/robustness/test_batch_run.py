@@ -69,6 +69,8 @@ def test_a_batch_run_reports_what_a_synchronous_run_reports_at_half_the_judge_co
     report, base = report_of(folder), report_of(sync_folder)
     for key in COMPARED:
         assert report[key] == base[key], key
+    assert report["sections"]["judge_equivalence"]["judge"]["batch"] is True
+    assert "batch" not in base["sections"]["judge_equivalence"]["judge"]
     meter = report["sections"]["judge_equivalence"]["judge_meter"]
     base_meter = base["sections"]["judge_equivalence"]["judge_meter"]
     assert meter["calls"] == base_meter["calls"] == calls and meter["errors"] == 0
