@@ -295,3 +295,28 @@ async def test_batch_settings_are_checked(tmp_path):
     judge = Judge(s, provider=_NoBatch())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="has no batch API"):
         await judge.open()
+
+
+def test_batch_prices_are_half_the_standard_ones_and_can_be_overridden(tmp_path):
+    from genjudge.llm.prices import Price, PriceTable
+
+    table = PriceTable.load()
+    # gpt-4o: 2.50 / 10.00 USD per million tokens; batch 1.25 / 5.00 (OpenAI's pricing page).
+    assert table.lookup_batch("openai", "gpt-4o") == Price(1.25, 5.0)
+    # claude-sonnet-4*: 3 / 15; batch 1.50 / 7.50 (Anthropic's batch-processing page).
+    assert table.lookup_batch("anthropic", "claude-sonnet-4-5") == Price(1.5, 7.5)
+    assert table.lookup_batch("local", "any") == Price(0.0, 0.0)
+    assert table.lookup_batch("openai", "no-such-model") is None
+    user = tmp_path / "prices.json"
+    user.write_text(
+        json.dumps(
+            {"_batch_discount": {"openai": 0.4}, "acme/m": {"input_per_mtok": 1, "output_per_mtok": 2}}
+        )
+    )
+    custom = PriceTable.load(user)
+    assert custom.lookup_batch("openai", "gpt-4o") == Price(1.0, 4.0)
+    assert custom.lookup_batch("anthropic", "claude-sonnet-4-5") == Price(1.5, 7.5)
+    assert custom.lookup("acme", "m") == Price(1.0, 2.0) and custom.lookup_batch("acme", "m") is None
+    user.write_text(json.dumps({"_batch_discount": {"openai": 1.5}}))
+    with pytest.raises(ConfigError, match="not in"):
+        PriceTable.load(user)
