@@ -12,8 +12,9 @@ Calls already covered by an open batch in the journal (a killed run, started aga
 sent again: that batch is polled instead. An item the batch did not answer (errored, expired,
 cancelled, missing, malformed) goes back to its caller as a :class:`BatchOutcome` without a
 response, and the client retries it through the synchronous path with its own retries. A batch
-not ended within ``max_wait_s`` of this invocation is left running: its items end as errors that
-say to run the same command again, which resumes it.
+not ended within ``max_wait_s`` of this invocation, or whose state or results could not be read
+5 times in a row, is left as it is (open in the journal, running or done at the provider): its
+items end as errors that say to run the same command again, which resumes it.
 """
 
 from __future__ import annotations
@@ -203,18 +204,15 @@ class BatchRunner:
     async def _await(self, batch: JournaledBatch, group: dict[str, _Waiter]) -> None:
         try:
             state = await self._wait_end(batch.batch_id)
+            if isinstance(state, str):
+                _settle(group, BatchOutcome(None, state, final=True))
+                return
+            results = await self._read(batch.batch_id)
         except ProviderStopped as exc:
             _settle(group, exc)
             return
-        if isinstance(state, str):
-            _settle(group, BatchOutcome(None, state, final=True))
-            return
-        try:
-            results = await self.api.results(batch.batch_id)
-        except CallError as exc:
-            # Still in the journal as open: the next run reads the results again.
-            note = f"the results of batch {batch.batch_id} could not be read ({type(exc).__name__}: {exc})"
-            _settle(group, BatchOutcome(None, note))
+        if isinstance(results, str):
+            _settle(group, BatchOutcome(None, results, final=True))
             return
         cache = self.cache
         for cid, key in batch.items.items():
@@ -236,6 +234,27 @@ class BatchRunner:
         self.journal.done(
             batch.row, state.status if state.detail is None else f"{state.status}: {state.detail}"
         )
+
+    async def _read(self, batch_id: str) -> dict[str, ChatResponse | str] | str:
+        """The ended batch's results, or why they could not be read.
+
+        The answers are paid for: a failed read is tried again, and after 5 failures the batch
+        stays open in the journal for the next run rather than being asked again one by one.
+        """
+        for tries in range(1, 6):
+            try:
+                return await self.api.results(batch_id)
+            except AuthError as exc:
+                raise ProviderStopped(self.stop(exc)) from None
+            except CallError as exc:
+                if tries == 5:
+                    return (
+                        f"batch {batch_id}: its results could not be read 5 times in a row "
+                        f"({type(exc).__name__}: {exc}); it is kept in the journal: run the same command "
+                        "again to resume it"
+                    )
+                await asyncio.sleep(self.poll_s)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_end(self, batch_id: str) -> BatchState | str:
         """The batch's final state, or why it is not known (still running, not pollable)."""

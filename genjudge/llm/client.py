@@ -323,7 +323,7 @@ class LLMClient:
             if got.final:
                 m = CallMeter(latency, None, None, None if self.price is None else 0.0, False, 0, False)
                 self.meter.add(m)
-                return CallOutcome(None, f"BatchNotEnded: {got.reason}", m)
+                return CallOutcome(None, f"BatchPending: {got.reason}", m)
             # The batch's attempt counts: the call went over the wire in it.
             out = await self._live(key, request, accept, prior_attempts=int(got.sent))
             if out.error is not None:

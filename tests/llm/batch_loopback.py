@@ -43,6 +43,9 @@ class BatchLoopback(Loopback):
         """Set: an OpenAI batch ends ``failed`` with this validation error and no output."""
         self.create_status = 200
         """Not 200: uploads and batch creations are refused with this status."""
+        self.result_failures = 0
+        """Reads of a batch's results (output / error files, results stream) answered 500 before
+        they work."""
         self.batch_seen: list[Seen] = []
         self.creations = 0
         self.retrieves = 0
@@ -94,7 +97,16 @@ class BatchLoopback(Loopback):
             }
         )
 
+    def _result_failure(self) -> web.Response | None:
+        if self.result_failures <= 0:
+            return None
+        self.result_failures -= 1
+        body = {"type": "error", "error": {"type": "api_error", "message": "results unavailable"}}
+        return web.json_response(body, status=500)
+
     async def _content(self, request: web.Request) -> web.Response:
+        if (failed := self._result_failure()) is not None:
+            return failed
         fid = request.match_info["id"]
         if fid not in self.files:
             return web.json_response(
@@ -277,5 +289,7 @@ class BatchLoopback(Loopback):
         )
 
     async def _an_results(self, request: web.Request) -> web.Response:
+        if (failed := self._result_failure()) is not None:
+            return failed
         bid = request.match_info["id"]
         return web.Response(body=self.files[bid], content_type="application/binary")

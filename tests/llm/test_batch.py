@@ -214,6 +214,26 @@ async def test_a_batch_past_the_max_wait_is_left_running_and_resumed_by_the_next
     assert server.creations == 1 and server.seen == [] and journal(tmp_path) == {"done": 1}
 
 
+@PROVIDERS
+async def test_results_that_cannot_be_read_are_read_again_not_bought_again(server, provider, tmp_path):
+    server.responder = lambda seen: Reply(content=FOUR)
+    server.result_failures = 2  # two failed reads, then the third works
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        out = await judge.grade("faithfulness", items(4))
+    assert [v.value for v in out] == [4.0] * 4 and server.seen == [] and server.result_failures == 0
+
+    server.result_failures = 5  # five in a row: the batch is left open for the next run
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        out = await judge.grade("faithfulness", items(8, start=4))
+    assert all(v.status is Status.ERROR for v in out) and server.seen == []
+    assert "could not be read 5 times in a row" in (out[0].reason or "")
+    assert journal(tmp_path) == {"done": 1, "open": 1}
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        out = await judge.grade("faithfulness", items(8, start=4))
+    assert [v.value for v in out] == [4.0] * 4
+    assert server.creations == 2 and server.seen == [] and journal(tmp_path) == {"done": 2}
+
+
 async def test_a_server_without_a_batch_api_gets_the_calls_one_by_one(tmp_path, caplog):
     plain = await Loopback(lambda seen: Reply(content=FOUR)).start()
     try:
