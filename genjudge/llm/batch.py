@@ -176,13 +176,14 @@ class BatchRunner:
         items = {f"gj-{i}": key for i, key in enumerate(group)}
         row = self.journal.begin(self.provider, self.model, items)
         try:
-            batch_id = await self.api.submit([(cid, group[key].request) for cid, key in items.items()])
+            batch_id = await self._submit([(cid, group[key].request) for cid, key in items.items()])
         except AuthError as exc:
             self.journal.dropped(row, f"{type(exc).__name__}: {exc}")
             _settle(group, ProviderStopped(self.stop(exc)))
             return
         except CallError as exc:
-            note = f"{type(exc).__name__}: {exc}"
+            status = f" (HTTP {exc.status})" if exc.status else ""
+            note = f"{type(exc).__name__}{status}: {exc}"
             self.journal.dropped(row, note)
             log.warning(
                 "warning: the batch could not be sent (%s); its %d calls go one by one", note, len(group)
@@ -200,6 +201,18 @@ class BatchRunner:
             self.poll_s,
         )
         await self._await(JournaledBatch(row, batch_id, items), group)
+
+    async def _submit(self, requests: list[tuple[str, ChatRequest]]) -> str:
+        """Send the batch; a passing fault (429, 5xx, a timeout) is tried again, up to 3 times,
+        rather than paying the full price for every call one by one."""
+        for tries in range(1, 4):
+            try:
+                return await self.api.submit(requests)
+            except CallError as exc:
+                if tries == 3 or not exc.retryable or isinstance(exc, AuthError):
+                    raise
+                await asyncio.sleep(min(max(exc.retry_after or 0.0, self.poll_s), 60.0))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _await(self, batch: JournaledBatch, group: dict[str, _Waiter]) -> None:
         try:

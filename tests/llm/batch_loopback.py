@@ -33,6 +33,8 @@ def _iso(t: float) -> str:
 
 
 class BatchLoopback(Loopback):
+    max_body = 256 * 1024**2  # a batch's upload is large (OpenAI takes files up to 200 MB)
+
     def __init__(self, responder: Callable[[Seen], Reply] | None = None) -> None:
         super().__init__(responder)
         self.hold = False
@@ -42,7 +44,9 @@ class BatchLoopback(Loopback):
         self.reject: str | None = None
         """Set: an OpenAI batch ends ``failed`` with this validation error and no output."""
         self.create_status = 200
-        """Not 200: uploads and batch creations are refused with this status."""
+        """Not 200: uploads and batch creations are refused with this status ..."""
+        self.create_refusals = 10**9
+        """... this many times."""
         self.result_failures = 0
         """Reads of a batch's results (output / error files, results stream) answered 500 before
         they work."""
@@ -68,8 +72,9 @@ class BatchLoopback(Loopback):
     # OpenAI --------------------------------------------------------------------------------------
 
     def _refused(self) -> web.Response | None:
-        if self.create_status == 200:
+        if self.create_status == 200 or self.create_refusals <= 0:
             return None
+        self.create_refusals -= 1
         kind = {401: "authentication_error", 429: "rate_limit_error"}.get(
             self.create_status, "invalid_request_error"
         )

@@ -56,6 +56,9 @@ def blocks(user: str) -> dict[str, str]:
 
 
 class Loopback:
+    max_body = 1024**2
+    """Largest request body accepted (aiohttp's default)."""
+
     def __init__(self, responder: Callable[[Seen], Reply] | None = None) -> None:
         self.responder = responder or (lambda seen: verdict(reason="fine", score=4))
         self.seen: list[Seen] = []
@@ -74,7 +77,7 @@ class Loopback:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> Loopback:
-        app = web.Application()
+        app = web.Application(client_max_size=self.max_body)
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/v1/messages", self._anthropic)
         self.routes(app)

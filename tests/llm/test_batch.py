@@ -234,6 +234,40 @@ async def test_results_that_cannot_be_read_are_read_again_not_bought_again(serve
     assert server.creations == 2 and server.seen == [] and journal(tmp_path) == {"done": 2}
 
 
+@PROVIDERS
+async def test_a_passing_fault_when_sending_is_tried_again(server, provider, tmp_path):
+    server.responder = lambda seen: Reply(content=FOUR)
+    server.create_status, server.create_refusals = 503, 2
+    async with Judge(settings(server, provider, tmp_path)) as judge:
+        out = await judge.grade("faithfulness", items(4))
+    assert [v.value for v in out] == [4.0] * 4
+    assert server.creations == 1 and server.seen == [] and server.create_refusals == 0
+    assert journal(tmp_path) == {"done": 1}
+
+
+class _SmallBodies(BatchLoopback):
+    max_body = 8 * 1024  # one request fits, a batch of 12 does not: HTTP 413
+
+
+@PROVIDERS
+async def test_a_batch_refused_for_its_size_is_sent_one_by_one(provider, tmp_path, caplog):
+    small = await _SmallBodies(lambda seen: Reply(content=FOUR)).start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="genjudge"):
+            async with Judge(settings(small, provider, tmp_path)) as judge:
+                out = await judge.grade("faithfulness", items(12))
+                meter = judge.meter
+    finally:
+        await small.stop()
+    assert [v.value for v in out] == [4.0] * 12 and len(small.seen) == 12 and small.creations == 0
+    assert "413" in caplog.text and "go one by one" in caplog.text
+    # Nothing was sent in a batch: one attempt per call, at the standard price.
+    assert meter.calls == 12
+    assert meter.cost_usd == pytest.approx(
+        cost(provider, [tokens(s, FOUR) for s in small.seen], 1.0), rel=1e-9
+    )
+
+
 async def test_a_server_without_a_batch_api_gets_the_calls_one_by_one(tmp_path, caplog):
     plain = await Loopback(lambda seen: Reply(content=FOUR)).start()
     try:
