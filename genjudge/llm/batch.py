@@ -299,6 +299,8 @@ class BatchRunner:
 
     async def aclose(self) -> None:
         """Stop waiting (the batches keep running at the provider; the journal keeps them)."""
+        waiting, self._waiting = self._waiting, {}
+        _settle(waiting, asyncio.CancelledError())  # collected, not yet sent: nobody waits forever
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -2,8 +2,8 @@
 
 The server is the batch loopback (tests/llm/batch_loopback.py) in its own thread, the real openai
 SDK on the other side. A batch run reports the same numbers as a synchronous one at half the judge
-cost; a run killed with SIGKILL while it polls its batch resumes that batch when the same command
-is run again, without sending another.
+cost; a run killed with SIGKILL (or stopped with SIGTERM) while it polls its batch resumes that
+batch when the same command is run again, without sending another.
 """
 
 from __future__ import annotations
@@ -78,7 +78,12 @@ def test_a_batch_run_reports_what_a_synchronous_run_reports_at_half_the_judge_co
     assert journal_states(folder) == {"done": 1}
 
 
-def test_a_run_killed_while_it_polls_resumes_its_batch_without_sending_another(batch_server, tmp_path):
+@pytest.mark.parametrize(
+    "sig, status", [(signal.SIGKILL, -9), (signal.SIGTERM, 143)], ids=["kill9", "sigterm"]
+)
+def test_a_run_killed_while_it_polls_resumes_its_batch_without_sending_another(
+    batch_server, tmp_path, sig, status
+):
     server = batch_server.server
     server.hold = True  # the batch stays in progress until the child is killed
     folder = generation_project(tmp_path, batch_server.base_url, **BATCH)
@@ -94,14 +99,17 @@ def test_a_run_killed_while_it_polls_resumes_its_batch_without_sending_another(b
     else:
         proc.kill()
         pytest.fail(f"the child never journaled its batch: {proc.communicate()}")
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     try:
-        proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        pytest.fail("the child did not die on SIGKILL")
-    assert proc.returncode == -9
+        pytest.fail(f"the child did not end on {sig.name}")
+    assert proc.returncode == status, err[-4000:]
+    if sig is signal.SIGTERM:
+        assert "Traceback" not in err and "resumes" in err
+        assert journal_states(folder) == {"open": 1}  # stopping the wait left the batch to resume
     assert server.creations == 1 and server.batch_seen == [] and server.seen == []
 
     server.hold = False
