@@ -81,6 +81,22 @@ class Judge:
                     breaker_failures=s.breaker_failures,
                 )
                 client.meter = self._meter
+                if s.batch:
+                    try:
+                        if s.batch_journal is None:
+                            raise ConfigError(
+                                "judge: batch: true needs cache_path or batch_journal_path "
+                                "(the journal of submitted batches lives there)"
+                            )
+                        client.use_batches(
+                            s.batch_journal,
+                            poll_s=s.batch_poll_s,
+                            max_wait_s=s.batch_max_wait_s,
+                            collect_s=s.batch_collect_s,
+                        )
+                    except BaseException:
+                        await client.aclose()
+                        raise
                 self._client = client
         return self._client
 
@@ -97,7 +113,10 @@ class Judge:
 
     def model_info(self) -> dict[str, Any]:
         s = self.settings
-        return {"provider": s.provider, "model": s.model_name, "base_url": redact(s.base_url)}
+        info: dict[str, Any] = {"provider": s.provider, "model": s.model_name, "base_url": redact(s.base_url)}
+        if s.batch:
+            info["batch"] = True  # answers came through the provider's batch API where it could
+        return info
 
     async def _one(self, client: LLMClient, rubric: Rubric, item: dict[str, Any], sample: int) -> Verdict:
         missing = [f for f in rubric.fields if item.get(f) is None]

@@ -59,6 +59,19 @@ class JudgeSettings(BaseModel):
     """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
     max_retry_after_s: float = Field(120.0, gt=0)
     """Longest ``Retry-After`` honoured; a server asking for longer ends that call as an error."""
+    batch: bool = False
+    """Send the calls the cache cannot answer through the provider's batch API (openai: the Batch
+    API; anthropic: Message Batches): half the price, answers within 24 h. See docs/judge.md."""
+    batch_poll_s: float = Field(30.0, gt=0)
+    """Batch: seconds between two looks at a running batch."""
+    batch_max_wait_s: float = Field(86_400.0, gt=0)
+    """Batch: longest this invocation waits for a batch; one still running is left to run, its
+    calls end as errors, and the same command run again resumes it."""
+    batch_collect_s: float = Field(1.0, gt=0)
+    """Batch: calls are collected until none has arrived for this long, then sent as one batch."""
+    batch_journal_path: Path | None = None
+    """Batch: the SQLite journal of submitted batches; default ``<cache>-batches.sqlite`` beside
+    ``cache_path``."""
     options: dict[str, Any] = Field(default_factory=dict)
     """The provider's own settings, for a provider that declares them (a plugin's)."""
 
@@ -89,6 +102,15 @@ class JudgeSettings(BaseModel):
         if spec.options is not None:
             spec.options.model_validate(self.options)  # its message names the field
         return self
+
+    @property
+    def batch_journal(self) -> Path | None:
+        """Where submitted batches are journaled (None without a cache or an explicit path)."""
+        if self.batch_journal_path is not None:
+            return self.batch_journal_path
+        if self.cache_path is None:
+            return None
+        return self.cache_path.with_name(f"{self.cache_path.stem}-batches.sqlite")
 
     @property
     def spec(self) -> ProviderSpec:

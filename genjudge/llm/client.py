@@ -13,6 +13,10 @@ opens after ``breaker_failures`` attempts in a row failed (timeouts, 5xx, 4xx; a
 the count): from then on calls, and retries still queued, end at once as errors (``circuit open: …``) without reaching the provider, so the items are
 recorded as errored with the reason and the run's failure share says the run failed.
 
+With batches on (:meth:`LLMClient.use_batches`), a cache miss is sent through the provider's batch
+API instead (:mod:`genjudge.llm.batch`); what the batch does not answer comes back here and takes
+the synchronous path, retries and all.
+
 An ``accept`` predicate keeps answers that cannot be used (an unparseable verdict) out of the
 cache, so a re-run asks again; a cached answer it rejects is treated as a miss.
 
@@ -30,10 +34,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from genjudge.errors import ConfigError
 from genjudge.llm.cache import CallCache, cache_key
 from genjudge.llm.errors import (
     AttemptTimeout,
@@ -47,6 +53,9 @@ from genjudge.llm.limiter import Limiter
 from genjudge.llm.meter import CallMeter, Meter
 from genjudge.llm.prices import PriceTable
 from genjudge.llm.types import ChatRequest, ChatResponse, Provider
+
+if TYPE_CHECKING:
+    from genjudge.llm.batch import BatchRunner
 
 __all__ = ["CallOutcome", "LLMClient"]
 
@@ -106,8 +115,12 @@ class LLMClient:
         self.max_attempts = max_attempts
         self.cache = cache
         self.meter = Meter()
-        price = (prices or PriceTable.load()).lookup(provider.name, provider.model)
-        self.price = price
+        table = prices or PriceTable.load()
+        self.price = table.lookup(provider.name, provider.model)
+        self.batch_price = table.lookup_batch(provider.name, provider.model)
+        """The price through the provider's batch API (None: unknown)."""
+        self.batcher: BatchRunner | None = None
+        """Set (:meth:`use_batches`): cache misses go through the provider's batch API."""
         self.max_retry_after_s = max_retry_after_s
         self.interruptible = getattr(provider, "interruptible", True)
         self._turn = getattr(provider, "turn", None) or contextlib.nullcontext
@@ -130,9 +143,10 @@ class LLMClient:
         if key in self._priced:
             return 0.0
         self._priced.add(key)
-        if self.price is None or resp.input_tokens is None or resp.output_tokens is None:
+        price = self.batch_price if resp.batch else self.price
+        if price is None or resp.input_tokens is None or resp.output_tokens is None:
             return None
-        return self.price.cost(resp.input_tokens, resp.output_tokens)
+        return price.cost(resp.input_tokens, resp.output_tokens)
 
     def key(self, request: ChatRequest, extra: dict[str, Any]) -> str:
         """The cache key of ``request`` plus ``extra`` (rubric id / version, sample index...)."""
@@ -197,7 +211,10 @@ class LLMClient:
         fut: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
-            out = await self._live(key, request, accept)
+            if self.batcher is not None:
+                out = await self._batched(key, request, accept)
+            else:
+                out = await self._live(key, request, accept)
         except asyncio.CancelledError:
             fut.cancel()  # abandoned, not failed: a waiter still waiting takes the call over
             raise
@@ -212,9 +229,13 @@ class LLMClient:
             del self._inflight[key]
 
     async def _live(
-        self, key: str, request: ChatRequest, accept: Callable[[ChatResponse], bool] | None
+        self,
+        key: str,
+        request: ChatRequest,
+        accept: Callable[[ChatResponse], bool] | None,
+        prior_attempts: int = 0,
     ) -> CallOutcome:
-        attempts = 0
+        attempts = prior_attempts  # a batch's attempt at the call, when it is retried here
         queued = 0.0
         start = time.perf_counter()
         est = (len(request.system) + len(request.user)) // 4 + request.max_tokens
@@ -250,10 +271,7 @@ class LLMClient:
                                 self._failed(f"{type(exc).__name__}: {exc}")
                             raise
         except AuthError as exc:
-            self.stopped = (
-                f"the {self.provider.name} provider refused the credentials (HTTP {exc.status}): {exc}; "
-                "check the key (judge.api_key_env) and the model's access, then re-run"
-            )
+            self.stop_for(exc)
             raise ProviderStopped(self.stopped) from None
         except CallError as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -283,6 +301,42 @@ class LLMClient:
         self.meter.add(m)
         return CallOutcome(resp, None, m)
 
+    def stop_for(self, exc: AuthError) -> str:
+        """The provider refused the credentials: no further call is sent. Returns why."""
+        self.stopped = (
+            f"the {self.provider.name} provider refused the credentials (HTTP {exc.status}): {exc}; "
+            "check the key (judge.api_key_env) and the model's access, then re-run"
+        )
+        return self.stopped
+
+    async def _batched(
+        self, key: str, request: ChatRequest, accept: Callable[[ChatResponse], bool] | None
+    ) -> CallOutcome:
+        """A cache miss answered through the provider's batch API; what it did not answer goes
+        through the synchronous path (:meth:`_live`), retries and all."""
+        assert self.batcher is not None
+        start = time.perf_counter()
+        got = await self.batcher.call(key, request, accept)
+        latency = (time.perf_counter() - start) * 1000.0
+        resp = got.response
+        if resp is None:
+            if got.final:
+                m = CallMeter(latency, None, None, None if self.price is None else 0.0, False, 0, False)
+                self.meter.add(m)
+                return CallOutcome(None, f"BatchPending: {got.reason}", m)
+            # The batch's attempt counts: the call went over the wire in it.
+            out = await self._live(key, request, accept, prior_attempts=int(got.sent))
+            if out.error is not None:
+                return CallOutcome(None, f"{out.error} (retried one by one after {got.reason})", out.meter)
+            return out
+        cost = None
+        if self.batch_price is not None and resp.input_tokens is not None and resp.output_tokens is not None:
+            cost = self.batch_price.cost(resp.input_tokens, resp.output_tokens)
+        priced = self._price(key, resp)
+        m = CallMeter(latency, resp.input_tokens, resp.output_tokens, cost, False, 1, True, 0.0, priced)
+        self.meter.add(m)
+        return CallOutcome(resp, None, m)
+
     def _failed(self, error: str) -> None:
         self._failures_in_row += 1
         if self.breaker_failures and self._failures_in_row >= self.breaker_failures and not self.circuit_open:
@@ -300,7 +354,35 @@ class LLMClient:
             )
         return message
 
+    def use_batches(
+        self, journal_path: Path, *, poll_s: float, max_wait_s: float, collect_s: float = 1.0
+    ) -> BatchRunner:
+        """Send cache misses through the provider's batch API (``batch_api()``), journaled in
+        ``journal_path``; a provider without one is a ConfigError."""
+        from genjudge.llm.batch import BatchRunner
+        from genjudge.llm.batch_journal import BatchJournal
+
+        make = getattr(self.provider, "batch_api", None)
+        if make is None:
+            raise ConfigError(
+                f"the {self.provider.name} provider has no batch API (judge.batch works with openai and anthropic)"
+            )
+        self.batcher = BatchRunner(
+            make(),
+            BatchJournal(journal_path),
+            provider=self.provider.name,
+            model=self.provider.model,
+            cache=self.cache,
+            stop=self.stop_for,
+            poll_s=poll_s,
+            max_wait_s=max_wait_s,
+            collect_s=collect_s,
+        )
+        return self.batcher
+
     async def aclose(self) -> None:
+        if self.batcher is not None:
+            await self.batcher.aclose()
         await self.provider.aclose()
         if self.cache is not None:
             self.cache.close()

@@ -56,6 +56,8 @@ class ChatResponse(BaseModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     logprobs: list[TokenLogprob] | None = None
+    batch: bool = False
+    """Answered through the provider's batch API (priced at its batch rate)."""
 
 
 @runtime_checkable

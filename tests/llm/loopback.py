@@ -56,6 +56,9 @@ def blocks(user: str) -> dict[str, str]:
 
 
 class Loopback:
+    max_body = 1024**2
+    """Largest request body accepted (aiohttp's default)."""
+
     def __init__(self, responder: Callable[[Seen], Reply] | None = None) -> None:
         self.responder = responder or (lambda seen: verdict(reason="fine", score=4))
         self.seen: list[Seen] = []
@@ -74,15 +77,19 @@ class Loopback:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> Loopback:
-        app = web.Application()
+        app = web.Application(client_max_size=self.max_body)
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/v1/messages", self._anthropic)
+        self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
+
+    def routes(self, app: web.Application) -> None:
+        """More routes, for a subclass (the batch endpoints: tests/llm/batch_loopback.py)."""
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -121,31 +128,7 @@ class Loopback:
             return self._error(reply)
         if reply.body is not None:
             return web.json_response(reply.body)
-        choice = {
-            "index": 0,
-            "finish_reason": reply.finish,
-            "message": {
-                "role": "assistant",
-                "content": None if reply.refusal else reply.content,
-                "refusal": reply.refusal,
-            },
-            "logprobs": {"content": reply.logprobs} if reply.logprobs else None,
-        }
-        usage = {
-            "prompt_tokens": (len(system) + len(user)) // 4,
-            "completion_tokens": max(1, len(reply.content) // 4),
-        }
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        return web.json_response(
-            {
-                "id": "chatcmpl-loop",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model"),
-                "choices": [choice],
-                "usage": usage,
-            }
-        )
+        return web.json_response(openai_completion(body, reply, system, user))
 
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -156,34 +139,64 @@ class Loopback:
             return self._error(reply)
         if reply.body is not None:
             return web.json_response(reply.body)
-        stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish, reply.finish)
-        content: list[dict[str, Any]]
-        try:
-            parsed = json.loads(reply.content)
-        except ValueError:
-            parsed = None
-        if reply.refusal:
-            stop, content = "refusal", [{"type": "text", "text": reply.refusal}]
-        elif isinstance(parsed, dict) and body.get("tool_choice"):
-            stop = "tool_use"
-            content = [
-                {"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": parsed}
-            ]
-        else:
-            content = [{"type": "text", "text": reply.content}]
-        usage = {
-            "input_tokens": (len(system) + len(user)) // 4,
-            "output_tokens": max(1, len(reply.content) // 4),
-        }
-        return web.json_response(
-            {
-                "id": "msg_loop",
-                "type": "message",
-                "role": "assistant",
-                "model": body.get("model"),
-                "content": content,
-                "stop_reason": stop,
-                "stop_sequence": None,
-                "usage": usage,
-            }
-        )
+        return web.json_response(anthropic_message(body, reply, system, user))
+
+
+def openai_completion(body: dict[str, Any], reply: Reply, system: str, user: str) -> dict[str, Any]:
+    """The chat.completion body answering ``body`` with ``reply``."""
+    choice = {
+        "index": 0,
+        "finish_reason": reply.finish,
+        "message": {
+            "role": "assistant",
+            "content": None if reply.refusal else reply.content,
+            "refusal": reply.refusal,
+        },
+        "logprobs": {"content": reply.logprobs} if reply.logprobs else None,
+    }
+    usage = {
+        "prompt_tokens": (len(system) + len(user)) // 4,
+        "completion_tokens": max(1, len(reply.content) // 4),
+    }
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return {
+        "id": "chatcmpl-loop",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model"),
+        "choices": [choice],
+        "usage": usage,
+    }
+
+
+def anthropic_message(body: dict[str, Any], reply: Reply, system: str, user: str) -> dict[str, Any]:
+    """The message body answering ``body`` with ``reply``."""
+    stop = {"stop": "end_turn", "length": "max_tokens"}.get(reply.finish, reply.finish)
+    content: list[dict[str, Any]]
+    try:
+        parsed = json.loads(reply.content)
+    except ValueError:
+        parsed = None
+    if reply.refusal:
+        stop, content = "refusal", [{"type": "text", "text": reply.refusal}]
+    elif isinstance(parsed, dict) and body.get("tool_choice"):
+        stop = "tool_use"
+        content = [
+            {"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": parsed}
+        ]
+    else:
+        content = [{"type": "text", "text": reply.content}]
+    usage = {
+        "input_tokens": (len(system) + len(user)) // 4,
+        "output_tokens": max(1, len(reply.content) // 4),
+    }
+    return {
+        "id": "msg_loop",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model"),
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": usage,
+    }

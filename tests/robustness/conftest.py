@@ -32,11 +32,11 @@ SUMMARIES = REPO / "examples" / "summaries"
 class ThreadedLoopback:
     """A :class:`Loopback` on its own loop in a daemon thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, factory: type[Loopback] = Loopback) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.server: Loopback = asyncio.run_coroutine_threadsafe(Loopback().start(), self.loop).result(10)
+        self.server: Any = asyncio.run_coroutine_threadsafe(factory().start(), self.loop).result(10)
 
     @property
     def base_url(self) -> str:

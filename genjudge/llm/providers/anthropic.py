@@ -16,6 +16,7 @@ from genjudge.llm.providers._sdk import sdk_errors, sdk_options
 from genjudge.llm.types import ChatRequest, ChatResponse
 
 if TYPE_CHECKING:
+    from genjudge.llm.providers.anthropic_batch import AnthropicBatchAPI
     from genjudge.llm.registry import ProviderSettings
 
 __all__ = ["AnthropicProvider", "from_settings"]
@@ -83,6 +84,12 @@ class AnthropicProvider:
             raw = await self._client.messages.with_raw_response.create(**self._params(request))
             body = json.loads(raw.http_response.content)
         return parse_message(body)
+
+    def batch_api(self) -> AnthropicBatchAPI:
+        """This provider's batch API, on the same client (judge ``batch: true``)."""
+        from genjudge.llm.providers.anthropic_batch import AnthropicBatchAPI
+
+        return AnthropicBatchAPI(self._client, self._anthropic, self._params, parse_message)
 
     async def aclose(self) -> None:
         await self._client.close()

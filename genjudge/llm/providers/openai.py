@@ -22,6 +22,7 @@ from genjudge.llm.providers._sdk import sdk_errors, sdk_options
 from genjudge.llm.types import ChatRequest, ChatResponse, TokenLogprob
 
 if TYPE_CHECKING:
+    from genjudge.llm.providers.openai_batch import OpenAIBatchAPI
     from genjudge.llm.registry import ProviderSettings
 
 __all__ = ["OpenAIProvider", "from_settings"]
@@ -91,6 +92,12 @@ class OpenAIProvider:
             )
             body = json.loads(raw.content)
         return parse_chat_completion(body)
+
+    def batch_api(self) -> OpenAIBatchAPI:
+        """This provider's batch API, on the same client (judge ``batch: true``)."""
+        from genjudge.llm.providers.openai_batch import OpenAIBatchAPI
+
+        return OpenAIBatchAPI(self._client, self._openai, self._params, parse_chat_completion)
 
     async def aclose(self) -> None:
         await self._client.close()
