@@ -28,6 +28,7 @@ _GROUPS = [
     "genjudge.cli.gate",
     "genjudge.cli.monitor",
     "genjudge.cli.generate",
+    "genjudge.cli.serve",
 ]
 
 for _module in _GROUPS:
