@@ -70,8 +70,14 @@ def serve(
     from genjudge.service.settings import DEFAULT_KEY_ENVS
     from genjudge.service.tokens import add_token, read_tokens
     from genjudge.store import default_store_path, resolve_url
+    from genjudge.store.runs import sqlite_path
 
     url = resolve_url(store)
+    # The service's own files (inline jobs, the judge cache of /v1/score) sit beside its store.
+    store_file = sqlite_path(url)
+    if store_file is not None:
+        url = f"sqlite:///{store_file.resolve()}"
+    home = store_file.resolve().parent if store_file is not None else default_store_path().parent.resolve()
     tokens_file = (tokens or default_tokens_file()).resolve()
     if not read_tokens(tokens_file):
         token = add_token(tokens_file, "admin")
@@ -81,7 +87,7 @@ def serve(
         store_url=url,
         tokens_file=tokens_file,
         root=base,
-        workdir=default_store_path().parent.resolve() / "service",
+        workdir=home / "service",
         labels_root=base / "labels",
         host=host,
         port=port,
@@ -98,7 +104,18 @@ def serve(
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     _announce(server)
+    # uvicorn shuts down gracefully on SIGINT / SIGTERM (jobs in progress go back to the queue),
+    # then raises the signal again for the handler it found: let that one just return, so a
+    # stopped service exits 0 (the CLI's run handlers would report an interrupted run).
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stopped)
     server.run()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The service has stopped on a signal; nothing more to do."""
 
 
 def _announce(server: object) -> None:

@@ -115,7 +115,7 @@ class ServeProcess:
             [sys.executable, "-m", "genjudge", "serve", "--port", "0", *args],
             cwd=cwd,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -131,9 +131,10 @@ class ServeProcess:
                     self.url = m.group(1)
                     found.set()
 
-        threading.Thread(target=read, daemon=True).start()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
         if not found.wait(60):
-            self.proc.kill()
+            self.stop(9)
             raise RuntimeError("genjudge serve did not start:\n" + "".join(self.lines))
 
     def output(self) -> str:
@@ -145,7 +146,11 @@ class ServeProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig or signal.SIGTERM)
         try:
-            return self.proc.wait(60)
+            code = self.proc.wait(60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait(10)
+            code = self.proc.wait(10)
+        self.reader.join(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        return code
