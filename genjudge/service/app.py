@@ -90,4 +90,57 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(releases_router())
     app.include_router(pages_router())
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _document_security(app)
     return app
+
+
+def _document_security(app: FastAPI) -> None:
+    """Declare the bearer token in the OpenAPI spec: required everywhere but ``/health``, with the
+    JSON error every route may answer (401 without a token, 413, 422, 429 with Retry-After)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = original()
+        components = document.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token made by `genjudge serve token add NAME`.",
+        }
+        components.setdefault("schemas", {})["Error"] = {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "message"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+        }
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                if path == "/health":
+                    operation["security"] = []
+                    continue
+                operation["security"] = [{"bearer": []}]
+                responses = operation.setdefault("responses", {})
+                for code, what in (
+                    ("401", "No token, or an unknown one"),
+                    ("413", "The request body is over the limit"),
+                    ("422", "The request does not match its schema"),
+                    ("429", "The token's rate limit is reached (see Retry-After)"),
+                ):
+                    # FastAPI's own 422 schema ({"detail": ...}) is not what the service answers
+                    responses[code] = {"description": what, **error}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

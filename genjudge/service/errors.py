@@ -11,9 +11,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from genjudge.errors import ConfigError, GenjudgeError, InputError, StoreError
 from genjudge.redact import redact
@@ -38,7 +39,8 @@ def error_response(
 
 
 def install_handlers(app: FastAPI) -> None:
-    """Turn every exception a route raises into the JSON error."""
+    """Turn every exception a route raises into the JSON error (Starlette's HTTPException, the base
+    of FastAPI's, so that routing's own 404 and 405 are JSON too)."""
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:

@@ -15,8 +15,16 @@ _SERVER_PATHS = ("cache_path", "model_path", "prices_path")
 
 def under_root(root: Path, value: str | Path, what: str) -> Path:
     """``value`` (relative to ``root``) as an absolute path, refused unless it lies under ``root``."""
+    text = str(value)
+    if not text or "\x00" in text:
+        raise ConfigError(f"{what}: not a usable path")
     base = root.resolve()
-    path = (base / Path(value)).resolve()
+    try:
+        path = (base / Path(text)).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"{what}: not a usable path ({exc})") from None
+    if len(str(path).encode()) > 4000 or any(len(part.encode()) > 255 for part in path.parts):
+        raise ConfigError(f"{what}: the path is too long for a file system")
     if path != base and base not in path.parents:
         raise ConfigError(f"{what}: {value} is outside the service's root folder")
     return path
