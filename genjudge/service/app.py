@@ -53,6 +53,7 @@ class Service:
         for worker in self.workers:
             await asyncio.to_thread(worker.join, 30)
         await self.judges.aclose()
+        self.jobs.close()
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:

@@ -99,6 +99,8 @@ class JobView(BaseModel):
     updated_at: float
     claims: int
     """How many times a worker took it (more than one: it was resumed after a worker died)."""
+    worker: str | None = None
+    """The worker that holds (or last held) it: ``host:pid:thread:nonce``."""
     progress: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     """When done: ``run_id``; when failed: ``error``."""

@@ -27,6 +27,7 @@ def _view(job: dict[str, Any]) -> JobView:
         created_at=job["created_at"],
         updated_at=job["updated_at"],
         claims=job["claims"],
+        worker=job["worker"],
         progress=job["progress"],
         result=job["result"],
     )

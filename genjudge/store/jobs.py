@@ -81,6 +81,12 @@ class JobStore:
             self._engine = engine
         return self._engine
 
+    def close(self) -> None:
+        """Close the store's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def _write(self, work: Any) -> Any:
         """``work(conn)`` in one write transaction, retried while SQLite reports the file locked."""
         for attempt in range(COMMIT_RETRIES):

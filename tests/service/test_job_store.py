@@ -18,13 +18,51 @@ from genjudge.store.jobs import JobStatus, JobStore
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["sqlite"])
+POSTGRES = os.environ.get("GENJUDGE_TEST_POSTGRES_URL")
+"""A PostgreSQL server URL (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): each test
+then also runs on a database of its own there."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
-    return f"sqlite:///{tmp_path / 'store.db'}"
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("set GENJUDGE_TEST_POSTGRES_URL to a PostgreSQL server to run the store tests there too")
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"gj_jobs_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
-def test_lifecycle_oldest_first(store_url):
-    jobs = JobStore(store_url)
+@pytest.fixture
+def stores(store_url):
+    """JobStore(url) for the test, every one closed at its end (a connection left to the garbage
+    collector is a ResourceWarning, an error here)."""
+    made: list[JobStore] = []
+
+    def open_store() -> JobStore:
+        made.append(JobStore(store_url))
+        return made[-1]
+
+    yield open_store
+    for store in made:
+        store.close()
+
+
+def test_lifecycle_oldest_first(stores):
+    jobs = stores()
     assert jobs.claim("w1", 30) is None
     first = jobs.submit({"n": 1}, "alice")
     second = jobs.submit({"n": 2}, "bob")
@@ -43,8 +81,8 @@ def test_lifecycle_oldest_first(store_url):
     assert [j["job_id"] for j in jobs.list(owner="alice")] == [first]
 
 
-def test_an_expired_lease_is_taken_over_and_the_old_worker_told(store_url):
-    jobs = JobStore(store_url)
+def test_an_expired_lease_is_taken_over_and_the_old_worker_told(stores):
+    jobs = stores()
     job_id = jobs.submit({}, "alice")
     assert jobs.claim("dead", 0.2)["job_id"] == job_id
     assert jobs.claim("other", 30) is None, "the lease still holds"
@@ -56,8 +94,8 @@ def test_an_expired_lease_is_taken_over_and_the_old_worker_told(store_url):
     assert jobs.heartbeat(job_id, "other", 30)
 
 
-def test_cancel_and_release(store_url):
-    jobs = JobStore(store_url)
+def test_cancel_and_release(stores):
+    jobs = stores()
     queued = jobs.submit({}, "a")
     assert jobs.cancel(queued) and jobs.get(queued)["status"] == "cancelled"
     assert not jobs.cancel(queued)
@@ -73,14 +111,16 @@ def test_cancel_and_release(store_url):
     assert jobs.get("nope") is None
 
 
-def test_threads_never_take_the_same_job(store_url):
-    jobs = JobStore(store_url)
+def test_threads_never_take_the_same_job(stores):
+    jobs = stores()
     ids = {jobs.submit({"n": i}, "a") for i in range(60)}
     taken: list[str] = []
     lock = threading.Lock()
 
+    own_stores = [stores() for _ in range(6)]
+
     def work(name: str) -> None:
-        own = JobStore(store_url)
+        own = own_stores[int(name[1:])]
         while (job := own.claim(name, 60)) is not None:
             with lock:
                 taken.append(job["job_id"])
@@ -109,12 +149,13 @@ def work(i):
 threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
 [t.start() for t in threads]
 [t.join() for t in threads]
+[s.close() for s in stores]
 open(out, "w").write(json.dumps(taken))
 """
 
 
-def test_two_processes_never_take_the_same_job(store_url, tmp_path):
-    jobs = JobStore(store_url)
+def test_two_processes_never_take_the_same_job(stores, store_url, tmp_path):
+    jobs = stores()
     ids = {jobs.submit({"n": i}, "a") for i in range(80)}
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [

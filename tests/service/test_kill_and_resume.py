@@ -103,3 +103,37 @@ def test_killed_service_resumes_its_job_without_repeating_a_judge_call(judge_ser
         assert report[key] == base_report[key], key
     base_meter = base_report["sections"]["judge_equivalence"]["judge_meter"]
     assert base_meter["calls"] == ANSWERED_FIRST + len(second_wave)
+
+
+def classification_job(i: int) -> dict:
+    labels = ["billing", "login", "bug"]
+    items = [
+        {"id": f"t{k}", "input": f"ticket {i}-{k}", "reference": labels[k % 3], "teacher": labels[k % 3],
+         "student": labels[(k + (k % 4 == 0)) % 3]}
+        for k in range(12)
+    ]  # fmt: skip
+    return {"config": {"task": "classification", "bootstrap": {"resamples": 100}}, "data": {"items": items}}
+
+
+def test_two_services_on_one_store_never_run_the_same_job(tmp_path, token):
+    """Two `genjudge serve` processes with two workers each, one store: every job runs exactly once."""
+    args = ["--store", "store.db", "--tokens", "tokens.json", "--workers", "2"]
+    services = [ServeProcess(tmp_path, *args), ServeProcess(tmp_path, *args)]
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        clients = [httpx.Client(base_url=s.url, headers=auth, timeout=60) for s in services]
+        ids = [clients[i % 2].post("/v1/runs", json=classification_job(i)).json()["id"] for i in range(8)]
+        done = [wait_for(clients[(i + 1) % 2], job_id) for i, job_id in enumerate(ids)]
+        for c in clients:
+            c.close()
+    finally:
+        codes = [s.stop() for s in services]
+    assert codes == [0, 0], [s.output() for s in services]
+    assert [d["status"] for d in done] == ["done"] * 8, done
+    assert [d["claims"] for d in done] == [1] * 8
+    pids = {d["worker"].split(":")[1] for d in done}
+    assert pids == {str(s.proc.pid) for s in services}, "both services took jobs"
+    from genjudge.store import RunStore
+
+    stored = RunStore(f"sqlite:///{tmp_path / 'store.db'}").list(100)
+    assert sorted(r["run_id"] for r in stored) == sorted(d["result"]["run_id"] for d in done)
