@@ -58,6 +58,7 @@ class Service:
 
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service's application for ``settings`` (serve it with uvicorn)."""
+    from genjudge.service.auth import ApiGate
     from genjudge.service.errors import install_handlers
     from genjudge.service.limits import BodyLimit
     from genjudge.service.pages import pages_router
@@ -91,6 +92,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(releases_router())
     app.include_router(pages_router())
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiGate, tokens=service.tokens)  # added last: runs first
     _document_security(app)
     return app
 

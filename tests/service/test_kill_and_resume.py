@@ -18,8 +18,8 @@ import httpx
 from genjudge.llm.cache import CallCache
 from tests.llm.loopback import Reply
 from tests.robustness.conftest import consistent_judge
+from tests.service.bodies import classification_job, inline_body, wait_for
 from tests.service.conftest import ServeProcess, ThreadedService, make_settings
-from tests.service.test_runs import inline_body, wait_for
 
 ANSWERED_FIRST = 9
 COMPARED = ("metrics", "counts", "findings", "outcome", "unscored_bounds", "headline")
@@ -103,16 +103,6 @@ def test_killed_service_resumes_its_job_without_repeating_a_judge_call(judge_ser
         assert report[key] == base_report[key], key
     base_meter = base_report["sections"]["judge_equivalence"]["judge_meter"]
     assert base_meter["calls"] == ANSWERED_FIRST + len(second_wave)
-
-
-def classification_job(i: int) -> dict:
-    labels = ["billing", "login", "bug"]
-    items = [
-        {"id": f"t{k}", "input": f"ticket {i}-{k}", "reference": labels[k % 3], "teacher": labels[k % 3],
-         "student": labels[(k + (k % 4 == 0)) % 3]}
-        for k in range(12)
-    ]  # fmt: skip
-    return {"config": {"task": "classification", "bootstrap": {"resamples": 100}}, "data": {"items": items}}
 
 
 def test_two_services_on_one_store_never_run_the_same_job(tmp_path, token):

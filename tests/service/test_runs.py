@@ -5,59 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
-import httpx
 import yaml
 
 from tests.llm.loopback import Reply
-from tests.robustness.conftest import SUMMARIES, consistent_judge
-from tests.service.conftest import judge_settings
-
-
-def inline_body(base_url: str, *, seed: int = 0, n: int | None = None) -> dict[str, Any]:
-    """The summaries example as an inline job: its items with both outputs."""
-    rows = [json.loads(line) for line in (SUMMARIES / "set.jsonl").read_text().splitlines()]
-    outputs = {
-        side: {
-            o["id"]: o["output"]
-            for o in map(json.loads, (SUMMARIES / f"{side}.jsonl").read_text().splitlines())
-        }
-        for side in ("teacher", "student")
-    }
-    reserved = ("id", "input", "reference", "metadata")
-    items = [
-        {
-            "id": r["id"],
-            "input": r["input"],
-            "reference": r.get("reference"),
-            "teacher": outputs["teacher"].get(r["id"]),
-            "student": outputs["student"].get(r["id"]),
-            "columns": {k: v for k, v in r.items() if k not in reserved and not isinstance(v, dict | list)},
-        }
-        for r in rows[:n]
-    ]
-    return {
-        "config": {
-            "name": "service",
-            "task": "generation",
-            "min_support": 8,
-            "bootstrap": {"resamples": 200, "seed": seed},
-            "checks": {"exact_match": {}, "judge_equivalence": {}},
-            "judge": judge_settings(base_url),
-        },
-        "data": {"items": items},
-    }
-
-
-def wait_for(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/runs/{job_id}").json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not end: {job}")
+from tests.robustness.conftest import consistent_judge
+from tests.service.bodies import classification_job, inline_body, wait_for
 
 
 def test_inline_job_runs_and_serves_its_report_and_rows(client, judge_server):
@@ -116,6 +69,10 @@ def test_unknown_and_unfinished_jobs(client, judge_server):
     cancelled = client.post(f"/v1/runs/{job['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert client.delete(f"/v1/runs/{job['id']}").status_code == 409  # already ended
+    # The worker stopped the cancelled run (its judge calls would never end): the next job runs.
+    following = client.post("/v1/runs", json=classification_job(0)).json()
+    assert wait_for(client, following["id"], timeout=60)["status"] == "done"
+    assert client.get(f"/v1/runs/{job['id']}").json()["status"] == "cancelled"
 
 
 def test_bad_job_requests_are_refused_before_they_are_queued(client, tmp_path):
