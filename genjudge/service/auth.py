@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Request
 
 from genjudge.service.limits import retry_after
 
-__all__ = ["API_PREFIX", "COOKIE", "ApiGate", "Caller", "Principal", "current_principal"]
+__all__ = ["API_PREFIX", "ApiGate", "COOKIE", "Caller", "Principal", "current_principal"]
 
 API_PREFIX = "/v1/"
 """Routes under this prefix are refused without a valid token before their body is even read."""
