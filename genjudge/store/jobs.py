@@ -13,6 +13,9 @@ or processes of several services, never hold the same job at once:
 
 A job taken over after a crash runs again from its start; the judge cache (beside the job's
 config) answers every call the dead worker had received, so nothing is paid twice.
+
+The table is made by the store's migration ``0003`` (genjudge/store/migrations/versions/
+v0003_jobs.py), which spells out these columns.
 """
 
 from __future__ import annotations
@@ -38,10 +41,10 @@ jobs_table = sa.Table(
     metadata,
     sa.Column("job_id", sa.String(64), primary_key=True),
     sa.Column("created_at", sa.Float, nullable=False, index=True),
-    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("worker", sa.String(200)),
+    sa.Column("worker", sa.Text),
     sa.Column("lease_until", sa.Float),
     sa.Column("claims", sa.Integer, nullable=False, default=0),
     sa.Column("progress", sa.Text),
