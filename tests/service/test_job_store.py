@@ -18,7 +18,7 @@ from genjudge.store.jobs import JobStatus, JobStore
 REPO = Path(__file__).resolve().parents[2]
 
 
-POSTGRES = os.environ.get("GENJUDGE_TEST_POSTGRES_URL")
+POSTGRES = os.environ.get("GENJUDGE_TEST_PG_URL")
 """A PostgreSQL server URL (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): each test
 then also runs on a database of its own there."""
 
@@ -29,7 +29,7 @@ def store_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     if not POSTGRES:
-        pytest.skip("set GENJUDGE_TEST_POSTGRES_URL to a PostgreSQL server to run the store tests there too")
+        pytest.skip("set GENJUDGE_TEST_PG_URL to a PostgreSQL server to run the store tests there too")
     import uuid
 
     import sqlalchemy as sa
