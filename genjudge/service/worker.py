@@ -55,7 +55,10 @@ class Worker(threading.Thread):
             if job is None:
                 self._stopping.wait(self.settings.poll_s)
                 continue
-            asyncio.run(self._run(job))
+            try:
+                asyncio.run(self._run(job))
+            except Exception as exc:  # the store failed while recording the end: the lease expires
+                log.warning("worker %s: job %s not recorded: %s", self.worker_id, job["job_id"], _safe(exc))
 
     async def _run(self, job: dict[str, Any]) -> None:
         from genjudge.api import evaluate_async
