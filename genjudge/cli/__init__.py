@@ -29,6 +29,7 @@ _GROUPS = [
     "genjudge.cli.monitor",
     "genjudge.cli.generate",
     "genjudge.cli.store",
+    "genjudge.cli.serve",
 ]
 
 for _module in _GROUPS:

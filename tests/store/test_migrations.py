@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 
 from genjudge.errors import StoreError
 from genjudge.store import RunStore, migrate
+from genjudge.store import jobs as job_tables
 from genjudge.store import runs as run_tables
 from genjudge.store import windows as monitor_tables
 from genjudge.store.runs import open_engine
@@ -25,7 +26,12 @@ from tests.store import legacy
 from tests.store.legacy import make_legacy_store
 
 # Every MetaData whose tables live in the store; a new table's module adds its MetaData here.
-DECLARED = [run_tables.metadata, monitor_tables.metadata, validation_store.decisions.metadata]
+DECLARED = [
+    run_tables.metadata,
+    monitor_tables.metadata,
+    validation_store.decisions.metadata,
+    job_tables.metadata,
+]
 
 
 def declared() -> sa.MetaData:
