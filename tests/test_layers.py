@@ -154,6 +154,7 @@ LAYERS: list[set[str]] = [
     {"report", "validation", "coverage", "coverage_ppi", "comparison", "gating", "monitor"},
     {"runner", "run_state"},
     {"api"},
+    {"service"},
     {"cli", "__main__"},
 ]
 

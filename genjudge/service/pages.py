@@ -1,0 +1,67 @@
+"""The service's HTML pages: login, the dashboard and the rating page, as one router.
+
+Pages are rendered on the server (Jinja, on the report's base layout), fetch nothing from the
+network, and need a token like every other endpoint: a browser signs in once at ``/login``, which
+keeps the token in an HttpOnly, SameSite=Strict cookie (``genjudge_token``); a page asked for
+without it redirects there and back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from genjudge.service.auth import COOKIE, principal_for_token
+from genjudge.service.pages_common import render, safe_next
+
+__all__ = ["pages_router"]
+
+COOKIE_MAX_AGE_S = 12 * 3600
+
+
+def pages_router() -> APIRouter:
+    """A FastAPI ``APIRouter`` with every page (login, dashboard, rating page)."""
+
+    from genjudge.service import pages_dashboard, pages_rating
+
+    router = APIRouter()
+
+    @router.get("/login", include_in_schema=False)
+    async def login_form(request: Request, next: str = "/runs") -> Any:
+        return render("login.html.j2", who=None, title="Sign in", next=safe_next(next), error=None)
+
+    @router.post("/login", include_in_schema=False)
+    async def login(request: Request, token: str = Form(""), next: str = Form("/runs")) -> Any:
+        who = principal_for_token(request, token.strip())
+        if who is None:
+            return render(
+                "login.html.j2",
+                status=401,
+                who=None,
+                title="Sign in",
+                next=safe_next(next),
+                error="That token is not valid here.",
+            )
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.set_cookie(
+            COOKIE,
+            token.strip(),
+            max_age=COOKIE_MAX_AGE_S,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    @router.post("/logout", include_in_schema=False)
+    async def logout() -> Any:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    pages_dashboard.register(router)
+    pages_rating.register(router)
+    return router
