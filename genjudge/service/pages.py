@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from genjudge.service.auth import COOKIE, principal_for_token
 from genjudge.service.pages_common import render, safe_next
@@ -19,6 +19,12 @@ from genjudge.service.pages_common import render, safe_next
 __all__ = ["pages_router"]
 
 COOKIE_MAX_AGE_S = 12 * 3600
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#0d47a1"/>'
+    '<text x="8" y="12" font-size="10" text-anchor="middle" fill="#fff" font-family="sans-serif">g</text></svg>'
+)
+"""Served so that a browser's automatic request for an icon finds one (no 404 in its console)."""
 
 
 def pages_router() -> APIRouter:
@@ -27,6 +33,10 @@ def pages_router() -> APIRouter:
     from genjudge.service import pages_dashboard, pages_rating
 
     router = APIRouter()
+
+    @router.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
     @router.get("/login", include_in_schema=False)
     async def login_form(request: Request, next: str = "/runs") -> Any:
