@@ -126,7 +126,10 @@ def register(router: APIRouter) -> None:
             return error_page(500, str(exc), who)
         for r in done:
             r["head"] = _headline(r)
-        return render("runs.html.j2", who=who, title="Runs", runs=done, unfinished=unfinished, store=url)
+        from genjudge.redact import redact
+
+        shown = redact(url)
+        return render("runs.html.j2", who=who, title="Runs", runs=done, unfinished=unfinished, store=shown)
 
     @router.get("/runs/{run_id}", include_in_schema=False)
     async def run_report(request: Request, run_id: str) -> Any:
