@@ -103,12 +103,14 @@ def register(router: APIRouter) -> None:
             sheet = _open(root, name)
             if sheet is None:
                 return error_page(404, f"no rating sheet {name!r} under {root}", who)
+            if not dimension and len(sheet.manifest.dimensions) > 1:  # pick one on the list of sheets
+                return RedirectResponse("/rate", 303)
             dim = sheet.dimension(dimension or None)
             rater = check_rater(who.name)
             if item and item not in sheet.items:
                 return error_page(404, f"item {item!r} is not in the sheet {name!r}", who)
             current = item or (None if done else next_item(sheet, rater, dim, None))
-            common = {"who": who, "name": name, "sheet": sheet, "dimension": dim}
+            common: dict[str, Any] = {"who": who, "name": name, "sheet": sheet, "dimension": dim}
             if current is None:
                 rated, skipped, total = sheet_summary_for(sheet, rater, dim)
                 return render(

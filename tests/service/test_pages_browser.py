@@ -36,8 +36,16 @@ def press(session, key: str) -> None:
     ActionChains(session).send_keys(key).perform()
 
 
-def shown_item(session) -> str:
-    return session.find_element("css selector", 'input[name="item"]').get_attribute("value")
+def shown_item(session) -> str | None:
+    """The item on the page (None while a page is being replaced: a key press submits a form)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    try:
+        if session.execute_script("return document.readyState") != "complete":
+            return None  # the page's key handler is registered once the page is complete
+        return session.find_element("css selector", 'input[name="item"]').get_attribute("value")
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
 
 
 def wait_for(session, condition, what: str) -> None:
@@ -106,6 +114,11 @@ def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(service, s
             (mine[1], "rate", "not_equivalent"),
             (mine[2], "rate", "equivalent"),
         ]
+
+        session.find_element(By.LINK_TEXT, "all sheets").click()
+        wait_for(session, lambda s: s.current_url.endswith("/rate"), "the list of sheets")
+        assert "3 of 6 rated" in session.find_element(By.TAG_NAME, "main").text
+        check_loaded(session, "service-sheets")
 
         # The dashboard: the runs, a run's report (stored by `genjudge run`), two runs compared.
         session.find_element(By.LINK_TEXT, "Runs").click()

@@ -265,3 +265,37 @@ def test_an_empty_store_is_an_empty_dashboard_and_stays_uncreated(tmp_path):
         assert "No rating sheets yet" in http.get("/rate").text
         assert http.get("/runs/x").status_code == 404
     assert not store.exists()
+
+
+def test_an_ordinal_sheet_with_two_dimensions(service):
+    """Each dimension is rated on its own page; a scale's values keep their type in the labels."""
+    from tests.labels.sheets import make_sheet
+
+    root = sheet_of(service).parent
+    sheet = make_sheet(root / "faith", 3, ordinal=True)
+    manifest = json.loads((sheet / "sample.json").read_text())
+    manifest["dimensions"]["fluency"] = {"level": "ordinal", "values": [1, 2, 3]}
+    (sheet / "sample.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with service.client(TOKENS["ben"]) as http:
+        r = http.get("/rate/faith")
+        assert r.status_code == 303 and r.headers["location"] == "/rate"
+        listing = http.get("/rate").text
+        assert 'href="/rate/faith?dimension=faithfulness"' in listing and "0 of 3 rated" in listing
+        page = http.get("/rate/faith", params={"dimension": "faithfulness"}).text
+        assert (
+            "<kbd>5</kbd> 5 — fully supported" in page and "<kbd>1</kbd> 1 — contradicts the source" in page
+        )
+        assert "source text number" in page and "SOURCE" in page
+        item = ITEM.search(page).group(1)
+        assert (
+            http.post("/rate/faith", data={"item": item, "dimension": "fluency", "rating": "5"}).status_code
+            == 400
+        )
+        http.post("/rate/faith", data={"item": item, "dimension": "faithfulness", "rating": "4"})
+        http.post("/rate/faith", data={"item": item, "dimension": "fluency", "rating": "2"})
+    assert sorted((r["dimension"], r["rating"]) for r in ratings(sheet)) == [
+        ("faithfulness", "4"),
+        ("fluency", "2"),
+    ]
+    sample = load_sample(sheet)  # the human-labels reader takes what the page wrote
+    assert sample.raters("fluency") == ["ben"] and sample.item_ids("faithfulness") == [item]
