@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genjudge.service.auth import load_tokens
+from genjudge.service.auth import TokenRegistry
 from genjudge.service.settings import ServiceSettings
 
 
@@ -14,7 +14,10 @@ class Service:
     """What every request handler reaches through ``request.app.state.service``."""
 
     settings: ServiceSettings
-    tokens: dict[str, str] = field(default_factory=dict)
+    tokens: TokenRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenRegistry(self.settings.tokens_file)
 
     @property
     def store_url(self) -> str:
@@ -22,14 +25,13 @@ class Service:
 
 
 def create_app(settings: ServiceSettings) -> Any:
-    """The application: health, the pages (dashboard, rating page, login)."""
+    """The application: health and the pages (dashboard, rating page, login)."""
     from fastapi import FastAPI
 
     from genjudge.service.pages import pages_router
 
-    tokens = load_tokens(settings.tokens_file) if settings.tokens_file is not None else {}
     app = FastAPI(title="genjudge")
-    app.state.service = Service(settings, tokens)
+    app.state.service = Service(settings)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -1,15 +1,16 @@
 """Bearer tokens: configured as sha256 hashes (never the tokens themselves), checked per request.
 
 A request is authenticated by ``Authorization: Bearer <token>`` or by the ``genjudge_token``
-cookie (set by the login page) holding the raw token. The tokens file has one ``name: sha256-hex``
-line per token; ``#`` starts a comment. The name is the principal: a rater's id on the rating page.
+cookie (set by the login page) holding the raw token. The tokens file is JSON:
+``{"version": 1, "tokens": [{"name": "ana", "sha256": "<hex>"}, ...]}``; the name is the principal,
+a rater's id on the rating page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 from genjudge.errors import ConfigError
 
 COOKIE = "genjudge_token"
-_LINE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]{0,63})\s*:\s*([0-9a-fA-F]{64})\s*")
 
 
 @dataclass(frozen=True)
@@ -27,39 +27,31 @@ class Principal:
     name: str
 
 
-def token_hash(token: str) -> str:
-    """The sha256 hex digest a tokens file stores for ``token``."""
+def hash_token(token: str) -> str:
+    """The sha256 hex digest the tokens file keeps for ``token``."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def load_tokens(path: Path) -> dict[str, str]:
-    """hash -> name from a tokens file; a bad line is an error naming the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the tokens file: {exc.strerror or exc}") from None
-    tokens: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0]
-        if not line.strip():
-            continue
-        match = _LINE.fullmatch(line)
-        if match is None:
-            raise ConfigError(f"{path}:{number}: expected `name: <sha256 hex of the token>`")
-        tokens[match.group(2).lower()] = match.group(1)
-    return tokens
+class TokenRegistry:
+    """The configured tokens (their hashes), by name."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._by_hash: dict[str, str] = {}
+        if path.exists():
+            try:
+                entries = json.loads(path.read_text(encoding="utf-8"))["tokens"]
+                self._by_hash = {str(e["sha256"]).lower(): str(e["name"]) for e in entries}
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ConfigError(f"{path}: not a genjudge tokens file ({exc})") from None
 
-def principal_for_token(request: Any, token: str | None) -> Principal | None:
-    """The principal whose token is ``token`` on this app, or None."""
-    if not token:
+    def identify(self, token: str) -> str | None:
+        """The name of ``token``, or None when it is not a configured token."""
+        digest = hash_token(token)
+        for known, name in self._by_hash.items():
+            if hmac.compare_digest(known, digest):
+                return name
         return None
-    digest = token_hash(token)
-    tokens: dict[str, str] = request.app.state.service.tokens
-    for known, name in tokens.items():
-        if hmac.compare_digest(known, digest):
-            return Principal(name)
-    return None
 
 
 def current_principal(request: Any) -> Principal:
@@ -69,7 +61,7 @@ def current_principal(request: Any) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE)
-    principal = principal_for_token(request, token)
-    if principal is None:
+    name = request.app.state.service.tokens.identify(token) if token else None
+    if name is None:
         raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    return principal
+    return Principal(name)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from genjudge.service.auth import COOKIE, principal_for_token
-from genjudge.service.pages_common import render, safe_next
+from genjudge.service.auth import COOKIE
+from genjudge.service.pages_common import bad_form, form_fields, render, safe_next
 
 __all__ = ["pages_router"]
 
@@ -43,9 +43,14 @@ def pages_router() -> APIRouter:
         return render("login.html.j2", who=None, title="Sign in", next=safe_next(next), error=None)
 
     @router.post("/login", include_in_schema=False)
-    async def login(request: Request, token: str = Form(""), next: str = Form("/runs")) -> Any:
-        who = principal_for_token(request, token.strip())
-        if who is None:
+    async def login(request: Request) -> Any:
+        form = await form_fields(request)
+        if form is None:
+            return bad_form()
+        token, next = form.get("token", "").strip(), form.get("next", "/runs")
+        # The service's own token registry: the same check as every request's bearer token.
+        name = request.app.state.service.tokens.identify(token) if token else None
+        if name is None:
             return render(
                 "login.html.j2",
                 status=401,
@@ -57,7 +62,7 @@ def pages_router() -> APIRouter:
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(
             COOKIE,
-            token.strip(),
+            token,
             max_age=COOKIE_MAX_AGE_S,
             httponly=True,
             samesite="strict",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from genjudge.service.auth import Principal, current_principal
 
@@ -58,3 +58,28 @@ async def page_principal(request: Any) -> Principal | None:
             return None
         raise
     return who
+
+
+MAX_FORM_BYTES = 256 * 1024
+"""A page's form carries a rating and a note: anything bigger is not one of ours."""
+
+
+async def form_fields(request: Any) -> dict[str, str] | None:
+    """The fields of an HTML form post (``application/x-www-form-urlencoded``: the pages post no
+    files), first value of each; None when the body is not such a form (a 400 for the caller)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return None
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {k: v[0] for k, v in fields.items()}
+
+
+def bad_form(who: Principal | None = None) -> Any:
+    """The answer to a post that is not a small URL-encoded form."""
+    return error_page(400, "expected a form (application/x-www-form-urlencoded, at most 256 KiB)", who)

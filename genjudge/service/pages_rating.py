@@ -17,13 +17,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from genjudge.errors import ConfigError, GenjudgeError
 from genjudge.labels.journal import Action, Sheet, check_rater, open_sheet, record, state
-from genjudge.service.pages_common import error_page, login_redirect, page_principal, render
+from genjudge.service.pages_common import (
+    bad_form,
+    error_page,
+    form_fields,
+    login_redirect,
+    page_principal,
+    render,
+)
 from genjudge.service.rating import find_sheets, item_view, next_item, sheet_summary
 
 
@@ -131,18 +138,15 @@ def register(router: APIRouter) -> None:
             return error_page(400, str(exc), who)
 
     @router.post("/rate/{name}", include_in_schema=False)
-    async def rate_post(
-        request: Request,
-        name: str,
-        item: str = Form(""),
-        dimension: str = Form(""),
-        action: str = Form(""),
-        rating: str = Form(""),
-        note: str = Form(""),
-    ) -> Any:
+    async def rate_post(request: Request, name: str) -> Any:
         who = await page_principal(request)
         if who is None:
             return login_redirect(request)
+        form = await form_fields(request)
+        if form is None:
+            return bad_form(who)
+        item, dimension, action = form.get("item", ""), form.get("dimension", ""), form.get("action", "")
+        rating, note = form.get("rating", ""), form.get("note", "")
         root = request.app.state.service.settings.labels_root
 
         def work() -> Any:
@@ -181,12 +185,14 @@ def register(router: APIRouter) -> None:
             return error_page(400, str(exc), who)
 
     @router.post("/rate/{name}/validate", include_in_schema=False)
-    async def validate(
-        request: Request, name: str, min_items: str = Form(""), resamples: str = Form("")
-    ) -> Any:
+    async def validate(request: Request, name: str) -> Any:
         who = await page_principal(request)
         if who is None:
             return login_redirect(request)
+        form = await form_fields(request)
+        if form is None:
+            return bad_form(who)
+        min_items, resamples = form.get("min_items", ""), form.get("resamples", "")
         service = request.app.state.service
         path = find_sheets(service.settings.labels_root).get(name)
         if path is None:

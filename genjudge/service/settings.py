@@ -1,4 +1,4 @@
-"""What a service instance serves: its store, its rating sheets and its tokens."""
+"""What a service instance serves: its store, its tokens, its files and its rating sheets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ class ServiceSettings:
 
     store_url: str
     """SQLAlchemy URL of the store (runs and validation decisions)."""
+    tokens_file: Path
+    """The bearer tokens: a JSON file ``{"version": 1, "tokens": [{"name", "sha256"}, ...]}``."""
+    root: Path
+    """Files named in a request must lie under this folder."""
+    workdir: Path
+    """The service's own files."""
     labels_root: Path
     """The folder whose sub-folders are rating sheets (``genjudge labels sample --out``)."""
-    tokens_file: Path | None = None
-    """``name: sha256-hex`` lines, one per token (the name is the principal, e.g. the rater id)."""

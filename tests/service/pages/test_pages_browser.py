@@ -9,7 +9,7 @@ import csv
 from pathlib import Path
 
 from tests.browser import WIDTH, artifacts_dir, open_browser, require_browser
-from tests.service.served import TOKENS
+from tests.service.pages.served import TOKENS
 
 
 def check_loaded(session, name: str) -> None:
@@ -54,7 +54,7 @@ def wait_for(session, condition, what: str) -> None:
     WebDriverWait(session, 20).until(lambda s: condition(s), message=what)
 
 
-def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(service, stored_runs):
+def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(page_service, stored_runs):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -62,23 +62,25 @@ def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(service, s
 
     require_browser()
     _, (v1, v2) = stored_runs
-    sheet = Path(service.server.config.app.state.service.settings.labels_root) / "demo"
+    sheet = Path(page_service.settings.labels_root) / "demo"
     mine = order(sheet, "ana")
     session = open_browser()
     try:
         # Not signed in: the rating page sends the browser to the login page and back.
-        session.get(f"{service.base_url}/rate/demo")
+        session.get(f"{page_service.base_url}/rate/demo")
         assert "/login?next=" in session.current_url
-        check_loaded(session, "service-login")
+        check_loaded(session, "page_service-login")
         field = session.find_element(By.ID, "token")
         assert session.switch_to.active_element == field  # the cursor is in the field
         field.send_keys(TOKENS["ana"], Keys.ENTER)
         wait_for(
-            session, lambda s: s.current_url.startswith(f"{service.base_url}/rate/demo"), "back on the sheet"
+            session,
+            lambda s: s.current_url.startswith(f"{page_service.base_url}/rate/demo"),
+            "back on the sheet",
         )
         assert shown_item(session) == mine[0]
         assert "Do the two texts mean the same thing?" in session.page_source
-        check_loaded(session, "service-rate-item")
+        check_loaded(session, "page_service-rate-item")
 
         # 1 rates the first item and moves on; 2 the second; b goes back to it (its rating shown),
         # Enter goes on to the next unrated item, and 1 rates it.
@@ -97,7 +99,7 @@ def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(service, s
         press(session, "1")
         wait_for(session, lambda s: shown_item(s) == mine[3], "the fourth item")
         assert "3 of 6 rated (0 skipped) — rater ana" in session.find_element(By.ID, "progress").text
-        check_loaded(session, "service-rate-progress")
+        check_loaded(session, "page_service-rate-progress")
 
         with open(sheet / "ratings.csv", encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -118,25 +120,25 @@ def test_sign_in_rate_three_items_by_keyboard_then_report_and_compare(service, s
         session.find_element(By.LINK_TEXT, "all sheets").click()
         wait_for(session, lambda s: s.current_url.endswith("/rate"), "the list of sheets")
         assert "3 of 6 rated" in session.find_element(By.TAG_NAME, "main").text
-        check_loaded(session, "service-sheets")
+        check_loaded(session, "page_service-sheets")
 
         # The dashboard: the runs, a run's report (stored by `genjudge run`), two runs compared.
         session.find_element(By.LINK_TEXT, "Runs").click()
         wait_for(session, lambda s: s.current_url.endswith("/runs"), "the runs page")
-        check_loaded(session, "service-runs")
+        check_loaded(session, "page_service-runs")
         session.find_element(By.LINK_TEXT, v1).click()
         wait_for(session, lambda s: s.current_url.endswith(f"/runs/{v1}"), "the report page")
         assert "tickets-student-v1" in session.title
-        check_loaded(session, "service-report")
+        check_loaded(session, "page_service-report")
         session.back()
         session.find_element(By.CSS_SELECTOR, f'input[name="a"][value="{v1}"]').click()
         session.find_element(By.CSS_SELECTOR, f'input[name="b"][value="{v2}"]').click()
         session.find_element(By.ID, "compare").click()
         wait_for(session, lambda s: "/compare?" in s.current_url, "the comparison page")
         assert v1 in session.title and v2 in session.title
-        check_loaded(session, "service-compare")
+        check_loaded(session, "page_service-compare")
         session.find_element(By.LINK_TEXT, "Judges").click()
         wait_for(session, lambda s: s.current_url.endswith("/judges"), "the judges page")
-        check_loaded(session, "service-judges")
+        check_loaded(session, "page_service-judges")
     finally:
         session.quit()

@@ -1,5 +1,5 @@
-"""Fixtures of the service page tests: a store with two real runs of the tickets example, a rating
-sheet, and the service serving both on loopback."""
+"""Fixtures of the page tests: a store with two real runs of the tickets example, a rating sheet,
+and the service serving both on loopback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.labels.sheets import make_sheet
-from tests.service.served import REPO, Served, genjudge_run, write_tokens
+from tests.service.pages.served import REPO, Served, genjudge_run, settings_for
 
 pytest.importorskip("fastapi", reason="fastapi (the service extra) is not installed")
 pytest.importorskip("uvicorn", reason="uvicorn (the service extra) is not installed")
@@ -29,12 +29,9 @@ def stored_runs(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 @pytest.fixture()
-def service(tmp_path, stored_runs) -> Iterator[Served]:
+def page_service(tmp_path, stored_runs) -> Iterator[Served]:
     """The service over the stored runs, with a fresh 6-item sheet `demo` under its labels root."""
-    from genjudge.service.settings import ServiceSettings
-
     labels = tmp_path / "labels"
     make_sheet(labels / "demo", 6)
-    settings = ServiceSettings(f"sqlite:///{stored_runs[0]}", labels, write_tokens(tmp_path / "tokens"))
-    with Served(settings) as served:
+    with Served(settings_for(tmp_path, f"sqlite:///{stored_runs[0]}", labels)) as served:
         yield served

@@ -15,14 +15,14 @@ import pytest
 from genjudge.labels import load_sample
 from genjudge.labels.journal import order, read_journal
 from tests.labels.sheets import SECRET
-from tests.service.served import TOKENS
+from tests.service.pages.served import TOKENS
 
 PAGES = ["/runs", "/judges", "/rate", "/rate/demo", "/runs/anything", "/compare?a=x&b=y"]
 ITEM = re.compile(r'name="item" value="([^"]+)"')
 
 
-def sheet_of(service) -> Path:
-    return Path(service.server.config.app.state.service.settings.labels_root) / "demo"
+def sheet_of(page_service) -> Path:
+    return Path(page_service.settings.labels_root) / "demo"
 
 
 def ratings(sheet: Path) -> list[dict[str, str]]:
@@ -31,27 +31,27 @@ def ratings(sheet: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_a_page_without_a_token_redirects_to_the_login_page(service, path):
-    with service.client() as http:
+def test_a_page_without_a_token_redirects_to_the_login_page(page_service, path):
+    with page_service.client() as http:
         r = http.get(path)
         assert r.status_code == 303
         assert r.headers["location"].startswith("/login?next=")
         back = r.headers["location"].split("next=", 1)[1]
         assert back.replace("%2F", "/").replace("%3F", "?").replace("%3D", "=").replace("%26", "&") == path
-    with service.client("not-a-token") as http:
+    with page_service.client("not-a-token") as http:
         assert http.get(path).status_code == 303
 
 
-def test_posting_a_rating_without_a_token_saves_nothing(service):
-    with service.client() as http:
+def test_posting_a_rating_without_a_token_saves_nothing(page_service):
+    with page_service.client() as http:
         r = http.post("/rate/demo", data={"item": "it00", "rating": "equivalent"})
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    assert not (sheet_of(service) / "journal").exists()
-    assert ratings(sheet_of(service)) == []
+    assert not (sheet_of(page_service) / "journal").exists()
+    assert ratings(sheet_of(page_service)) == []
 
 
-def test_login_sets_an_httponly_strict_cookie_and_returns_to_the_page(service):
-    with service.client() as http:
+def test_login_sets_an_httponly_strict_cookie_and_returns_to_the_page(page_service):
+    with page_service.client() as http:
         assert http.get("/login").status_code == 200
         bad = http.post("/login", data={"token": "wrong", "next": "/rate"})
         assert bad.status_code == 401 and "not valid" in bad.text
@@ -71,9 +71,9 @@ def test_login_sets_an_httponly_strict_cookie_and_returns_to_the_page(service):
         assert out.status_code == 303 and 'genjudge_token=""' in out.headers["set-cookie"]
 
 
-def test_the_runs_page_lists_the_stored_runs_and_opens_their_reports(service, stored_runs):
+def test_the_runs_page_lists_the_stored_runs_and_opens_their_reports(page_service, stored_runs):
     store, (v1, v2) = stored_runs
-    with service.client(TOKENS["ana"]) as http:
+    with page_service.client(TOKENS["ana"]) as http:
         assert http.get("/", follow_redirects=True).url.path == "/runs"
         page = http.get("/runs")
         assert page.status_code == 200
@@ -92,12 +92,12 @@ def test_the_runs_page_lists_the_stored_runs_and_opens_their_reports(service, st
         assert http.get(f"/runs/{v1[:-2]}").status_code == 200  # a unique prefix, as the CLI takes
 
 
-def test_two_runs_compared_as_genjudge_compare_renders_them(service, stored_runs):
+def test_two_runs_compared_as_genjudge_compare_renders_them(page_service, stored_runs):
     from genjudge.api import compare
     from genjudge.comparison.render import to_html
 
     store, (v1, v2) = stored_runs
-    with service.client(TOKENS["ben"]) as http:
+    with page_service.client(TOKENS["ben"]) as http:
         page = http.get("/compare", params={"a": v1, "b": v2})
     assert page.status_code == 200
     expected = to_html(compare(v1, v2, store=f"sqlite:///{store}"))
@@ -105,9 +105,9 @@ def test_two_runs_compared_as_genjudge_compare_renders_them(service, stored_runs
     assert re.sub(r'<nav class="gj-nav".*?</nav>', "", page.text, count=1, flags=re.S) == expected
 
 
-def test_unknown_ids_are_404_pages_and_bad_input_400_never_500(service, stored_runs):
+def test_unknown_ids_are_404_pages_and_bad_input_400_never_500(page_service, stored_runs):
     _, (v1, _) = stored_runs
-    with service.client(TOKENS["ana"]) as http:
+    with page_service.client(TOKENS["ana"]) as http:
         for path in (
             "/runs/no-such-run",
             f"/compare?a=no-such-run&b={v1}",
@@ -135,17 +135,26 @@ def test_unknown_ids_are_404_pages_and_bad_input_400_never_500(service, stored_r
             assert r.status_code == 400, what
         assert http.post("/rate/demo", data={"item": "nope", "rating": "equivalent"}).status_code == 404
         assert http.post("/rate/nosheet", data={"item": "it00", "rating": "equivalent"}).status_code == 404
+        assert http.post("/rate/demo", json={"item": "it00", "rating": "equivalent"}).status_code == 400
+        huge = http.post("/rate/demo", data={"item": "it00", "rating": "equivalent", "note": "x" * 300_000})
+        assert huge.status_code == 400 and "expected a form" in huge.text
+        assert (
+            http.post(
+                "/login", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}
+            ).status_code
+            == 400
+        )
         v = http.post("/rate/demo/validate", data={"min_items": "many"})
         assert v.status_code == 400 and "min_items must be a whole number" in v.text
-    assert not (sheet_of(service) / "journal").exists() or all(
-        not read_journal(p) for p in (sheet_of(service) / "journal").glob("*.jsonl")
+    assert not (sheet_of(page_service) / "journal").exists() or all(
+        not read_journal(p) for p in (sheet_of(page_service) / "journal").glob("*.jsonl")
     )
 
 
-def test_ratings_are_saved_as_given_and_the_page_resumes(service):
-    sheet = sheet_of(service)
+def test_ratings_are_saved_as_given_and_the_page_resumes(page_service):
+    sheet = sheet_of(page_service)
     mine = order(sheet, "ana")
-    with service.client(TOKENS["ana"]) as http:
+    with page_service.client(TOKENS["ana"]) as http:
         first = http.get("/rate/demo")
         assert ITEM.search(first.text).group(1) == mine[0]  # the rater's own order
         r = http.post("/rate/demo", data={"item": mine[0], "rating": "equivalent", "note": "same facts"})
@@ -167,7 +176,7 @@ def test_ratings_are_saved_as_given_and_the_page_resumes(service):
         http.post("/rate/demo", data={"item": mine[1], "action": "skip"})
         http.post("/rate/demo", data={"item": mine[2], "rating": "not_equivalent"})
     # A new session (another browser) resumes at the first item neither rated nor skipped.
-    with service.client(TOKENS["ana"]) as again:
+    with page_service.client(TOKENS["ana"]) as again:
         page = again.get("/rate/demo")
         assert ITEM.search(page.text).group(1) == mine[3]
         assert "3 of 6 rated (1 skipped)" not in page.text and "2 of 6 rated (1 skipped)" in page.text
@@ -187,9 +196,9 @@ def test_ratings_are_saved_as_given_and_the_page_resumes(service):
     assert rows == {mine[2]: "equivalent"}
 
 
-def test_rating_every_item_ends_on_the_validate_step(service):
-    sheet = sheet_of(service)
-    with service.client(TOKENS["ben"]) as http:
+def test_rating_every_item_ends_on_the_validate_step(page_service):
+    sheet = sheet_of(page_service)
+    with page_service.client(TOKENS["ben"]) as http:
         location = "/rate/demo"
         for _ in range(6):
             item = ITEM.search(http.get(location).text).group(1)
@@ -203,11 +212,11 @@ def test_rating_every_item_ends_on_the_validate_step(service):
         assert "6 of 6 rated" in http.get("/rate").text
 
 
-def test_the_rating_page_is_blind_to_the_judge(service):
-    sheet = sheet_of(service)
+def test_the_rating_page_is_blind_to_the_judge(page_service):
+    sheet = sheet_of(page_service)
     manifest = json.loads((sheet / "sample.json").read_text())
     hidden = [SECRET, manifest["origin"]["run_id"], manifest["origin"]["judge"]["model"], "STRATUM-VERDICT"]
-    with service.client(TOKENS["ana"]) as http:
+    with page_service.client(TOKENS["ana"]) as http:
         for item in order(sheet, "ana"):
             page = http.get("/rate/demo", params={"item": item}).text
             n = int(item[2:])
@@ -218,13 +227,13 @@ def test_the_rating_page_is_blind_to_the_judge(service):
         assert not any(s in http.get("/rate").text for s in hidden)
 
 
-def test_two_raters_at_once_do_not_clobber_each_other(service):
+def test_two_raters_at_once_do_not_clobber_each_other(page_service):
     """Both raters answer every item concurrently (each its own client); every answer is kept."""
-    sheet = sheet_of(service)
+    sheet = sheet_of(page_service)
     answer = {"ana": "equivalent", "ben": "not_equivalent"}
 
     def rate_all(rater: str) -> int:
-        with service.client(TOKENS[rater]) as http:
+        with page_service.client(TOKENS[rater]) as http:
             for item in order(sheet, rater):
                 r = http.post(
                     "/rate/demo", data={"item": item, "rating": answer[rater], "note": f"{rater} {item}"}
@@ -245,21 +254,22 @@ def test_two_raters_at_once_do_not_clobber_each_other(service):
     assert set(load_sample(sheet).raters()) == {"ana", "ben"}  # the human-labels format reads it
 
 
-def test_a_bearer_header_works_like_the_cookie(service):
-    with service.client(TOKENS["ben"]) as http:
+def test_a_bearer_header_works_like_the_cookie(page_service):
+    with page_service.client(TOKENS["ben"]) as http:
         assert "signed in as <strong>ben</strong>" in http.get("/judges").text
-    with service.client() as http:
+    with page_service.client() as http:
         http.cookies.set("genjudge_token", TOKENS["ben"])
         assert http.get("/judges").status_code == 200
 
 
 def test_an_empty_store_is_an_empty_dashboard_and_stays_uncreated(tmp_path):
-    from genjudge.service.settings import ServiceSettings
-    from tests.service.served import Served, write_tokens
+    from tests.service.pages.served import Served, settings_for
 
     store = tmp_path / "none.db"
-    settings = ServiceSettings(f"sqlite:///{store}", tmp_path / "labels", write_tokens(tmp_path / "tokens"))
-    with Served(settings) as served, served.client(TOKENS["ana"]) as http:
+    with (
+        Served(settings_for(tmp_path, f"sqlite:///{store}", tmp_path / "labels")) as served,
+        served.client(TOKENS["ana"]) as http,
+    ):
         assert "No runs stored yet" in http.get("/runs").text
         assert "No validation decisions recorded yet" in http.get("/judges").text
         assert "No rating sheets yet" in http.get("/rate").text
@@ -267,16 +277,16 @@ def test_an_empty_store_is_an_empty_dashboard_and_stays_uncreated(tmp_path):
     assert not store.exists()
 
 
-def test_an_ordinal_sheet_with_two_dimensions(service):
+def test_an_ordinal_sheet_with_two_dimensions(page_service):
     """Each dimension is rated on its own page; a scale's values keep their type in the labels."""
     from tests.labels.sheets import make_sheet
 
-    root = sheet_of(service).parent
+    root = sheet_of(page_service).parent
     sheet = make_sheet(root / "faith", 3, ordinal=True)
     manifest = json.loads((sheet / "sample.json").read_text())
     manifest["dimensions"]["fluency"] = {"level": "ordinal", "values": [1, 2, 3]}
     (sheet / "sample.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with service.client(TOKENS["ben"]) as http:
+    with page_service.client(TOKENS["ben"]) as http:
         r = http.get("/rate/faith")
         assert r.status_code == 303 and r.headers["location"] == "/rate"
         listing = http.get("/rate").text

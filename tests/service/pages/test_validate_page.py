@@ -15,12 +15,11 @@ from genjudge.labels.journal import order
 from genjudge.runner import run_async
 from tests.core.test_run_generation import example, judge_by_kind, write_config  # noqa: F401
 from tests.llm.loopback import Loopback
-from tests.service.served import TOKENS, Served, write_tokens
+from tests.service.pages.served import TOKENS, Served, settings_for
 from tests.validation.test_own_data_loop import NOT_EQUIVALENT
 
 
 async def test_rate_on_the_page_then_validate_from_it(example, monkeypatch):  # noqa: F811
-    from genjudge.service.settings import ServiceSettings
     from genjudge.validation import list_decisions
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -39,9 +38,7 @@ async def test_rate_on_the_page_then_validate_from_it(example, monkeypatch):  # 
     sheet = example / "labels" / "round1"
     truth = {i: "not_equivalent" if k in NOT_EQUIVALENT else "equivalent" for i, k in kinds.items()}
     url = f"sqlite:///{example / 'store.db'}"
-    settings = ServiceSettings(url, example / "labels", write_tokens(example / "tokens"))
-
-    with Served(settings) as served:
+    with Served(settings_for(example / "service", url, example / "labels")) as served:
 
         def rate_all(rater: str) -> int:
             with served.client(TOKENS[rater]) as http:

@@ -8,6 +8,7 @@ or not.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -19,16 +20,31 @@ from typing import Any
 
 import httpx
 
-from genjudge.service.auth import token_hash
+from genjudge.service.auth import hash_token
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOKENS = {"ana": "tok-ana-0123456789", "ben": "tok-ben-9876543210"}
 
 
 def write_tokens(path: Path, tokens: dict[str, str] = TOKENS) -> Path:
-    """A tokens file (``name: sha256``: the hashes only) for ``tokens``."""
-    path.write_text("".join(f"{name}: {token_hash(t)}\n" for name, t in tokens.items()), encoding="utf-8")
+    """A tokens file (names and sha256 hashes only) for ``tokens``."""
+    entries = [{"name": name, "sha256": hash_token(t)} for name, t in tokens.items()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "tokens": entries}), encoding="utf-8")
     return path
+
+
+def settings_for(work: Path, store_url: str, labels_root: Path) -> Any:
+    """The service's settings: this store and labels root, the tokens of TOKENS, files under ``work``."""
+    from genjudge.service.settings import ServiceSettings
+
+    return ServiceSettings(
+        store_url=store_url,
+        tokens_file=write_tokens(work / "tokens.json"),
+        root=work,
+        workdir=work / "work",
+        labels_root=labels_root,
+    )
 
 
 def genjudge_run(config: Path, store: Path, out: Path) -> str:
@@ -53,12 +69,13 @@ class Served:
 
         from genjudge.service.app import create_app
 
+        self.settings = settings
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="off", access_log=False)
+        config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
