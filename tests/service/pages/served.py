@@ -8,6 +8,7 @@ or not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -20,15 +21,13 @@ from typing import Any
 
 import httpx
 
-from genjudge.service.auth import hash_token
-
 REPO = Path(__file__).resolve().parents[3]
 TOKENS = {"ana": "tok-ana-0123456789", "ben": "tok-ben-9876543210"}
 
 
 def write_tokens(path: Path, tokens: dict[str, str] = TOKENS) -> Path:
-    """A tokens file (names and sha256 hashes only) for ``tokens``."""
-    entries = [{"name": name, "sha256": hash_token(t)} for name, t in tokens.items()]
+    """A tokens file of the service's format (JSON: names and sha256 hashes only) for ``tokens``."""
+    entries = [{"name": n, "sha256": hashlib.sha256(t.encode()).hexdigest()} for n, t in tokens.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "tokens": entries}), encoding="utf-8")
     return path
