@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -41,7 +41,7 @@ def _open(root: Path, name: str) -> Sheet | None:
 
 def _item_url(name: str, dimension: str, item: str | None) -> str:
     query = {"dimension": dimension, **({"item": item} if item is not None else {"done": "1"})}
-    return f"/rate/{name}?{urlencode(query)}"
+    return f"/rate/{quote(name, safe='')}?{urlencode(query)}"
 
 
 def _int_or_none(text: str, what: str) -> int | None:

@@ -308,3 +308,22 @@ def test_an_ordinal_sheet_with_two_dimensions(page_service):
     ]
     sample = load_sample(sheet)  # the human-labels reader takes what the page wrote
     assert sample.raters("fluency") == ["ben"] and sample.item_ids("faithfulness") == [item]
+
+
+def test_texts_are_shown_as_text_and_any_sheet_name_works(page_service):
+    """Markup in an item is shown, not run; a sheet folder named with spaces and symbols is reachable."""
+    from tests.labels.sheets import make_sheet
+
+    sheet = make_sheet(sheet_of(page_service).parent / "round 2 & more", 2)
+    rows = [json.loads(line) for line in (sheet / "items.jsonl").read_text().splitlines()]
+    rows[0]["text_a"] = '<script>document.title="owned"</script><b>bold?</b>'
+    (sheet / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with page_service.client(TOKENS["ana"]) as http:
+        assert 'href="/rate/round%202%20%26%20more?dimension=equivalence"' in http.get("/rate").text
+        page = http.get("/rate/round 2 & more", params={"item": "it00"}).text
+        assert "&lt;script&gt;document.title=&#34;owned&#34;&lt;/script&gt;&lt;b&gt;bold?&lt;/b&gt;" in page
+        assert "<b>bold?</b>" not in page
+        r = http.post("/rate/round 2 & more", data={"item": "it00", "rating": "equivalent"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/rate/round%202%20%26%20more?")
+        assert http.get(r.headers["location"]).status_code == 200
+    assert ratings(sheet)[0]["item_id"] == "it00"
