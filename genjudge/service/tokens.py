@@ -16,18 +16,17 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from genjudge.errors import ConfigError
+from genjudge.labels.journal import check_rater
 
 __all__ = ["TokenRegistry", "add_token", "hash_token", "read_tokens", "remove_token"]
 
 PREFIX = "gj_"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
 def hash_token(token: str) -> str:
@@ -63,8 +62,13 @@ def _write(path: Path, entries: list[dict[str, Any]]) -> None:
 
 def add_token(path: Path, name: str) -> str:
     """Make a token named ``name``, store its hash in ``path``, and return the token (shown once)."""
-    if not _NAME.match(name):
-        raise ConfigError(f"token name {name!r}: use letters, digits and . _ @ - (at most 64)")
+    try:
+        check_rater(name)  # a token's name is its holder's rater id on the rating page
+    except ConfigError:
+        raise ConfigError(
+            f"token name {name!r}: use letters, digits, '-', '_' or '.' (starting with a letter or digit, at "
+            "most 64 characters): a token's name is also its holder's rater id on the rating page"
+        ) from None
     entries = read_tokens(path)
     if any(e["name"] == name for e in entries):
         raise ConfigError(f"{path}: a token named {name!r} exists (remove it first)")

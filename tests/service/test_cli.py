@@ -50,5 +50,8 @@ def test_token_add_prints_the_token_once_and_stores_its_hash(tmp_path):
     assert again.exit_code == 2 and "exists" in again.output
     bad = cli(["serve", "token", "add", "no spaces", "--tokens", str(path)], tmp_path)
     assert bad.exit_code == 2 and "token name" in bad.output
+    # a token's name is its rater id on the rating page, so it must be a valid rater name
+    mail = cli(["serve", "token", "add", "ana@corp", "--tokens", str(path)], tmp_path)
+    assert mail.exit_code == 2 and "rater id" in mail.output
     assert cli(["serve", "token", "remove", "ci-bot", "--tokens", str(path)], tmp_path).exit_code == 0
     assert cli(["serve", "token", "remove", "ci-bot", "--tokens", str(path)], tmp_path).exit_code == 2
