@@ -10,7 +10,10 @@ The resumed report equals an uninterrupted run's.
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 import httpx
@@ -19,7 +22,7 @@ from genjudge.llm.cache import CallCache
 from tests.llm.loopback import Reply
 from tests.robustness.conftest import consistent_judge
 from tests.service.bodies import classification_job, inline_body, wait_for
-from tests.service.conftest import ServeProcess, ThreadedService, make_settings
+from tests.service.conftest import REPO, ServeProcess, ThreadedService, make_settings
 
 ANSWERED_FIRST = 9
 COMPARED = ("metrics", "counts", "findings", "outcome", "unscored_bounds", "headline")
@@ -105,25 +108,56 @@ def test_killed_service_resumes_its_job_without_repeating_a_judge_call(judge_ser
     assert base_meter["calls"] == ANSWERED_FIRST + len(second_wave)
 
 
-def test_two_services_on_one_store_never_run_the_same_job(tmp_path, token):
-    """Two `genjudge serve` processes with two workers each, one store: every job runs exactly once."""
-    args = ["--store", "store.db", "--tokens", "tokens.json", "--workers", "2"]
+def test_two_services_and_the_cli_on_one_store_lose_nothing(tmp_path, token, store_url):
+    """Two `genjudge serve` processes with two workers each and two `genjudge run` CLIs, one store
+    (SQLite file and PostgreSQL): every job runs exactly once and every run is stored."""
+    args = ["--store", store_url, "--tokens", "tokens.json", "--workers", "2"]
     services = [ServeProcess(tmp_path, *args), ServeProcess(tmp_path, *args)]
     auth = {"Authorization": f"Bearer {token}"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    config = REPO / "examples" / "tickets" / "genjudge.yaml"
     try:
         clients = [httpx.Client(base_url=s.url, headers=auth, timeout=60) for s in services]
         ids = [clients[i % 2].post("/v1/runs", json=classification_job(i)).json()["id"] for i in range(8)]
+        # the CLI writes runs to the same store while the services' workers do
+        cli_runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "genjudge",
+                    "run",
+                    str(config),
+                    "--store",
+                    store_url,
+                    "--out",
+                    f"cli-{k}",
+                    "-q",
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for k in range(2)
+        ]
         done = [wait_for(clients[(i + 1) % 2], job_id) for i, job_id in enumerate(ids)]
+        cli_errors = [p.communicate(timeout=300)[1] for p in cli_runs]
         for c in clients:
             c.close()
     finally:
         codes = [s.stop() for s in services]
     assert codes == [0, 0], [s.output() for s in services]
+    assert [p.returncode for p in cli_runs] == [0, 0], cli_errors
     assert [d["status"] for d in done] == ["done"] * 8, done
     assert [d["claims"] for d in done] == [1] * 8
     pids = {d["worker"].split(":")[1] for d in done}
     assert pids == {str(s.proc.pid) for s in services}, "both services took jobs"
     from genjudge.store import RunStore
 
-    stored = RunStore(f"sqlite:///{tmp_path / 'store.db'}").list(100)
-    assert sorted(r["run_id"] for r in stored) == sorted(d["result"]["run_id"] for d in done)
+    stored = {r["run_id"]: r for r in RunStore(store_url).list(100)}
+    job_runs = {d["result"]["run_id"] for d in done}
+    assert job_runs <= set(stored)
+    cli_stored = [stored[run_id] for run_id in set(stored) - job_runs]
+    assert len(cli_stored) == 2 and {r["name"] for r in cli_stored} == {"tickets-student-v1"}, cli_stored

@@ -6,11 +6,21 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import yaml
 
 from tests.llm.loopback import Reply
 from tests.robustness.conftest import consistent_judge
 from tests.service.bodies import classification_job, inline_body, wait_for
+from tests.service.conftest import ThreadedService, make_settings
+
+
+@pytest.fixture
+def service(tmp_path, token, store_url):
+    """The service on a SQLite file and on PostgreSQL (the store the jobs and runs live in)."""
+    s = ThreadedService(make_settings(tmp_path, store_url=store_url))
+    yield s
+    s.close()
 
 
 def test_inline_job_runs_and_serves_its_report_and_rows(client, judge_server):
