@@ -159,6 +159,10 @@ async def score_stage(state: RunState) -> None:
             started.set()
             preload.append(_preload(_AFTER_SCORING))
 
+    def on_call(_: object) -> None:  # the meter's observer: on the loop's thread, or a worker's
+        if not started.is_set():
+            loop.call_soon_threadsafe(overlap)
+
     async def begin_attempt() -> Attempt:
         await started.wait()
         return await asyncio.to_thread(_begin_attempt, state.store_url, config, ctx.services)
@@ -166,7 +170,7 @@ async def score_stage(state: RunState) -> None:
     if not any(_calls_per_item(c) for c in instances):
         overlap()
     begin = asyncio.ensure_future(begin_attempt())
-    with observe_calls(state.progress.on_call), observe_calls(lambda _: loop.call_soon_threadsafe(overlap)):
+    with observe_calls(state.progress.on_call), observe_calls(on_call):
         scoring = asyncio.ensure_future(asyncio.gather(*(one(c) for c in instances)))
     scoring.add_done_callback(lambda _: overlap())
     try:
