@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from genjudge.config import RunConfig
 
 _AFTER_SCORING = (
-    "genjudge.store.runs",
     "genjudge.aggregate",
     "genjudge.aggregate_clusters",
     "genjudge.operations",
@@ -56,8 +55,8 @@ _AFTER_SCORING = (
     "genjudge.report.write",
     "pyarrow.parquet",
 )
-"""What the stages after scoring import (SciPy, SQLAlchemy, Jinja, Parquet): loaded by a thread
-while the checks wait on the judge, not before the first call or after the last answer."""
+"""What the stages after scoring import (SciPy, Jinja, Parquet): loaded by a thread while the checks
+wait on the judge, not before the first call or after the last answer."""
 
 __all__ = [
     "RunResult",
@@ -145,53 +144,36 @@ async def score_stage(state: RunState) -> None:
         return result
 
     from genjudge.llm.meter import observe_calls
+    from genjudge.store import RunStore
 
-    # Overlapped with the judge calls, once the first answer is in (every call is on the wire by
-    # then), or at once for checks that make none: the import of the later stages' libraries
-    # (_AFTER_SCORING) and the attempt's mark in the store (SQLAlchemy, its tables), so that
-    # `runs list` shows an interrupted run as such. Neither delays the first call.
+    # Marked in the store from here, so `runs list` shows an interrupted run as such: before the
+    # first judge call, so that a run killed with every call in flight is listed as killed.
+    state.attempt = Attempt.begin(RunStore(state.store_url), config, ctx.services)
+    # The later stages' libraries (_AFTER_SCORING) are imported by a thread while the judge calls
+    # are in flight: once the first answer is in (every call of the first wave is on the wire by
+    # then), or at once for checks that make no call. It never delays the first call.
     loop = asyncio.get_running_loop()
-    started = asyncio.Event()
     preload: list[threading.Thread] = []
 
     def overlap() -> None:
-        if not started.is_set():
-            started.set()
+        if not preload:
             preload.append(_preload(_AFTER_SCORING))
 
     def on_call(_: object) -> None:  # the meter's observer: on the loop's thread, or a worker's
-        if not started.is_set():
+        if not preload:
             loop.call_soon_threadsafe(overlap)
-
-    async def begin_attempt() -> Attempt:
-        await started.wait()
-        return await asyncio.to_thread(_begin_attempt, state.store_url, config, ctx.services)
 
     if not any(_calls_per_item(c) for c in instances):
         overlap()
-    begin = asyncio.ensure_future(begin_attempt())
-    with observe_calls(state.progress.on_call), observe_calls(on_call):
-        scoring = asyncio.ensure_future(asyncio.gather(*(one(c) for c in instances)))
-    scoring.add_done_callback(lambda _: overlap())
     try:
-        await asyncio.wait((begin, scoring), return_when=asyncio.FIRST_EXCEPTION)
-        if begin.done() and begin.exception() is not None:
-            scoring.cancel()  # the store refused the run: no further judge calls
-        state.attempt = await begin
-        state.results = list(await scoring)
-    except BaseException:
-        scoring.cancel()
-        overlap()
-        await asyncio.wait((begin, scoring))  # the mark is made (and can be ended) before stopping
-        if not begin.cancelled() and begin.exception() is None:
-            state.attempt = begin.result()
-        raise
+        with observe_calls(state.progress.on_call), observe_calls(on_call):
+            state.results = list(await asyncio.gather(*(one(c) for c in instances)))
     finally:
         for service in ctx.services.values():
             if hasattr(service, "aclose"):
                 await service.aclose()
-    for thread in preload:
-        thread.join()
+    overlap()
+    preload[0].join()
     state.table, state.item_status = per_example_table(frame, instances, state.results)
     state.progress.scoring_finished()
 
@@ -404,12 +386,6 @@ async def run_async(
         model=report,
         store_url=state.store_url,
     )
-
-
-def _begin_attempt(url: str, config: RunConfig, services: dict[str, Any]) -> Attempt:
-    from genjudge.store import RunStore
-
-    return Attempt.begin(RunStore(url), config, services)
 
 
 def _preload(modules: tuple[str, ...]) -> threading.Thread:
