@@ -18,8 +18,6 @@ __all__ = ["check_report_dir", "preflight"]
 
 def preflight(config: Any, url: str, report_dir: Path | None) -> None:
     """Refuse the run before scoring when the judge settings, the store or the report folder are unusable."""
-    from genjudge.store import check_url
-
     if config.judge is not None:
         from pydantic import ValidationError
 
@@ -29,7 +27,10 @@ def preflight(config: Any, url: str, report_dir: Path | None) -> None:
             JudgeSettings.model_validate(config.judge)
         except ValidationError as exc:
             raise ConfigError(f"judge: invalid settings: {one_line(exc, 'judge.')}") from None
-    check_url(url)
+    if not url.startswith("sqlite:///"):  # SQLite's driver is the standard library's: nothing to check
+        from genjudge.store import check_url
+
+        check_url(url)
     if report_dir is not None:
         check_report_dir(report_dir)
 

@@ -14,27 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import platform
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from genjudge._version import __version__
-from genjudge.aggregate import Settings, aggregate
-from genjudge.aggregate_clusters import clustered_aggregate
 from genjudge.checks.base import CheckResult, RunContext
 from genjudge.checks.build import build_checks
-from genjudge.config import RunConfig
 from genjudge.errors import ConfigError
-from genjudge.findings import findings
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame, check_critical
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
-from genjudge.operations import operations_summary
 from genjudge.outcome import Attempt, assess
 from genjudge.preflight import preflight
 from genjudge.progress import ProgressTracker
@@ -44,8 +40,23 @@ from genjudge.redact import redact_obj
 from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
 from genjudge.slicing import cross_parts, is_critical
-from genjudge.stats.bootstrap import cluster_codes
-from genjudge.store import RunStore, resolve_url
+from genjudge.store import resolve_url
+
+if TYPE_CHECKING:
+    from genjudge.config import RunConfig
+
+_AFTER_SCORING = (
+    "genjudge.aggregate",
+    "genjudge.aggregate_clusters",
+    "genjudge.operations",
+    "genjudge.findings",
+    "genjudge.report.build",
+    "genjudge.report.verdict",
+    "genjudge.report.write",
+    "pyarrow.parquet",
+)
+"""What the stages after scoring import (SciPy, Jinja, Parquet): loaded by a thread while the checks
+wait on the judge, not before the first call or after the last answer."""
 
 __all__ = [
     "RunResult",
@@ -77,6 +88,8 @@ async def load_stage(state: RunState) -> None:
     if config.cluster is not None:
         if config.cluster not in evalset.columns:
             raise ConfigError(f"cluster column {config.cluster!r} is not in {config.set}")
+        from genjudge.stats.bootstrap import cluster_codes
+
         state.clusters = cluster_codes([r.get(config.cluster) for r in evalset.rows])
     parse_json = config.task is TaskKind.EXTRACTION
     labels = config.task is TaskKind.CLASSIFICATION
@@ -131,22 +144,46 @@ async def score_stage(state: RunState) -> None:
         return result
 
     from genjudge.llm.meter import observe_calls
+    from genjudge.store import RunStore
 
-    # Marked in the store from here, so `runs list` shows an interrupted run as such.
+    # Marked in the store from here, so `runs list` shows an interrupted run as such: before the
+    # first judge call, so that a run killed with every call in flight is listed as killed.
     state.attempt = Attempt.begin(RunStore(state.store_url), config, ctx.services)
+    # The later stages' libraries (_AFTER_SCORING) are imported by a thread while the judge calls
+    # are in flight: once the first answer is in (every call of the first wave is on the wire by
+    # then), or at once for checks that make no call. It never delays the first call.
+    loop = asyncio.get_running_loop()
+    preload: list[threading.Thread] = []
+
+    def overlap() -> None:
+        if not preload:
+            preload.append(_preload(_AFTER_SCORING))
+
+    def on_call(_: object) -> None:  # the meter's observer: on the loop's thread, or a worker's
+        if not preload:
+            loop.call_soon_threadsafe(overlap)
+
+    if not any(_calls_per_item(c) for c in instances):
+        overlap()
     try:
-        with observe_calls(state.progress.on_call):
+        with observe_calls(state.progress.on_call), observe_calls(on_call):
             state.results = list(await asyncio.gather(*(one(c) for c in instances)))
     finally:
         for service in ctx.services.values():
             if hasattr(service, "aclose"):
                 await service.aclose()
+    overlap()
+    preload[0].join()
     state.table, state.item_status = per_example_table(frame, instances, state.results)
     state.progress.scoring_finished()
 
 
 async def aggregate_stage(state: RunState) -> None:
     """Sliced metrics with seeded bootstrap intervals at the configured confidence."""
+    from genjudge.aggregate import Settings, aggregate
+    from genjudge.aggregate_clusters import clustered_aggregate
+    from genjudge.operations import operations_summary
+
     b, config = state.config.bootstrap, state.config
     settings = Settings(b.resamples, state.confidence, b.seed, config.min_support)
     if state.clusters is None:
@@ -178,6 +215,8 @@ async def aggregate_stage(state: RunState) -> None:
 
 async def find_stage(state: RunState) -> None:
     """The report's sentences about the numbers."""
+    from genjudge.findings import findings
+
     config = state.config
     state.findings = findings(
         state.need("metrics"),
@@ -196,6 +235,8 @@ async def store_stage(state: RunState) -> None:
     When the run writes a report folder the commit happens in :func:`report_stage`, between writing
     the folder under a temporary name and renaming it into place, so the two are one step.
     """
+    from genjudge.store import RunStore
+
     config, manifest = state.config, state.need("manifest")
     run_store = RunStore(state.store_url)
     inputs_hash = hash_inputs(config, manifest.fingerprint)
@@ -257,6 +298,8 @@ async def store_stage(state: RunState) -> None:
 
 def commit(state: RunState) -> None:
     """Save the run, its report and the per-example table in the store: once, in one transaction."""
+    from genjudge.store import RunStore
+
     RunStore(state.store_url).save(
         state.need("record"),
         state.need("report").model_dump(mode="json"),
@@ -343,6 +386,26 @@ async def run_async(
         model=report,
         store_url=state.store_url,
     )
+
+
+def _preload(modules: tuple[str, ...]) -> threading.Thread:
+    """A daemon thread importing ``modules`` now. The judge calls leave the interpreter idle most
+    of the time; the thread takes it then (an import gives way to the event loop every few
+    milliseconds), so the later stages find their libraries loaded. The scoring stage joins it before
+    the stages that need them run."""
+
+    def load() -> None:
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the stage that needs it imports it again, and says why it fails
+                continue
+
+    thread = threading.Thread(target=load, name="genjudge-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _section(state: RunState, check: str) -> dict[str, Any] | None:

@@ -51,6 +51,10 @@ def test_every_check_is_registered_documented_and_well_formed():
     }
     registered_modules = {m.rsplit(".", 1)[1] for m in checks._MODULES}
     assert registered_modules <= module_files
+    # Each module is named after the check it registers: a run imports only its checks' modules.
+    for module in checks._MODULES:
+        name = module.rsplit(".", 1)[1]
+        assert checks.get(name).__module__ == module, module
 
 
 def test_all_lists_are_sorted_and_resolve():

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["Check", "CheckOptions", "CheckResult", "RunContext", "get", "names", "register"]
 
 _REGISTRY: dict[str, type] = {}
-_BUILTIN: set[str] = set()
 
-# One line per check module. Imported on first use so `genjudge --help` stays instant.
+# One line per check module, named after the check it registers. Imported on first use so
+# `genjudge --help` stays instant; a run imports only the modules of the checks it uses.
 _MODULES = [
     "genjudge.checks.calibration",
     "genjudge.checks.distribution_distance",
@@ -50,11 +50,15 @@ def register(cls: type) -> type:
     return cls
 
 
+_BUILTIN: set[str] = {m.rsplit(".", 1)[1] for m in _MODULES}
+_LOADED: list[bool] = []
+
+
 def _load() -> None:
-    if not _BUILTIN:
+    if not _LOADED:
         for module in _MODULES:
             importlib.import_module(module)
-        _BUILTIN.update(n for n, c in _REGISTRY.items() if c.__module__ in _MODULES)
+        _LOADED.append(True)
 
 
 def _plugins() -> dict[str, Plugin]:
@@ -71,7 +75,10 @@ def names() -> list[str]:
 
 def get(name: str) -> type:
     """The check class registered under ``name`` (a plugin's is imported here, on first use)."""
-    _load()
+    if name in _BUILTIN:
+        importlib.import_module(f"genjudge.checks.{name}")  # that check alone
+    else:
+        _load()
     plugins = _plugins()  # also fails on a plugin that reuses a built-in name
     if name in _REGISTRY:
         return _REGISTRY[name]

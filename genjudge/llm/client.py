@@ -4,7 +4,8 @@ From outside in: cache lookup → (identical in-flight calls coalesced) → retr
 backoff and jitter that honour ``Retry-After`` (tenacity) → limiter slot per attempt → the
 provider's turn, where it has one → per-attempt timeout → provider call. The limiter is taken per
 attempt rather than around the retries so that a call sleeping out a ``Retry-After`` does not hold
-a concurrency slot idle; the RPM budget still counts every attempt, because the provider does.
+a concurrency slot idle; the RPM budget still counts every attempt, because the provider does. A
+retry is served a slot before first attempts still queued, so it goes out when its wait ends.
 
 Two guards stop a run from hammering a provider that cannot answer. Credentials refused (401 /
 403, :class:`~genjudge.llm.errors.AuthError`) stop the run at once: the call raises
@@ -251,7 +252,8 @@ class LLMClient:
             async for attempt in retrying:
                 with attempt:
                     asked = time.perf_counter()
-                    async with self.limiter.slot(est), self._turn():
+                    retry = attempt.retry_state.attempt_number > 1
+                    async with self.limiter.slot(est, retry=retry), self._turn():
                         queued += time.perf_counter() - asked
                         # Calls that queued while the provider stopped or the circuit opened are not sent.
                         if self.stopped is not None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from genjudge.store.locate import default_store_path
-from genjudge.store.runs import RunStore, check_url
+
+if TYPE_CHECKING:
+    from genjudge.store.runs import RunStore, check_url
 
 __all__ = ["DEFAULT_URL", "RunStore", "check_url", "default_store_path", "resolve_url"]
 
@@ -41,3 +44,15 @@ def resolve_url(setting: str | None = None, base: Path | None = None, start: Pat
     if base is not None and not path.is_absolute():
         path = base / path
     return f"sqlite:///{path}"
+
+
+def __getattr__(name: str) -> Any:
+    # RunStore and check_url bring SQLAlchemy (and pandas): imported on first use, so resolving a
+    # store's URL on a run's start-up path costs nothing.
+    if name in ("RunStore", "check_url"):
+        from genjudge.store import runs
+
+        value = getattr(runs, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'genjudge.store' has no attribute {name!r}")

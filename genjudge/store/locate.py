@@ -18,7 +18,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ROOT_MARKERS", "STORE_FILE", "default_store_path", "project_root", "user_store_path"]
+__all__ = [
+    "ROOT_MARKERS",
+    "STORE_FILE",
+    "default_store_path",
+    "project_root",
+    "sqlite_path",
+    "user_store_path",
+]
 
 STORE_FILE = Path(".genjudge") / "genjudge.db"
 """The store's path relative to a project root."""
@@ -46,3 +53,10 @@ def default_store_path(start: Path | None = None) -> Path:
     """The store for a command started in ``start`` (default: the current folder)."""
     root = project_root(start if start is not None else Path.cwd())
     return root / STORE_FILE if root is not None else user_store_path()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for another database or an in-memory one)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url[len("sqlite:///") :])
+    return None

@@ -15,7 +15,6 @@ import os
 import socket
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 
 from genjudge.errors import StoreError
 from genjudge.records import RunRecord
+from genjudge.store.locate import sqlite_path
 
 metadata = sa.MetaData()
 
@@ -66,13 +66,6 @@ attempts = sa.Table(
 BUSY_TIMEOUT_S = 30.0
 """How long a SQLite connection waits for another writer's lock before it reports "locked"."""
 COMMIT_RETRIES = 5
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:///`` URL (None for another database or an in-memory one)."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url[len("sqlite:///") :])
-    return None
 
 
 def check_url(url: str) -> None:

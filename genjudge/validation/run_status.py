@@ -121,7 +121,7 @@ def _where(d: Decision) -> str:
 
 
 def _stored(store_url: str, binding: JudgeBinding) -> list[Decision]:
-    from genjudge.store.runs import sqlite_path
+    from genjudge.store.locate import sqlite_path
 
     path = sqlite_path(store_url)
     if path is not None and not path.is_file():  # no store yet, so no decision: create nothing

@@ -7,6 +7,7 @@ The ``openai`` and ``anthropic`` SDKs raise the same family of exceptions (``API
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from genjudge.redact import register_secret
 if TYPE_CHECKING:
     from genjudge.llm.registry import ProviderSettings
 
-__all__ = ["sdk_errors", "sdk_options"]
+__all__ = ["sdk_errors", "sdk_options", "settle_platform"]
 
 
 @contextmanager
@@ -54,3 +55,18 @@ def sdk_options(settings: ProviderSettings) -> dict[str, Any]:
         timeout_s=settings.attempt_timeout_s,
         structured_output=settings.structured_output,
     )
+
+
+def settle_platform(client: Any) -> None:
+    """Read the platform an SDK client reports in its headers now, once (it may block on I/O).
+
+    The SDKs read it on their first request, in a worker thread; a run's first wave (as many
+    requests as the concurrency, all at once) would each start that thread hop before any is sent.
+    Called where the client is built, itself off the event loop (``Judge.open``).
+    """
+    if getattr(client, "_platform", False) is not None:
+        return  # already read, or an SDK that does not work this way
+    module = importlib.import_module(type(client).__module__.rsplit(".", 1)[0] + "._base_client")
+    get_platform = getattr(module, "get_platform", None)
+    if get_platform is not None:
+        client._platform = get_platform()

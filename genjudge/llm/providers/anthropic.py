@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from genjudge.llm.errors import RequestError, ServerError
 from genjudge.llm.providers._http import sdk_http_client
-from genjudge.llm.providers._sdk import sdk_errors, sdk_options
+from genjudge.llm.providers._sdk import sdk_errors, sdk_options, settle_platform
 from genjudge.llm.types import ChatRequest, ChatResponse
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class AnthropicProvider:
                 anthropic.DefaultAsyncHttpxClient, concurrency=concurrency, timeout_s=timeout_s
             ),
         )
+        settle_platform(self._client)
 
     def identity(self) -> dict[str, Any]:
         """What, beyond ``model``, changes the answers: the server (as the SDK resolved it) and

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from genjudge.llm.errors import RequestError, ServerError
 from genjudge.llm.providers._http import httpx_module, sdk_http_client
-from genjudge.llm.providers._sdk import sdk_errors, sdk_options
+from genjudge.llm.providers._sdk import sdk_errors, sdk_options, settle_platform
 from genjudge.llm.types import ChatRequest, ChatResponse, TokenLogprob
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class OpenAIProvider:
             http_client=http_client,
         )
         self._response_cls: type[Any] = httpx_module(type(http_client)).Response
+        settle_platform(self._client)
 
     def identity(self) -> dict[str, Any]:
         """What, beyond ``model``, changes the answers: the server (as the SDK resolved it) and
