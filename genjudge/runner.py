@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import platform
-import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -45,18 +44,6 @@ from genjudge.store import resolve_url
 if TYPE_CHECKING:
     from genjudge.config import RunConfig
 
-_AFTER_SCORING = (
-    "genjudge.aggregate",
-    "genjudge.aggregate_clusters",
-    "genjudge.operations",
-    "genjudge.findings",
-    "genjudge.report.build",
-    "genjudge.report.verdict",
-    "genjudge.report.write",
-    "pyarrow.parquet",
-)
-"""What the stages after scoring import (SciPy, Jinja, Parquet): loaded by a thread while the checks
-wait on the judge, not before the first call or after the last answer."""
 
 __all__ = [
     "RunResult",
@@ -149,31 +136,13 @@ async def score_stage(state: RunState) -> None:
     # Marked in the store from here, so `runs list` shows an interrupted run as such: before the
     # first judge call, so that a run killed with every call in flight is listed as killed.
     state.attempt = Attempt.begin(RunStore(state.store_url), config, ctx.services)
-    # The later stages' libraries (_AFTER_SCORING) are imported by a thread while the judge calls
-    # are in flight: once the first answer is in (every call of the first wave is on the wire by
-    # then), or at once for checks that make no call. It never delays the first call.
-    loop = asyncio.get_running_loop()
-    preload: list[threading.Thread] = []
-
-    def overlap() -> None:
-        if not preload:
-            preload.append(_preload(_AFTER_SCORING))
-
-    def on_call(_: object) -> None:  # the meter's observer: on the loop's thread, or a worker's
-        if not preload:
-            loop.call_soon_threadsafe(overlap)
-
-    if not any(_calls_per_item(c) for c in instances):
-        overlap()
     try:
-        with observe_calls(state.progress.on_call), observe_calls(on_call):
+        with observe_calls(state.progress.on_call):
             state.results = list(await asyncio.gather(*(one(c) for c in instances)))
     finally:
         for service in ctx.services.values():
             if hasattr(service, "aclose"):
                 await service.aclose()
-    overlap()
-    preload[0].join()
     state.table, state.item_status = per_example_table(frame, instances, state.results)
     state.progress.scoring_finished()
 
@@ -386,26 +355,6 @@ async def run_async(
         model=report,
         store_url=state.store_url,
     )
-
-
-def _preload(modules: tuple[str, ...]) -> threading.Thread:
-    """A daemon thread importing ``modules`` now. The judge calls leave the interpreter idle most
-    of the time; the thread takes it then (an import gives way to the event loop every few
-    milliseconds), so the later stages find their libraries loaded. The scoring stage joins it before
-    the stages that need them run."""
-
-    def load() -> None:
-        import importlib
-
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except Exception:  # the stage that needs it imports it again, and says why it fails
-                continue
-
-    thread = threading.Thread(target=load, name="genjudge-preload", daemon=True)
-    thread.start()
-    return thread
 
 
 def _section(state: RunState, check: str) -> dict[str, Any] | None:
