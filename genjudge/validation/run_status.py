@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from genjudge.validation.binding import JudgeBinding, bind_judge_to
 from genjudge.validation.policy import Policy
 from genjudge.validation.records import Decision, SliceResult
-from genjudge.validation.store import find_decisions
 
 
 class Standing(enum.StrEnum):
@@ -126,6 +125,8 @@ def _stored(store_url: str, binding: JudgeBinding) -> list[Decision]:
     path = sqlite_path(store_url)
     if path is not None and not path.is_file():  # no store yet, so no decision: create nothing
         return []
+    from genjudge.validation.store import find_decisions  # SQLAlchemy: only when a run asks
+
     return find_decisions(
         store_url, binding.provider, binding.model, binding.rubric_id, binding.rubric_version
     )
