@@ -40,7 +40,7 @@ def _output(fields: dict[str, str | None], rng: random.Random) -> object:
     return pred
 
 
-def write_extraction_set(folder: Path, n: int = 240, seed: int = 0) -> Path:
+def write_extraction_set(folder: Path, n: int = 240, seed: int = 0, fields: bool = False) -> Path:
     """Set, teacher and student files and a run config in ``folder``; returns the config's path."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ min_support: 5
 bootstrap: {resamples: 200, seed: 3}
 checks:
   exact_match: {}
-  extraction_fields: {resamples: 100}
+  extraction_fields: {resamples: 100%s}
   json_structure:
     schema:
       type: object
@@ -90,7 +90,8 @@ checks:
       - {name: short, kind: length, unit: chars, max: 90}
       - {name: no_prose, kind: regex, pattern: "The company", must_match: false}
       - {name: keys, kind: required_fields, fields: [company, total]}
-""",
+"""
+        % (", fields: {company: {kind: text}, date: {kind: date}, total: {kind: number}}" if fields else ""),
         encoding="utf-8",
     )
     return config
