@@ -17,6 +17,7 @@ and stopped after it. A cluster this process was already connected to is used as
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import pickle
@@ -48,6 +49,8 @@ class RayEngine:
             raise ConfigError(f"--workers must be at least 1, got {workers}")
         if block_rows < 1:
             raise ConfigError(f"block_rows must be at least 1, got {block_rows}")
+        if importlib.util.find_spec("ray") is None:  # refused before the run starts, not in its middle
+            raise ConfigError(_MISSING)
         self.address = address or os.environ.get("RAY_ADDRESS") or None
         self.workers = workers
         self.block_rows = block_rows
@@ -143,12 +146,13 @@ class _BlockScorer:
         return {"start": np.array([start]), "rows": payload}
 
 
+_MISSING = "--engine ray needs Ray Data: pip install 'genjudge[ray]' (or pip install 'ray[data]')"
+
+
 def _import_ray() -> Any:
     try:
         import ray
         import ray.data
     except ImportError:
-        raise ConfigError(
-            "--engine ray needs Ray Data: pip install 'genjudge[ray]' (or pip install 'ray[data]')"
-        ) from None
+        raise ConfigError(_MISSING) from None
     return ray

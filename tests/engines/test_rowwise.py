@@ -75,3 +75,21 @@ def test_the_set_has_what_the_checks_must_meet(tmp_path):
     assert (results["exact_match"].status == "unscored").any()
     assert results["extraction_fields"].sections["unparsed"]["student"] > 0
     assert any(r[2] for r in results["format_rules"].sections["rule_failures"]["rows"])
+
+
+def test_an_unknown_engine_or_a_missing_ray_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    from genjudge.engines import make_engine
+    from genjudge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown engine 'spark'; known: local, ray"):
+        make_engine("spark")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a)
+    )
+    with pytest.raises(ConfigError, match=r"pip install 'genjudge\[ray\]'"):
+        make_engine("ray")
+    with pytest.raises(ConfigError, match="at least 1"):
+        make_engine("ray", workers=0)
