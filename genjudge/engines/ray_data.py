@@ -21,6 +21,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import time
 import warnings
 from typing import Any
 
@@ -56,6 +57,9 @@ class RayEngine:
         self.block_rows = block_rows
         self.blocks_scored = 0
         """Blocks the last run's Ray Data tasks scored (what the cluster did, for the record)."""
+        self.timings: dict[str, float] = {}
+        """The last run's seconds on the driver: ``prepare``, ``cluster`` (from shipping the blocks to
+        the last rows back, a cluster started for the run included), ``summarize``."""
 
     async def score(
         self, frame: pd.DataFrame, checks: list[Any], ctx: RunContext, on_finished: OnFinished
@@ -73,11 +77,17 @@ class RayEngine:
         async def distributed() -> None:
             if not rowwise:
                 return
+            clock = time.perf_counter()
             prepared = [checks[i].prepare(frame) for i in rowwise]
+            self.timings["prepare"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             rows = await asyncio.to_thread(self._score_rows, frame, prepared, ctx)
+            self.timings["cluster"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             for i, check, part in zip(rowwise, prepared, rows, strict=True):
                 results[i] = check.summarize(frame, part, ctx)
                 on_finished(check.name)
+            self.timings["summarize"] = time.perf_counter() - clock
 
         await asyncio.gather(distributed(), *(local(i) for i in others))
         return [r for r in results if r is not None]
