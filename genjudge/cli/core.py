@@ -81,8 +81,8 @@ def run_command(
     engine: Annotated[
         str,
         typer.Option(
-            help="Where the checks' per-item work runs: local (this process) or ray (a Ray cluster; "
-            "pip install 'genjudge[ray]'; see docs/scale.md)."
+            help="Where the checks' per-item work runs: local (this process) or ray (a Ray cluster, "
+            "with the ray extra installed; see docs/scale.md)."
         ),
     ] = "local",
     ray_address: Annotated[
