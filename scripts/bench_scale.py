@@ -266,6 +266,11 @@ def report(results: list[dict[str, object]]) -> None:
         serial = float(ray_runs[0]["score_s"]) - c1  # type: ignore[arg-type]
         d = (c1 - c2) / (1 / w1 - 1 / w2)
         c = c1 - d / w1
+        if (
+            c < 0 or d < 0
+        ):  # more than a halving (or a slowdown) from w1 to w2: the machine's load, not the work
+            print(f"the two cluster times ({c1:.1f} s, {c2:.1f} s) do not fit c + d/w with c, d >= 0: noisy")
+            c, d = (0.0, c2 * w2) if c < 0 else (min(c1, c2), 0.0)
         print(
             f"model: score(w) = driver {serial:.1f} s + cluster (c + d/w), c = {c:.1f} s, d = {d:.1f} s "
             f"(fitted on w = {w1}, {w2}; the driver part is prepare + summarize + the table)"
