@@ -11,6 +11,7 @@ import pandas as pd
 
 from genjudge.checks.base import CheckResult
 from genjudge.config import RunConfig
+from genjudge.engines import Engine, LocalEngine
 from genjudge.findings import Finding
 from genjudge.io.outputs import ModelOutputs
 from genjudge.progress import ProgressTracker
@@ -50,6 +51,8 @@ class RunState:
     store_url: str
     write_report: bool = True
     progress: ProgressTracker = field(default_factory=ProgressTracker)
+    engine: Engine = field(default_factory=LocalEngine)
+    """Where the score stage's per-item check work runs (:mod:`genjudge.engines`)."""
     # load
     manifest: SetManifest | None = None
     slices: list[str] | None = None

@@ -26,6 +26,7 @@ import pandas as pd
 from genjudge._version import __version__
 from genjudge.checks.base import CheckResult, RunContext
 from genjudge.checks.build import build_checks
+from genjudge.engines import Engine, LocalEngine
 from genjudge.errors import ConfigError
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame, check_critical
 from genjudge.io.evalset import load_frozen
@@ -114,7 +115,7 @@ async def load_stage(state: RunState) -> None:
 
 
 async def score_stage(state: RunState) -> None:
-    """Run every check over the frame, concurrently; build the per-example table."""
+    """Run every check over the frame on the run's engine (local: concurrently); build the per-example table."""
     frame, instances = state.need("frame"), state.need("checks")
     config = state.config
     ctx = RunContext(
@@ -125,11 +126,6 @@ async def score_stage(state: RunState) -> None:
         services={"judge_settings": config.judge} if config.judge else {},
     )
 
-    async def one(check: Any) -> CheckResult:
-        result = await check.score(frame, ctx)
-        state.progress.check_finished(check.name)
-        return result
-
     from genjudge.llm.meter import observe_calls
     from genjudge.store import RunStore
 
@@ -138,7 +134,7 @@ async def score_stage(state: RunState) -> None:
     state.attempt = Attempt.begin(RunStore(state.store_url), config, ctx.services)
     try:
         with observe_calls(state.progress.on_call):
-            state.results = list(await asyncio.gather(*(one(c) for c in instances)))
+            state.results = await state.engine.score(frame, instances, ctx, state.progress.check_finished)
     finally:
         for service in ctx.services.values():
             if hasattr(service, "aclose"):
@@ -318,10 +314,18 @@ def run(
     write_report: bool = True,
     store: str | None = None,
     progress: ProgressTracker | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Synchronous edge of :func:`run_async`."""
     return asyncio.run(
-        run_async(config, config_dir=config_dir, write_report=write_report, store=store, progress=progress)
+        run_async(
+            config,
+            config_dir=config_dir,
+            write_report=write_report,
+            store=store,
+            progress=progress,
+            engine=engine,
+        )
     )
 
 
@@ -332,13 +336,23 @@ async def run_async(
     write_report: bool = True,
     store: str | None = None,
     progress: ProgressTracker | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
-    """Run the whole evaluation described by ``config``, stage by stage."""
+    """Run the whole evaluation described by ``config``, stage by stage.
+
+    ``engine`` scores the checks (default: :class:`~genjudge.engines.LocalEngine`, this process);
+    the same inputs give the same numbers on every engine.
+    """
     url = resolve_url(
         store or config.store, base=config_dir if config.store and not store else None, start=config_dir
     )
     state = RunState(
-        config, config_dir, url, write_report=write_report, progress=progress or ProgressTracker()
+        config,
+        config_dir,
+        url,
+        write_report=write_report,
+        progress=progress or ProgressTracker(),
+        engine=engine or LocalEngine(),
     )
     for name, stage in STAGES:
         with state.progress.stage(name):

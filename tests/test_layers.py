@@ -144,6 +144,7 @@ LAYERS: list[set[str]] = [
     {
         "aggregate",
         "aggregate_clusters",
+        "engines",
         "findings",
         "generation",
         "harness",

@@ -13,6 +13,7 @@ from genjudge.api.result import Run
 
 if TYPE_CHECKING:
     from genjudge.config import RunConfig
+    from genjudge.engines import Engine
     from genjudge.progress import ProgressCallback
     from genjudge.records import SetManifest
 
@@ -68,14 +69,22 @@ async def evaluate_async(
     store: str | None = None,
     write_report: bool = True,
     progress: ProgressCallback | None = None,
+    engine: str | Engine = "local",
+    engine_options: Mapping[str, Any] | None = None,
 ) -> Run:
     """Run an evaluation (see :func:`evaluate`) inside a running event loop."""
+    from genjudge.engines import make_engine
     from genjudge.progress import ProgressTracker
     from genjudge.runner import run_async
 
     cfg, base = resolve_config(config, config_dir=config_dir, overrides=overrides)
     result = await run_async(
-        cfg, config_dir=base, write_report=write_report, store=store, progress=ProgressTracker(progress)
+        cfg,
+        config_dir=base,
+        write_report=write_report,
+        store=store,
+        progress=ProgressTracker(progress),
+        engine=make_engine(engine, **(engine_options or {})) if isinstance(engine, str) else engine,
     )
     return Run(
         record=result.record,
@@ -94,6 +103,8 @@ def evaluate(
     store: str | None = None,
     write_report: bool = True,
     progress: ProgressCallback | None = None,
+    engine: str | Engine = "local",
+    engine_options: Mapping[str, Any] | None = None,
 ) -> Run:
     """Score the student against the teacher and the reference, store the run and write its report.
 
@@ -103,6 +114,8 @@ def evaluate(
     ``progress`` is called with a :class:`~genjudge.progress.ProgressEvent` at every stage, check and
     judge call. Works where an event loop runs too (a notebook cell). Bad input raises :class:`~genjudge.errors.ConfigError` or ``InputError`` naming the
     file and field. This is the command ``genjudge run``.
+    ``engine``: where the checks' per-item work runs, ``"local"`` (this process) or ``"ray"`` (a Ray
+    cluster; ``engine_options``: ``address``, ``workers``), or an engine object (docs/scale.md).
     """
 
     def work() -> Run:
@@ -114,6 +127,8 @@ def evaluate(
                 store=store,
                 write_report=write_report,
                 progress=progress,
+                engine=engine,
+                engine_options=engine_options,
             )
         )
 

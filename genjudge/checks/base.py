@@ -140,6 +140,9 @@ class CheckResult:
     """Extra JSON-able report content (tables such as the label-flip matrix or failure counts)."""
     notes: list[str] = field(default_factory=list)
     """Sentences the report must state (e.g. how long texts were truncated)."""
+    work: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per-item working values a row-wise check's :meth:`~RowwiseCheck.summarize` reads (row-aligned
+    like ``columns``, first axis = rows); never stored in the per-example table."""
 
 
 @dataclass
@@ -172,6 +175,45 @@ class Check(Protocol):
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
         """Score every row of ``frame``."""
+
+
+@runtime_checkable
+class RowwiseCheck(Protocol):
+    """A check whose per-item work can be split over any partition of the rows.
+
+    ``score(frame)`` is ``summarize(frame, concat_results([score_rows(part) for part in parts]))``
+    for ``prepared = check.prepare(frame)`` and any split of ``frame`` into consecutive parts: an
+    engine (:mod:`genjudge.engines`) may run :meth:`score_rows` on other processes or machines and
+    brings the rows back for :meth:`summarize`, which sees the whole set on the driver.
+    """
+
+    name: ClassVar[str]
+
+    def prepare(self, frame: pd.DataFrame) -> RowwiseCheck:
+        """This check with whatever it must know about the whole set resolved (e.g. the field names)."""
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Per-item columns, statuses, reasons and working values for the rows of ``frame`` only."""
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """Add the whole-set sections and notes to the per-item ``rows`` of every row of ``frame``."""
+
+
+def concat_results(parts: list[CheckResult]) -> CheckResult:
+    """The per-item results of consecutive parts of a frame, joined in order (sections are not merged)."""
+    if not parts:
+        raise ValueError("no parts to join")
+
+    def join(get: Any) -> dict[str, np.ndarray]:
+        first = get(parts[0])
+        return {k: np.concatenate([get(p)[k] for p in parts]) for k in first}
+
+    return CheckResult(
+        columns=join(lambda p: p.columns),
+        status=np.concatenate([p.status for p in parts]),
+        reason=np.concatenate([p.reason for p in parts]),
+        work=join(lambda p: p.work),
+    )
 
 
 def status_array(n: int, status: Status = Status.OK) -> np.ndarray:

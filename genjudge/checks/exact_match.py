@@ -53,8 +53,20 @@ class ExactMatch:
         ]
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        return self.summarize(frame, self.score_rows(frame, ctx), ctx)
+
+    def prepare(self, frame: pd.DataFrame) -> ExactMatch:
+        """Nothing to learn from the whole set: every item is compared on its own."""
+        return self
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """The per-item rows plus how many items have no reference."""
+        sections = {"n_without_reference": int(frame["reference"].isna().sum())} if len(frame) else {}
+        return CheckResult(columns=rows.columns, status=rows.status, reason=rows.reason, sections=sections)
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Agreement and correctness of these rows."""
         normalize = _NORMALIZERS[self.task]
-        n = len(frame)
         keys: dict[str, np.ndarray] = {}
         invalid: dict[str, np.ndarray] = {}
         for side in ("teacher", "student", "reference"):
@@ -78,7 +90,6 @@ class ExactMatch:
             },
             status=status,
             reason=reasons,
-            sections={"n_without_reference": int(frame["reference"].isna().sum())} if n else {},
         )
 
 

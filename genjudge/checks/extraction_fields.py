@@ -68,6 +68,8 @@ class ExtractionFields:
     ) -> None:
         self.task = task
         self.options = options or ExtractionFieldsOptions()
+        self.found: dict[str, FieldSpec] | None = None
+        """With no ``fields`` option: the fields :meth:`prepare` found in the set's references."""
 
     def metrics(self) -> list[MetricSpec]:
         specs: list[MetricSpec] = []
@@ -93,32 +95,54 @@ class ExtractionFields:
         return specs
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
-        from genjudge.embed.distribution import slice_columns
+        prepared = self.prepare(frame)
+        return prepared.summarize(frame, prepared.score_rows(frame, ctx), ctx)
+
+    def prepare(self, frame: pd.DataFrame) -> ExtractionFields:
+        """With no ``fields`` option: this check bound to every key found in the set's references."""
+        from genjudge.extraction import as_fields
+
+        if self.options.fields is not None:
+            return self
+        found: set[str] = set()
+        for value in frame["reference"].tolist() if "reference" in frame else []:
+            ref = None if is_absent(value) else as_fields(value)
+            if ref:
+                found.update(ref)
+        bound = ExtractionFields(self.task, self.options)
+        bound.found = {k: FieldSpec() for k in sorted(found)}
+        return bound
+
+    def specs(self) -> dict[str, FieldSpec]:
+        """The fields compared: the configured ones, else those :meth:`prepare` found."""
+        if self.options.fields is not None:
+            return self.options.fields
+        if self.found is None:
+            raise RuntimeError("extraction_fields: call prepare(frame) before score_rows")
+        return self.found
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Per-item and per-field match columns; per-item TP / FP / FN and error kinds as work."""
         from genjudge.extraction import as_fields, match_item, prf
-        from genjudge.extraction.micro import micro_rows
 
         n, o = len(frame), self.options
         parsed: dict[str, list[dict[str, Any] | None]] = {}
         present: dict[str, np.ndarray] = {}
-        unparsed: dict[str, int] = {}
+        work: dict[str, np.ndarray] = {}
         for side in ("student", "teacher", "reference"):
             values = frame[side].tolist() if side in frame else [None] * n
-            present[side] = np.array([not is_absent(v) for v in values])
+            present[side] = np.array([not is_absent(v) for v in values], dtype=bool)
             parsed[side] = [None if is_absent(v) else as_fields(v) for v in values]
-            unparsed[side] = int(
-                sum(1 for v, p in zip(values, parsed[side], strict=False) if not is_absent(v) and p is None)
+            work[f"unparsed.{side}"] = np.array(
+                [not is_absent(v) and p is None for v, p in zip(values, parsed[side], strict=False)],
+                dtype=bool,
             )
-        specs = o.fields
-        if specs is None:
-            found = sorted({k for ref in parsed["reference"] if ref for k in ref})
-            specs = {k: FieldSpec() for k in found}
+        specs = self.specs()
         fields = list(specs)
 
         columns: dict[str, np.ndarray] = {}
-        sections: dict[str, Any] = {"unparsed": unparsed, "field_prf": []}
         any_ok = np.zeros(n, dtype=bool)
-        slices = slice_columns(frame)
-        for ci, (comp, pred_side, gold_side, *_) in enumerate(_COMPARISONS):
+        for comp, pred_side, gold_side, *_ in _COMPARISONS:
             stem = f"{self.name}.{comp}"
             cols = {
                 k: np.full(n, np.nan)
@@ -170,17 +194,9 @@ class ExtractionFields:
                 columns[f"{stem}.{k}"] = v
             for (name, k), v in per_field.items():
                 columns[f"{stem}.{name}.{k}"] = v
-            groups = [(column, value, scored & mask) for column, value, mask in slice_groups(frame, slices)]
-            rng = np.random.default_rng([ctx.seed, ci])
-            sections["field_prf"] += micro_rows(
-                counts,
-                extras,
-                groups,
-                comparison=comp,
-                resamples=o.resamples,
-                confidence=ctx.confidence,
-                rng=rng,
-            )
+            work[f"{comp}.scored"] = scored
+            for f in ["all", *fields]:
+                work[f"{comp}.counts.{f}"], work[f"{comp}.extras.{f}"] = counts[f], extras[f]
         status = np.where(any_ok, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
         for i in np.flatnonzero(~any_ok).tolist():
@@ -188,6 +204,33 @@ class ExtractionFields:
                 "missing student output"
                 if not present["student"][i]
                 else "no reference or teacher fields to compare with"
+            )
+        return CheckResult(columns=columns, status=status, reason=reason, work=work)
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """Pooled (micro) P / R / F1 per field and slice with bootstrap intervals, over every row."""
+        from genjudge.embed.distribution import slice_columns
+        from genjudge.extraction.micro import micro_rows
+
+        o, specs = self.options, self.specs()
+        keys = ["all", *specs]
+        unparsed = {
+            side: int(rows.work[f"unparsed.{side}"].sum()) for side in ("student", "teacher", "reference")
+        }
+        sections: dict[str, Any] = {"unparsed": unparsed, "field_prf": []}
+        slices = slice_columns(frame)
+        for ci, (comp, *_) in enumerate(_COMPARISONS):
+            scored = rows.work[f"{comp}.scored"]
+            groups = [(column, value, scored & mask) for column, value, mask in slice_groups(frame, slices)]
+            rng = np.random.default_rng([ctx.seed, ci])
+            sections["field_prf"] += micro_rows(
+                {f: rows.work[f"{comp}.counts.{f}"] for f in keys},
+                {f: rows.work[f"{comp}.extras.{f}"] for f in keys},
+                groups,
+                comparison=comp,
+                resamples=o.resamples,
+                confidence=ctx.confidence,
+                rng=rng,
             )
         notes = [
             f"Fields are compared after normalisation ({', '.join(f'{k}: {v.kind}' for k, v in specs.items())}); "
@@ -210,7 +253,9 @@ class ExtractionFields:
             [r for r in sections["field_prf"] if r["slice_column"] is not None and r["field"] == "all"],
             ctx.confidence,
         )
-        return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
+        return CheckResult(
+            columns=rows.columns, status=rows.status, reason=rows.reason, sections=sections, notes=notes
+        )
 
 
 def _table(title: str, rows: list[dict[str, Any]], confidence: float) -> dict[str, Any]:

@@ -7,7 +7,6 @@ Per item and model side: one 0/1 column per rule (``format_rules.<side>.<rule na
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -65,16 +64,23 @@ class FormatRules:
         return specs
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        return self.summarize(frame, self.score_rows(frame, ctx), ctx)
+
+    def prepare(self, frame: pd.DataFrame) -> FormatRules:
+        """Nothing to learn from the whole set: every output is checked on its own."""
+        return self
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Per-rule columns of these rows; each failure's sentence (with the item's id) as work."""
         n = len(frame)
         columns: dict[str, np.ndarray] = {}
+        work: dict[str, np.ndarray] = {}
         present = np.zeros(n, dtype=bool)
-        failures: list[dict[str, Any]] = []
         for side in self.options.sides:
             outputs = frame[side].tolist() if side in frame else [None] * n
             all_pass = np.full(n, np.nan)
             per_rule = {r.name: np.full(n, np.nan) for r in self.rules}
-            counts: Counter[str] = Counter()
-            example: dict[str, str] = {}
+            why = {r.name: np.full(n, None, dtype=object) for r in self.rules}
             for i, output in enumerate(outputs):
                 if is_absent(output):
                     continue
@@ -85,26 +91,35 @@ class FormatRules:
                     per_rule[rule.name][i] = float(outcome.passed)
                     if not outcome.passed:
                         ok = False
-                        counts[rule.name] += 1
-                        example.setdefault(rule.name, f"{frame['id'].iloc[i]}: {outcome.reason}")
+                        why[rule.name][i] = f"{frame['id'].iloc[i]}: {outcome.reason}"
                 all_pass[i] = float(ok)
             columns[f"{self.name}.{side}.all_pass"] = all_pass
             for rule_name, values in per_rule.items():
                 columns[f"{self.name}.{side}.{rule_name}"] = values
-            scored = int(np.isfinite(all_pass).sum())
-            failures += [
-                {
-                    "side": side,
-                    "rule": r.name,
-                    "failed": counts[r.name],
-                    "scored": scored,
-                    "example": example.get(r.name),
-                }
-                for r in self.rules
-            ]
+                work[f"{side}.{rule_name}"] = why[rule_name]
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
         reason[~present] = "no output on any side"
+        return CheckResult(columns=columns, status=status, reason=reason, work=work)
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """How often each rule failed, with its first failure, over every row."""
+        failures: list[dict[str, Any]] = []
+        for side in self.options.sides:
+            scored = int(np.isfinite(rows.columns[f"{self.name}.{side}.all_pass"]).sum())
+            for r in self.rules:
+                values = rows.columns[f"{self.name}.{side}.{r.name}"]
+                why = rows.work[f"{side}.{r.name}"]
+                first = np.flatnonzero(values == 0.0)
+                failures.append(
+                    {
+                        "side": side,
+                        "rule": r.name,
+                        "failed": len(first),
+                        "scored": scored,
+                        "example": why[first[0]] if len(first) else None,
+                    }
+                )
         table = {
             "title": "Format rule failures",
             "header": ["side", "rule", "failed", "scored", "first failure"],
@@ -112,4 +127,6 @@ class FormatRules:
                 [f["side"], f["rule"], f["failed"], f["scored"], f["example"] or MISSING] for f in failures
             ],
         }
-        return CheckResult(columns=columns, status=status, reason=reason, sections={"rule_failures": table})
+        return CheckResult(
+            columns=rows.columns, status=rows.status, reason=rows.reason, sections={"rule_failures": table}
+        )

@@ -74,6 +74,10 @@ class JsonStructure:
             None if o.schema_ is None else SchemaValidator(o.schema_, default_draft=o.default_draft)
         )
 
+    def __reduce__(self) -> tuple[type[JsonStructure], tuple[TaskKind, JsonStructureOptions]]:
+        """Pickled as its options (sent to a worker process); the validator is rebuilt there."""
+        return (JsonStructure, (self.task, self.options))
+
     def metrics(self) -> list[MetricSpec]:
         specs: list[MetricSpec] = []
         for side in self.options.sides:
@@ -92,13 +96,20 @@ class JsonStructure:
         return specs
 
     async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        return self.summarize(frame, self.score_rows(frame, ctx), ctx)
+
+    def prepare(self, frame: pd.DataFrame) -> JsonStructure:
+        """Nothing to learn from the whole set: every item is checked on its own."""
+        return self
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Parse and schema columns of these rows; how the JSON was found and the failure keys as work."""
         from genjudge.structure import generalise_path, parse_lenient, parse_strict
 
         n = len(frame)
         columns: dict[str, np.ndarray] = {}
+        work: dict[str, np.ndarray] = {}
         present = np.zeros(n, dtype=bool)
-        failure_counts: Counter[tuple[Side, str, str]] = Counter()
-        found_by: dict[str, Counter[str]] = {}
         for side in self.options.sides:
             outputs = frame[side].tolist() if side in frame else [None] * n
             cols = {
@@ -106,7 +117,8 @@ class JsonStructure:
                 for k in ("strict_parse", "lenient_parse", "schema_valid", "strict_schema_valid")
             }
             fails = np.full(n, None, dtype=object)
-            found_by[side] = Counter()
+            found_by = np.full(n, None, dtype=object)
+            keys = np.full(n, None, dtype=object)
             for i, output in enumerate(outputs):
                 if is_absent(output):
                     continue
@@ -114,14 +126,13 @@ class JsonStructure:
                 strict, lenient = parse_strict(output), parse_lenient(output)
                 cols["strict_parse"][i] = float(strict.ok)
                 cols["lenient_parse"][i] = float(lenient.ok)
-                found_by[side][lenient.how or "not found"] += 1
+                found_by[i] = lenient.how or "not found"
                 if self.validator is None:
                     continue
                 if lenient.ok:
                     failures = self.validator.failures(lenient.value)
                     fails[i] = [f"{f.path or '/'} {f.keyword}" for f in failures]
-                    for key in {(side, generalise_path(f.path) or "/", f.keyword) for f in failures}:
-                        failure_counts[key] += 1
+                    keys[i] = sorted({(generalise_path(f.path) or "/", f.keyword) for f in failures})
                     cols["schema_valid"][i] = float(not failures)
                 else:
                     fails[i] = ["/ parse"]
@@ -134,9 +145,22 @@ class JsonStructure:
                 columns[f"{self.name}.{side}.{col_name}"] = cols[col_name]
             if self.validator is not None:
                 columns[f"{self.name}.{side}.failures"] = fails
+            work[f"{side}.found_by"], work[f"{side}.failure_keys"] = found_by, keys
         status = np.where(present, Status.OK.value, Status.UNSCORED.value).astype(object)
         reason = np.full(n, None, dtype=object)
         reason[~present] = "no output on any side"
+        return CheckResult(columns=columns, status=status, reason=reason, work=work)
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """The most common failures and how the JSON was found, over every row."""
+        columns = rows.columns
+        failure_counts: Counter[tuple[Side, str, str]] = Counter()
+        found_by: dict[str, Counter[str]] = {}
+        for side in self.options.sides:
+            found_by[side] = Counter(h for h in rows.work[f"{side}.found_by"] if h is not None)
+            for keys in rows.work[f"{side}.failure_keys"]:
+                for path, keyword in keys or ():
+                    failure_counts[(side, path, keyword)] += 1
         scored = {
             side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum())
             for side in self.options.sides
@@ -178,4 +202,6 @@ class JsonStructure:
                 "measured on the leniently parsed value (0 where nothing parses)."
             )
             notes += self.validator.notes()
-        return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
+        return CheckResult(
+            columns=columns, status=rows.status, reason=rows.reason, sections=sections, notes=notes
+        )

@@ -79,6 +79,24 @@ def run_command(
     baseline: Annotated[
         str | None, typer.Option(help="With --gate: the baseline run id, or `previous`.")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the checks' per-item work runs: local (this process) or ray (a Ray cluster, "
+            "with the ray extra installed; see docs/scale.md)."
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine ray: the cluster to join (auto, host:6379, ray://host:10001); "
+            "default $RAY_ADDRESS, else a local cluster for the run."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="With --engine ray: parallel tasks (and the local cluster's CPUs)."),
+    ] = None,
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
     from genjudge.api import evaluate
@@ -88,6 +106,12 @@ def run_command(
 
     if baseline is not None and gate is None:
         raise ConfigError("--baseline goes with --gate POLICY")
+    if engine != "ray" and (ray_address is not None or workers is not None):
+        raise ConfigError("--ray-address and --workers go with --engine ray")
+    from genjudge.engines import make_engine
+
+    engine_options = {"address": ray_address, "workers": workers} if engine == "ray" else {}
+    run_engine = make_engine(engine, **engine_options)  # an unknown name fails before the run
     policy = None
     if gate is not None:  # checked before the run, not after it
         from genjudge.gating import load_policy
@@ -112,7 +136,7 @@ def run_command(
             raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
         source = {k: str(v) for k, v in flags.items()}
     with progress_display(quiet=quiet) as progress:
-        result = evaluate(source, overrides=overrides, store=store, progress=progress)  # type: ignore[arg-type]
+        result = evaluate(source, overrides=overrides, store=store, progress=progress, engine=run_engine)  # type: ignore[arg-type]
     print_summary(result.report.model_dump(mode="json"), result.report_dir)
     typer.echo(f"store: {redact(result.store_url or '')}")
     outcome = result.report.outcome or {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,24 @@ def load_outputs(
     never a JSON object or list.
     """
     path = Path(path)
+    return outputs_from_rows(path, read_rows(path), set_ids, parse_json=parse_json, labels=labels)
+
+
+def outputs_from_rows(
+    path: Path,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    set_ids: list[str],
+    *,
+    parse_json: bool = False,
+    labels: bool = False,
+) -> ModelOutputs:
+    """:func:`load_outputs` over ``(line, row)`` pairs already read from ``path`` (one chunk of it when
+    a large file is streamed: :mod:`genjudge.io.chunks`); ``set_ids``: the ids those rows may name."""
     known = set(set_ids)
     result = ModelOutputs(path=path, outputs={}, numbers={k: {} for k in NUMERIC})
     lines: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
-    for line, row in read_rows(path):
+    for line, row in rows:
         item_id = normalize_id(path, line, row.get("id"))
         if item_id in lines:
             raise DuplicateIdError(

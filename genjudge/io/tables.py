@@ -20,6 +20,8 @@ from typing import Any
 from genjudge.errors import InputError
 
 FORMATS = ("jsonl", "csv", "parquet")
+PARQUET_BATCH_ROWS = 65_536
+"""Rows a Parquet file is decoded at a time (JSONL is read a line at a time)."""
 
 
 def detect_format(path: Path) -> str:
@@ -65,21 +67,46 @@ def read_text(path: Path) -> str:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for line_no, line in enumerate(read_text(path).split("\n"), start=1):
+    # Streamed line by line: memory holds one line, not the file (sets of millions of rows).
+    try:
+        with Path(path).open("rb") as handle:
+            yield from _jsonl_rows(path, handle)
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _jsonl_rows(path: Path, handle: Iterator[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line_no, raw in enumerate(handle, start=1):
+        line = _decode_line(path, line_no, raw)
         if not line.strip():
             continue
         try:
             # NaN / Infinity are not JSON: refused here rather than accepted as numbers.
-            row = json.loads(line.rstrip("\r"), parse_constant=_no_constant)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                path, line_no, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from None
+            row = json.loads(line.rstrip("\r\n"), parse_constant=_no_constant)
         except ValueError as exc:
-            raise InputError(path, line_no, None, f"not valid JSON ({exc})") from None
+            why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            _refuse_later_bytes(path, line_no, handle)
+            raise InputError(path, line_no, None, f"not valid JSON ({why})") from None
         if not isinstance(row, dict):
+            _refuse_later_bytes(path, line_no, handle)
             raise InputError(path, line_no, None, f"expected a JSON object, got {type(row).__name__}")
         yield line_no, row
+
+
+def _decode_line(path: Path, line_no: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, line_no, None, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+        ) from None
+
+
+def _refuse_later_bytes(path: Path, line_no: int, handle: Iterator[bytes]) -> None:
+    """Before a malformed row is reported: a file that is not UTF-8 text is reported as such (as when
+    the whole file was decoded first), whichever comes first; read a line at a time."""
+    for later, raw in enumerate(handle, start=line_no + 1):
+        _decode_line(path, later, raw)
 
 
 def _no_constant(name: str) -> Any:
@@ -117,15 +144,19 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Streamed batch by batch (within row groups): memory holds one batch, not the table.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        batches = pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
+        i = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                i += 1
+                yield i, {k: _clean_nan(v) for k, v in row.items()}
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(path, None, None, f"not a readable Parquet file: {exc}") from None
-    for i, row in enumerate(table.to_pylist(), start=1):
-        yield i, {k: _clean_nan(v) for k, v in row.items()}
 
 
 def _clean_nan(value: Any) -> Any:

@@ -1,0 +1,161 @@
+"""`--engine ray` end to end on a local Ray cluster: the same report and table as the local engine.
+
+The cluster is started here (2 CPUs, on 127.0.0.1) and shut down after the module. The Ray engine is
+given small blocks so that every run is split over several Ray Data tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from genjudge.api import evaluate_async
+from genjudge.engines import make_engine
+from tests.engines.extraction_set import write_extraction_set
+
+ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'genjudge[ray]'")
+pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install 'genjudge[ray]'")
+
+REPO = Path(__file__).resolve().parents[2]
+SROIE_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray cluster for the module's tests (workers import genjudge from this checkout)."""
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}},
+    )
+    yield
+    ray.shutdown()
+
+
+def both(config: Path, work: Path, **overrides):
+    """The run of ``config`` on the local engine and on the Ray engine: (report, table) each."""
+    runs, engines = {}, {}
+    for name in ("local", "ray"):
+        engine = make_engine("ray", block_rows=53, workers=2) if name == "ray" else make_engine("local")
+        run = asyncio.run(
+            evaluate_async(
+                config,
+                overrides={"report_dir": str(work / f"report-{name}"), **overrides},
+                store=str(work / f"{name}.db"),
+                engine=engine,
+            )
+        )
+        runs[name], engines[name] = (run.report.model_dump(mode="json"), run.examples), engine
+    n = len(runs["local"][1])
+    assert engines["ray"].blocks_scored == -(-n // 53)  # every block went through Ray Data
+    return runs["local"], runs["ray"]
+
+
+def assert_same_run(local, distributed):
+    (report_a, table_a), (report_b, table_b) = local, distributed
+    for key in ("metrics", "counts", "findings", "sections", "notes", "headline", "outcome", "verdict"):
+        assert report_a[key] == report_b[key], key
+    assert {k: v for k, v in report_a.items() if k != "run"} == {
+        k: v for k, v in report_b.items() if k != "run"
+    }
+    pd.testing.assert_frame_equal(table_a, table_b)
+
+
+def test_extraction_checks_on_ray_give_the_local_numbers(cluster, tmp_path):
+    config = write_extraction_set(tmp_path / "ex", n=240)
+    local, distributed = both(config, tmp_path)
+    assert_same_run(local, distributed)
+    assert len(local[0]["metrics"]) > 50
+    assert local[0]["counts"]["unscored"] > 0  # the set has unscored items, counted alike
+
+
+def test_tickets_example_on_ray(cluster, tmp_path):
+    """Classification: exact match runs on the cluster, the label and calibration checks here."""
+    local, distributed = both(
+        REPO / "examples" / "tickets" / "genjudge.yaml", tmp_path, bootstrap={"resamples": 200}
+    )
+    assert_same_run(local, distributed)
+
+
+@pytest.mark.skipif(
+    not (SROIE_DATA / "sroie" / "sroie_key_fields.jsonl").exists(),
+    reason=f"needs the public data sets at {SROIE_DATA} (absent in a plain checkout)",
+)
+def test_sroie_example_on_ray(cluster, tmp_path):
+    folder = tmp_path / "sroie"
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_sroie_example.py"), "--out", str(folder)],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
+    shutil.copy(REPO / "examples" / "sroie" / "config.yaml", folder / "config.yaml")
+    checks = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))["checks"]
+    # The embedding check runs on the driver on either engine, and its section counts cache hits
+    # (the second run would find the first one's): it is left out here.
+    checks = {k: v for k, v in checks.items() if k != "embedding_similarity"}
+    local, distributed = both(folder / "config.yaml", tmp_path, bootstrap={"resamples": 200}, checks=checks)
+    assert_same_run(local, distributed)
+    assert local[0]["counts"]["items"] == 626
+
+
+def test_cli_engine_ray_joins_the_running_cluster(cluster, tmp_path):
+    """`genjudge run --engine ray` with RAY_ADDRESS set joins that cluster and stores the same numbers."""
+    config = write_extraction_set(tmp_path / "ex", n=60)
+    address = ray.get_runtime_context().gcs_address
+    outs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"out-{engine}"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "genjudge",
+                "run",
+                str(config),
+                "--engine",
+                engine,
+                "-q",
+                "--store",
+                str(tmp_path / f"{engine}.db"),
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env={**_env(), "RAY_ADDRESS": address},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        outs[engine] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert outs["local"]["metrics"] == outs["ray"]["metrics"]
+    assert outs["local"]["counts"] == outs["ray"]["counts"]
+
+
+def test_options_that_need_the_ray_engine_are_refused(tmp_path):
+    config = write_extraction_set(tmp_path / "ex", n=10)
+    done = subprocess.run(
+        [sys.executable, "-m", "genjudge", "run", str(config), "--workers", "2", "-q"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "--workers go with --engine ray" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(REPO)}
