@@ -56,6 +56,8 @@ class ChatResponse(BaseModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     logprobs: list[TokenLogprob] | None = None
+    cached_tokens: int | None = None
+    """Prompt tokens the server reused from its prompt cache, where it reports them."""
 
 
 @runtime_checkable
