@@ -44,13 +44,13 @@ def frame() -> Any:
     )
 
 
-async def score(threads: int, against: list[str], cache: Path) -> dict[str, Any]:
+async def score(threads: int, against: list[str], cache: Path, rubric: str) -> dict[str, Any]:
     from genjudge.checks import get
     from genjudge.checks.base import RunContext
     from genjudge.records import TaskKind
 
     cls = get("judge_claims")
-    check = cls(TaskKind.GENERATION, cls.Options(against=against, coverage=True))
+    check = cls(TaskKind.GENERATION, cls.Options(against=against, coverage=True, rubric=rubric))
     ctx = RunContext(
         task=TaskKind.GENERATION,
         seed=0,
@@ -80,7 +80,7 @@ async def score(threads: int, against: list[str], cache: Path) -> dict[str, Any]
     return {"wall_s": wall, "section": res.sections, "items": per_item}
 
 
-async def probabilities(cache: Path, threads: int, out: dict[str, Any]) -> None:
+async def probabilities(cache: Path, threads: int, out: dict[str, Any], rubric: str) -> None:
     """Every claim's p(yes) / p(no) / p(unknown), re-read from the judge's cache (no new calls)."""
     from genjudge.judge import Judge, JudgeSettings
 
@@ -93,8 +93,8 @@ async def probabilities(cache: Path, threads: int, out: dict[str, Any]) -> None:
             if rec["claims"] is None:
                 continue
             student, teacher = df["student"].iat[i], df["teacher"].iat[i]
-            fid = await judge.verify_claims([(teacher, c) for c in rec["claims"]])
-            cov = await judge.verify_claims([(student, c) for c in rec["teacher_claims"]])
+            fid = await judge.verify_claims([(teacher, c) for c in rec["claims"]], rubric=rubric)
+            cov = await judge.verify_claims([(student, c) for c in rec["teacher_claims"]], rubric=rubric)
             rec["fidelity"] = [[v.claim, v.p_yes, v.p_no, v.p_unknown, v.raw] for v in fid]
             rec["coverage"] = [[v.claim, v.p_yes, v.p_no, v.p_unknown, v.raw] for v in cov]
 
@@ -110,7 +110,11 @@ def verdicts(out: dict[str, Any], threshold: float, min_share: float) -> dict[st
 
         def label(p: list[Any]) -> str:
             _, yes, no, unk, _ = p
-            return "supported" if yes >= threshold else ("contradicted" if no >= unk else "unverifiable")
+            if yes >= threshold:
+                return "supported"
+            if unk is None:
+                return "unsupported"
+            return "contradicted" if no >= unk else "unverifiable"
 
         fid = [label(p) for p in rec["fidelity"]]
         cov = [label(p) for p in rec["coverage"]]
@@ -132,14 +136,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--min-share", type=float, default=0.8)
+    parser.add_argument("--rubric", default="claim_support", help="claim_support or claim_support_binary")
     args = parser.parse_args()
     if args.from_out is not None:
         out = json.loads(args.from_out.read_text())
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         cache = args.out.with_suffix(".cache.sqlite")
-        out = asyncio.run(score(args.threads, ["teacher"], cache))
-        asyncio.run(probabilities(cache, args.threads, out))
+        out = asyncio.run(score(args.threads, ["teacher"], cache, args.rubric))
+        asyncio.run(probabilities(cache, args.threads, out, args.rubric))
+        out["rubric"] = args.rubric
         args.out.write_text(json.dumps(out, indent=1, default=str))
     print(f"wall {out['wall_s']:.0f} s; claims {out['section']['claims_checked']}")
     print(json.dumps(verdicts(out, args.threshold, args.min_share), indent=1))

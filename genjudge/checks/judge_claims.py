@@ -40,6 +40,8 @@ __all__ = ["JudgeClaims"]
 Context = Literal["source", "teacher", "reference"]
 _COLUMN = {"source": "input", "teacher": "teacher", "reference": "reference"}
 _DEFAULT_AGAINST: tuple[Context, ...] = ("source", "teacher")
+_PARTS = ("supported", "contradicted", "unverifiable", "unsupported")
+"""Claim labels counted per context (``unsupported``: a two-word rubric's "no")."""
 _RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
 _SHOWN = 50
 """Failed items listed in the report's section (all of them are in the per-item log)."""
@@ -178,7 +180,7 @@ class JudgeClaims:
         wanted = [*o.against, *(["coverage"] if o.coverage else [])]
         cols: dict[str, np.ndarray] = {}
         for c in o.against:
-            for part in ("supported", "contradicted", "unverifiable", "support"):
+            for part in (*_PARTS, "support"):
                 cols[f"{self.name}.{c}.{part}"] = np.full(n, np.nan)
         if "source" in o.against:
             cols[f"{self.name}.source.any_contradicted"] = np.full(n, np.nan)
@@ -218,7 +220,7 @@ class JudgeClaims:
                 if w == "coverage":
                     cols[f"{self.name}.coverage"][i] = share[w]
                     continue
-                for part in ("supported", "contradicted", "unverifiable"):
+                for part in _PARTS:
                     cols[f"{self.name}.{w}.{part}"][i] = labels.count(part)
                 cols[f"{self.name}.{w}.support"][i] = share[w]
                 if w == "source":

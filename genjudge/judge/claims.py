@@ -51,7 +51,8 @@ SPLITTER = "sentences+clauses/1"
 """The deterministic splitter's name and version (recorded with every claim-level result)."""
 
 CLAIM_LABELS = {"yes": "supported", "no": "contradicted", "unknown": "unverifiable"}
-"""The one-word answers and what they mean for the claim."""
+"""What the answers of a three-word rubric mean for the claim (its labels in order: supported,
+contradicted, unverifiable). A two-word rubric (supported, not) labels the second ``unsupported``."""
 
 # A sentence ends at . ! ? (and closing quotes / brackets) before a space, unless the word it ends
 # is a lone initial or a common abbreviation; tokenised text (" . ", as in SummEval) ends the same way.
@@ -198,7 +199,11 @@ def read_claim_answer(
 ) -> tuple[Status, str | None, str | None, dict[str, float] | None]:
     """(status, reason, label, probabilities) of one answer; see the module docstring for the rule."""
     words = list(rubric.labels or {})
-    yes, no, unknown = words[0], words[1], words[2]
+    yes, no = words[0], words[1]
+    unknown = words[2] if len(words) > 2 else None
+    meaning = {yes: "supported", no: "contradicted" if unknown else "unsupported"}
+    if unknown:
+        meaning[unknown] = "unverifiable"
     text = response.text.strip()
     probs: dict[str, float] | None = None
     if response.logprobs:
@@ -218,13 +223,13 @@ def read_claim_answer(
         if probs[yes] >= threshold:
             label = yes
         else:
-            label = no if probs[no] >= probs[unknown] else unknown
-        return Status.OK, None, CLAIM_LABELS.get(label, label), probs
+            label = no if unknown is None or probs[no] >= probs[unknown] else unknown
+        return Status.OK, None, meaning[label], probs
     if response.refusal or response.finish_reason in ("content_filter", "refusal"):
         return Status.UNSCORED, f"refusal: {response.refusal or response.finish_reason}", None, None
     said = text.lower().rstrip(".").strip()
     if said in words:
-        return Status.OK, None, CLAIM_LABELS.get(said, said), None
+        return Status.OK, None, meaning[said], None
     return Status.UNSCORED, f"unparseable: not one of {', '.join(words)}: {text[:60]!r}", None, None
 
 
@@ -239,8 +244,8 @@ async def verify_claims(
     """One verdict per (context, claim), in order. Give the claims of one context together: the
     calls are issued in order, so a one-slot local model evaluates each context's prefix once."""
     rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
-    if rubric.kind != "label" or len(rubric.fields) != 2 or len(rubric.labels or {}) != 3:
-        raise ValueError(f"rubric {rubric.id!r} is not a claim rubric (label; context, claim; 3 labels)")
+    if rubric.kind != "label" or len(rubric.fields) != 2 or len(rubric.labels or {}) not in (2, 3):
+        raise ValueError(f"rubric {rubric.id!r} is not a claim rubric (label; context, claim; 2 or 3 labels)")
     client = await judge.open()
     settings = judge.settings
     logprobs = True  # asked of every provider; one that returns none is read from the text
@@ -272,7 +277,7 @@ async def verify_claims(
             label=label,
             p_yes=p.get(words[0]),
             p_no=p.get(words[1]),
-            p_unknown=p.get(words[2]),
+            p_unknown=p.get(words[2]) if len(words) > 2 else None,
             raw=out.response.text,
             cached_tokens=out.response.cached_tokens,
             **meter,

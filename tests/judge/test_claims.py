@@ -106,6 +106,18 @@ def test_the_answer_is_read_from_the_first_tokens_alternatives():
     assert read_claim_answer(rubric, ChatResponse(text="No", logprobs=[tok2]))[2] == "unverifiable"
 
 
+def test_a_two_word_rubric_calls_a_claim_supported_or_unsupported():
+    rubric = load_rubric("claim_support_binary")
+    tok = TokenLogprob(token="No", logprob=lp(0.6), top={"No": lp(0.6), " no": lp(0.1), "Yes": lp(0.3)})
+    status, _, label, probs = read_claim_answer(
+        rubric, ChatResponse(text="No", logprobs=[tok]), threshold=0.25
+    )
+    # yes = 0.3, no = 0.6 + 0.1: p(yes) 0.3 / 1.0 passes 0.25
+    assert status is Status.OK and label == "supported" and probs == pytest.approx({"yes": 0.3, "no": 0.7})
+    assert read_claim_answer(rubric, ChatResponse(text="No", logprobs=[tok]))[2] == "unsupported"
+    assert read_claim_answer(rubric, ChatResponse(text="unknown"))[0] is Status.UNSCORED
+
+
 def test_without_logprobs_only_the_exact_word_counts():
     rubric = load_rubric("claim_support")
     assert read_claim_answer(rubric, ChatResponse(text=" No. "))[:3] == (Status.OK, None, "contradicted")

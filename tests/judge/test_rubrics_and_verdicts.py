@@ -21,6 +21,7 @@ EQUIV = load_rubric("equivalence")
 def test_the_six_rubrics_ship_and_match_the_repo_copies():
     assert available_rubrics() == [
         "claim_support",
+        "claim_support_binary",
         "coverage",
         "equivalence",
         "extraction_field",
