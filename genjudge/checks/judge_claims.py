@@ -157,8 +157,8 @@ class JudgeClaims:
             t_split = await decompose(judge, [text["teacher"][i] or "" for i in todo], sample=o.sample)
             method = DECOMPOSER
         else:
-            split = [split_claims(text["student"][i] or "") for i in todo]
-            t_split = [split_claims(text["teacher"][i] or "") if o.coverage else [] for i in todo]
+            split = [_claims(frame["student"].iat[i], split_claims) for i in todo]
+            t_split = [_claims(frame["teacher"].iat[i], split_claims) if o.coverage else [] for i in todo]
             method = SPLITTER
         # Grouped by context, in item order: the prompts of one context share their prefix.
         jobs: list[tuple[int, str, str, str]] = []  # (row, what, context, claim)
@@ -253,6 +253,21 @@ class JudgeClaims:
                 f"listed in the report, every one in the per-item log ({self.name}.failed_claims)."
             )
         return CheckResult(columns=cols, status=status, reason=reason, sections=section, notes=notes)
+
+
+def _claims(value: Any, split: Any) -> list[str]:
+    """An extraction's fields are its claims (``field: value``, one per leaf); a text is split."""
+    from genjudge.io.canonical import as_text, canonical_json
+
+    if isinstance(value, dict):
+        out: list[str] = []
+        for key, v in value.items():
+            if isinstance(v, dict):
+                out += [f"{key}.{c}" for c in _claims(v, split)]
+            elif v is not None and v != "" and v != []:
+                out.append(f"{key}: {v if isinstance(v, str) else canonical_json(v)}")
+        return out
+    return split(as_text(value) or "")
 
 
 def _summary(verdicts: list[Any]) -> dict[str, Any]:

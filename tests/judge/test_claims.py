@@ -279,6 +279,33 @@ async def test_unusable_claim_answer_makes_the_row_unscored_with_the_claim(loopb
     await ctx.services["judge"].aclose()
 
 
+async def test_an_extractions_fields_are_its_claims(loopback, tmp_path):
+    loopback.responder = number_judge
+    cls = get("judge_claims")
+    check = cls(TaskKind.EXTRACTION, cls.Options(against=["source"], coverage=False))
+    df = pd.DataFrame(
+        {
+            "id": ["r1"],
+            "input": ["ACME Ltd receipt 12 Jan, total 40"],
+            "reference": [None],
+            "teacher": [{"total": "40"}],
+            "student": [{"total": "41", "company": "ACME", "meta": {"items": 3}, "note": ""}],
+        }
+    )
+    ctx = RunContext(
+        task=TaskKind.EXTRACTION,
+        seed=0,
+        workdir=tmp_path,
+        services={"judge_settings": settings(loopback).model_dump(mode="json")},
+    )
+    res = await check.score(df, ctx)
+    assert res.columns["judge_claims.claims"][0] == ["total: 41", "company: ACME", "meta.items: 3"]
+    # 41 and 3 are not in the receipt; "company: ACME" holds no number (unknown)
+    assert res.columns["judge_claims.source.contradicted"][0] == 2.0
+    assert res.columns["judge_claims.source.unverifiable"][0] == 1.0
+    await ctx.services["judge"].aclose()
+
+
 def test_options_are_validated():
     cls = get("judge_claims")
     for bad in ({"against": []}, {"against": ["source", "source"]}, {"threshold": 1.0}, {"against": ["web"]}):
