@@ -311,3 +311,59 @@ def test_options_are_validated():
     for bad in ({"against": []}, {"against": ["source", "source"]}, {"threshold": 1.0}, {"against": ["web"]}):
         with pytest.raises(ValueError):
             cls.Options(**bad)
+
+
+async def test_a_run_with_judge_claims_reports_the_metrics_and_logs_the_failed_claims(tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from genjudge.config import load_config
+    from genjudge.runner import run_async
+    from tests.llm.loopback import Loopback
+
+    example = tmp_path / "summaries"
+    src = Path(__file__).resolve().parents[2] / "examples" / "summaries"
+    shutil.copytree(src, example, ignore=shutil.ignore_patterns("reports", ".genjudge"))
+    server = await Loopback(number_judge).start()
+    try:
+        config = {
+            "task": "generation",
+            "set": "set.jsonl",
+            "teacher": "teacher.jsonl",
+            "student": "student.jsonl",
+            "min_support": 8,
+            "bootstrap": {"resamples": 200},
+            "checks": {"judge_claims": {}},
+            "judge": {
+                "provider": "openai",
+                "model": "loop-judge",
+                "base_url": server.base_url,
+                "concurrency": 8,
+            },
+            "store": "store.db",
+        }
+        (example / "run.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+        result = await run_async(load_config(example / "run.yaml"), config_dir=example)
+    finally:
+        await server.stop()
+    names = {m["metric"] for m in result.report["metrics"]}
+    assert {"claim_faithfulness_score", "claim_coverage_score", "claim_equivalence_rate"} <= names
+    rate = next(
+        m
+        for m in result.report["metrics"]
+        if m["metric"] == "claim_equivalence_rate" and m["slice_column"] is None
+    )
+    assert 0.0 <= rate["value"] <= 1.0 and rate["n"] == 24
+    # the contradiction s-15 (9,000 -> 90,000) fails on a number: its failed claim is in the section
+    failed = {f["id"]: f["failed_claims"] for f in result.report["sections"]["judge_claims"]["failed_claims"]}
+    assert any("90,000" in c["claim"] for c in failed["s-15"])
+    assert json.dumps(result.report["sections"]["judge_claims"])  # JSON-able
+    # the per-example table carries every item's failed claims
+    import pandas as pd
+
+    table = pd.read_parquet(result.report_dir / "examples.parquet")
+    row = table[table["id"] == "s-15"].iloc[0]
+    assert "90,000" in str(row["judge_claims.failed_claims"])
