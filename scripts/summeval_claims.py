@@ -51,7 +51,9 @@ def sample(rows: list[dict[str, Any]], *, docs: int, per_doc: int, seed: int) ->
     return out
 
 
-async def run(items: list[dict[str, Any]], out: Path, threads: int, methods: list[str]) -> None:
+async def run(
+    items: list[dict[str, Any]], out: Path, threads: int, methods: list[str], claim_rubric: str
+) -> None:
     from genjudge.judge import Judge, JudgeSettings, load_rubric
     from genjudge.judge.claims import split_claims
 
@@ -80,7 +82,7 @@ async def run(items: list[dict[str, Any]], out: Path, threads: int, methods: lis
                     t0 = time.perf_counter()
                     claims = [split_claims(r["summary"]) for r in todo]
                     pairs = [(source, c) for cs in claims for c in cs]
-                    verdicts = await judge.verify_claims(pairs)
+                    verdicts = await judge.verify_claims(pairs, rubric=claim_rubric)
                     wall = time.perf_counter() - t0
                     k = 0
                     for r, cs in zip(todo, claims, strict=True):
@@ -90,6 +92,7 @@ async def run(items: list[dict[str, Any]], out: Path, threads: int, methods: lis
                             "item_id": r["item_id"],
                             "doc_id": doc,
                             "method": "claims",
+                            "rubric": claim_rubric,
                             "expert": r["expert_mean"]["consistency"],
                             "claims": [
                                 {
@@ -202,6 +205,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--methods", default="claims,holistic")
+    parser.add_argument(
+        "--claim-rubric", default="claim_support", help="claim_support or claim_support_binary"
+    )
     parser.add_argument("--summary", action="store_true", help="summarise what --out holds so far")
     args = parser.parse_args()
     if args.summary:
@@ -211,7 +217,7 @@ def main() -> None:
     items = sample(rows, docs=args.docs, per_doc=args.per_doc, seed=args.seed)
     print(f"{len(items)} summaries of {len({r['doc_id'] for r in items})} articles", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(items, args.out, args.threads, args.methods.split(",")))
+    asyncio.run(run(items, args.out, args.threads, args.methods.split(","), args.claim_rubric))
 
 
 if __name__ == "__main__":
