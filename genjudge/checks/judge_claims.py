@@ -17,6 +17,7 @@ by the student's (both directions). The claims that were not supported are liste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -255,7 +256,7 @@ class JudgeClaims:
         return CheckResult(columns=cols, status=status, reason=reason, sections=section, notes=notes)
 
 
-def _claims(value: Any, split: Any) -> list[str]:
+def _claims(value: Any, split: Callable[[str], list[str]]) -> list[str]:
     """An extraction's fields are its claims (``field: value``, one per leaf); a text is split."""
     from genjudge.io.canonical import as_text, canonical_json
 
