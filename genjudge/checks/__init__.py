@@ -32,6 +32,7 @@ _MODULES = [
     "genjudge.checks.json_structure",
     "genjudge.checks.exact_match",
     "genjudge.checks.label_metrics",
+    "genjudge.checks.judge_claims",
     "genjudge.checks.judge_equivalence",
     "genjudge.checks.judge_rubric",
 ]

@@ -194,6 +194,20 @@ class Judge:
 
         return list(await asyncio.gather(*(pair(a, b) for a, b in pairs)))
 
+    async def verify_claims(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        rubric: Rubric | str = "claim_support",
+        threshold: float = 0.5,
+        sample: int = 0,
+    ) -> list[Any]:
+        """One :class:`~genjudge.judge.claims.ClaimVerdict` per (context, claim): supported,
+        contradicted or unverifiable (see :mod:`genjudge.judge.claims`)."""
+        from genjudge.judge.claims import verify_claims
+
+        return await verify_claims(self, pairs, rubric=rubric, threshold=threshold, sample=sample)
+
     def grade_sync(
         self, rubric: Rubric | str, items: Sequence[dict[str, Any]], *, sample: int = 0
     ) -> list[Verdict]:

@@ -58,6 +58,8 @@ class ChatResponse(BaseModel):
     logprobs: list[TokenLogprob] | None = None
     batch: bool = False
     """Answered through the provider's batch API (priced at its batch rate)."""
+    cached_tokens: int | None = None
+    """Prompt tokens the server reused from its prompt cache, where it reports them."""
 
 
 @runtime_checkable

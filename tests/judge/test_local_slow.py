@@ -47,3 +47,17 @@ async def test_local_judge_contradiction_with_injection(local_ready, tmp_path):
     async with Judge(s) as judge:  # re-run: answered from the cache, no model call
         [again] = await judge.equivalence([pair])
         assert judge.meter.calls == 0 and again.label_ab == v.label_ab
+
+
+async def test_local_claims_share_the_prefix_and_rank_a_contradiction_lower(local_ready, tmp_path):
+    s = JudgeSettings(provider="local", threads=2, n_ctx=1024, cache_path=tmp_path / "c.sqlite")
+    context = "The council approved the 40 million dollar tram line on Tuesday."
+    claims = ["The council approved the tram line.", "The council rejected the tram line."]
+    async with Judge(s) as judge:
+        out = await judge.verify_claims([(context, c) for c in claims])
+    assert all(v.status is Status.OK and v.p_yes is not None for v in out)
+    # p(yes) read from the log-probabilities: the stated claim above its negation
+    assert out[0].p_yes > out[1].p_yes
+    assert out[1].label != "supported"
+    # the second claim's prompt reused the first one's prefix (instructions and context) from the slot
+    assert out[1].cached_tokens is not None and out[1].cached_tokens > out[1].input_tokens // 2

@@ -18,8 +18,16 @@ FAITH = load_rubric("faithfulness")
 EQUIV = load_rubric("equivalence")
 
 
-def test_the_five_rubrics_ship_and_match_the_repo_copies():
-    assert available_rubrics() == ["coverage", "equivalence", "extraction_field", "faithfulness", "fluency"]
+def test_the_six_rubrics_ship_and_match_the_repo_copies():
+    assert available_rubrics() == [
+        "claim_support",
+        "claim_support_binary",
+        "coverage",
+        "equivalence",
+        "extraction_field",
+        "faithfulness",
+        "fluency",
+    ]
     for name in available_rubrics():
         packaged = REPO / "genjudge" / "data" / "rubrics" / f"{name}.toml"
         assert (REPO / "rubrics" / f"{name}.toml").read_text() == packaged.read_text(), name

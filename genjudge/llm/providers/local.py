@@ -73,6 +73,10 @@ class LocalProvider:
         self.n_ctx = n_ctx
         self.sha256 = sha256
         """The file's verified sha256 (the default model), else None."""
+        self.cache_prompt = True
+        """Keep the evaluated prompt in the slot and reuse its longest common prefix with the next
+        prompt (llama.cpp's prompt cache). Off only to measure what the reuse saves
+        (``scripts/bench_claims.py``); the answers are the same either way."""
         self._server: Any = None
         self._lock: threading.Lock | None = None
         self._gate: asyncio.Semaphore | None = None
@@ -134,6 +138,7 @@ class LocalProvider:
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "seed": 0,
+            "cache_prompt": self.cache_prompt,
         }
         if request.json_schema is not None:
             body["response_format"] = {

@@ -174,6 +174,8 @@ def _chat_completion(body: dict[str, Any], choice: dict[str, Any]) -> ChatRespon
     content_lp = lp.get("content") if isinstance(lp, dict) else None
     logprobs = _logprobs(content_lp) if content_lp else None
     text = message.get("content")
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
     return ChatResponse(
         text=text if isinstance(text, str) else "",
         finish_reason=choice.get("finish_reason"),
@@ -181,4 +183,5 @@ def _chat_completion(body: dict[str, Any], choice: dict[str, Any]) -> ChatRespon
         input_tokens=usage.get("prompt_tokens"),
         output_tokens=usage.get("completion_tokens"),
         logprobs=logprobs,
+        cached_tokens=cached if isinstance(cached, int) and not isinstance(cached, bool) else None,
     )
