@@ -18,48 +18,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = Path(os.environ.get("GENJUDGE_BENCH_DIR") or REPO.parent / "shared" / "bench")
+sys.path.insert(0, str(REPO / "scripts"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench_judge import BENCH, admin, free_port, start_server  # noqa: E402
 
 
 def mock_stats(port: int) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/stats", timeout=10) as r:
-        return dict(json.loads(r.read()))
-
-
-def start_mock(port: int, latency: float) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, str(BENCH / "mock_llm.py"), "--port", str(port), "--latency", str(latency)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            mock_stats(port)
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("mock_llm.py did not start")
+    return dict(admin(port, "/admin/stats"))
 
 
 def start_service(folder: Path) -> tuple[subprocess.Popen, str, str]:
@@ -171,7 +147,7 @@ def main() -> None:
     if not (BENCH / "mock_llm.py").is_file():
         raise SystemExit(f"needs {BENCH}/mock_llm.py (set GENJUDGE_BENCH_DIR)")
     mock_port = free_port()
-    mock = start_mock(mock_port, a.latency)
+    mock = start_server(mock_port, a.latency)
     judge_url = f"http://127.0.0.1:{mock_port}/v1"
     try:
         with tempfile.TemporaryDirectory() as d:

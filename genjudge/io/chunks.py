@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from genjudge.errors import DuplicateIdError, InputError
-from genjudge.io.evalset import EvalSet, normalize_id
+from genjudge.io.evalset import EvalSet, normalize_id, validated_set
 from genjudge.io.outputs import ModelOutputs, outputs_from_rows
-from genjudge.io.tables import detect_format, read_rows
+from genjudge.io.tables import read_rows
 
 __all__ = ["Chunk", "aligned_chunks", "batched"]
 
@@ -84,23 +84,7 @@ def aligned_chunks(
 
 def _set_chunk(path: Path, chunk: list[Row]) -> EvalSet:
     """The rows of one chunk, validated as :func:`genjudge.io.evalset.load_set` validates a set."""
-    rows: list[dict[str, Any]] = []
-    lines: dict[str, int] = {}
-    columns: dict[str, None] = {}
-    for line, row in chunk:
-        item_id = normalize_id(path, line, row.get("id"))
-        if row.get("input") is None:
-            raise InputError(path, line, "input", "missing")
-        if item_id in lines:
-            raise DuplicateIdError(
-                path, line, "id", f"duplicate id {item_id!a} (first on line {lines[item_id]})"
-            )
-        if "metadata" in row and row["metadata"] is not None and not isinstance(row["metadata"], dict):
-            raise InputError(path, line, "metadata", "must be an object")
-        lines[item_id] = line
-        columns.update(dict.fromkeys(row))
-        rows.append({**row, "id": item_id})
-    return EvalSet(path=path, format=detect_format(path), rows=rows, lines=lines, columns=list(columns))
+    return validated_set(path, chunk)
 
 
 class _OrderedRows:

@@ -8,6 +8,7 @@ slice columns and a short hash per row, which lets a refused run say exactly wha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,10 +60,20 @@ def load_set(path: Path) -> EvalSet:
     ``id`` or ``input``, or a duplicate id.
     """
     path = Path(path)
+    evalset = validated_set(path, read_rows(path))
+    if not evalset.rows:
+        raise InputError(path, None, None, "the evaluation set has no rows")
+    return evalset
+
+
+def validated_set(path: Path, numbered_rows: Iterable[tuple[int, dict[str, Any]]]) -> EvalSet:
+    """The rows of ``path`` (each with its line number) as an :class:`EvalSet`: every row has an
+    ``id`` and an ``input``, ids are unique, ``metadata`` is an object. A streamed reader
+    (:mod:`genjudge.io.chunks`) validates each chunk with it."""
     rows: list[dict[str, Any]] = []
     lines: dict[str, int] = {}
     columns: dict[str, None] = {}
-    for line, row in read_rows(path):
+    for line, row in numbered_rows:
         item_id = normalize_id(path, line, row.get("id"))
         if row.get("input") is None:
             raise InputError(path, line, "input", "missing")
@@ -75,8 +86,6 @@ def load_set(path: Path) -> EvalSet:
         lines[item_id] = line
         columns.update(dict.fromkeys(row))
         rows.append({**row, "id": item_id})
-    if not rows:
-        raise InputError(path, None, None, "the evaluation set has no rows")
     return EvalSet(path=path, format=detect_format(path), rows=rows, lines=lines, columns=list(columns))
 
 

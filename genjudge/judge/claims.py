@@ -256,15 +256,7 @@ async def verify_claims(
     async def one(context: str, claim: str) -> ClaimVerdict:
         request = claim_request(rubric, context, claim, logprobs=logprobs, temperature=settings.temperature)
         out = await client.call(request, extra={**rubric.key, "sample": sample}, accept=usable)
-        m = out.meter
-        meter: dict[str, Any] = dict(
-            latency_ms=m.latency_ms,
-            input_tokens=m.input_tokens,
-            output_tokens=m.output_tokens,
-            cost_usd=m.cost_usd,
-            cached=m.cached,
-            attempts=m.attempts,
-        )
+        meter = out.meter.verdict_fields()
         if out.response is None:
             return ClaimVerdict(claim=claim, status=Status.ERROR, reason=out.error, **meter)
         status, reason, label, probs = read_claim_answer(rubric, out.response, threshold=threshold)

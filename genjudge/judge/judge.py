@@ -226,15 +226,7 @@ class Judge:
 
 
 def _verdict(rubric: Rubric, out: CallOutcome, weighting: bool) -> Verdict:
-    m = out.meter
-    meter = dict(
-        latency_ms=m.latency_ms,
-        input_tokens=m.input_tokens,
-        output_tokens=m.output_tokens,
-        cost_usd=m.cost_usd,
-        cached=m.cached,
-        attempts=m.attempts,
-    )
+    meter = out.meter.verdict_fields()
     if out.response is None:
         return Verdict(status=Status.ERROR, reason=out.error, **meter)
     p = parse_verdict(rubric, out.response, logprob_weighting=weighting)

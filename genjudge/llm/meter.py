@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +54,17 @@ class CallMeter:
     priced_usd: float | None = None
     """What the answer cost when it was made, in this invocation or an earlier one (a cache hit is
     priced from its stored token counts); None when unanswered or the price is unknown."""
+
+    def verdict_fields(self) -> dict[str, Any]:
+        """The fields a verdict carries about its call (latency, tokens, cost, cached, attempts)."""
+        return {
+            "latency_ms": self.latency_ms,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "cached": self.cached,
+            "attempts": self.attempts,
+        }
 
 
 class MeterTotals(BaseModel):
