@@ -84,6 +84,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             "human ratings. Every route but /health needs `Authorization: Bearer <token>`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: the service works offline
+        redoc_url=None,
     )
     app.state.service = service
     install_handlers(app)

@@ -16,6 +16,8 @@ from genjudge.service.limits import retry_after
 __all__ = ["API_PREFIX", "ApiGate", "COOKIE", "Caller", "Principal", "current_principal"]
 
 API_PREFIX = "/v1/"
+SPEC_PATHS = frozenset({"/openapi.json"})
+"""The OpenAPI spec: behind a token like the API it describes."""
 """Routes under this prefix are refused without a valid token before their body is even read."""
 
 COOKIE = "genjudge_token"
@@ -70,7 +72,8 @@ def _challenge() -> dict[str, str]:
 
 
 class ApiGate:
-    """ASGI middleware: a request to the API (``/v1/...``) without a valid token is answered 401
+    """ASGI middleware: a request to the API (``/v1/...``) or its spec (``/openapi.json``)
+    without a valid token is answered 401
     before anything else happens (FastAPI would parse a JSON body before running the route's
     dependencies, and answer a malformed one 400 or 422 to anyone). The route's
     :func:`current_principal` then names the caller and applies its rate limit."""
@@ -80,7 +83,8 @@ class ApiGate:
         self.tokens = tokens
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(API_PREFIX):
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and (path.startswith(API_PREFIX) or path in SPEC_PATHS):
             from starlette.requests import Request as StarletteRequest
 
             request = StarletteRequest(scope)

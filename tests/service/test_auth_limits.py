@@ -15,15 +15,20 @@ def test_health_needs_no_token(service):
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-def test_every_other_route_needs_a_token(service, tmp_path):
+def test_every_other_route_needs_a_token(service, token, tmp_path):
     routes = [
         ("POST", "/v1/score"), ("POST", "/v1/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/x"),
         ("GET", "/v1/runs/x/events"), ("GET", "/v1/runs/x/report"), ("GET", "/v1/runs/x/examples"),
         ("POST", "/v1/runs/x/cancel"), ("DELETE", "/v1/runs/x"), ("POST", "/v1/compare"),
         ("POST", "/v1/gate"), ("POST", "/v1/validate"),
     ]  # fmt: skip
-    openapi_paths = httpx.get(f"{service.url}/openapi.json").status_code
-    assert openapi_paths == 200
+    assert httpx.get(f"{service.url}/openapi.json").status_code == 401
+    assert (
+        httpx.get(f"{service.url}/openapi.json", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    # no Swagger UI / ReDoc: they load their scripts from a CDN, and the service works offline
+    assert httpx.get(f"{service.url}/docs", headers={"Authorization": f"Bearer {token}"}).status_code == 404
     for method, path in routes:
         for headers in ({}, {"Authorization": "Bearer gj_not-a-token"}, {"Authorization": "Basic abc"}):
             r = httpx.request(method, f"{service.url}{path}", headers=headers, json={})

@@ -28,8 +28,10 @@ def fuzzed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api_schema(fuzzed):
-    service, _ = fuzzed
-    return schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    service, token = fuzzed
+    return schemathesis.openapi.from_url(
+        f"{service.url}/openapi.json", headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
