@@ -16,9 +16,9 @@ from genjudge.service.limits import retry_after
 __all__ = ["API_PREFIX", "ApiGate", "COOKIE", "Caller", "Principal", "current_principal"]
 
 API_PREFIX = "/v1/"
+"""Routes under this prefix are refused without a valid token before their body is even read."""
 SPEC_PATHS = frozenset({"/openapi.json"})
 """The OpenAPI spec: behind a token like the API it describes."""
-"""Routes under this prefix are refused without a valid token before their body is even read."""
 
 COOKIE = "genjudge_token"
 """The cookie a login page sets, holding the raw token (HttpOnly, SameSite=Strict)."""
