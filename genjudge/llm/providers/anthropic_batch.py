@@ -10,38 +10,24 @@ request: ``succeeded`` (a message, parsed as the synchronous path parses one), `
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
 from typing import Any
 
 from genjudge.llm.batch import BatchState
 from genjudge.llm.errors import CallError, ServerError
+from genjudge.llm.providers._batch import SdkBatchAPI
 from genjudge.llm.providers._sdk import sdk_errors
 from genjudge.llm.types import ChatRequest, ChatResponse
 
 __all__ = ["AnthropicBatchAPI"]
 
 
-class AnthropicBatchAPI:
+class AnthropicBatchAPI(SdkBatchAPI):
     """Message Batches through the provider's own ``AsyncAnthropic`` client."""
 
     max_items = 100_000
     """The Message Batches API's limit of requests per batch."""
-
-    def __init__(
-        self,
-        client: Any,
-        sdk: ModuleType,
-        params: Callable[[ChatRequest], dict[str, Any]],
-        parse: Callable[[Any], ChatResponse],
-    ) -> None:
-        """``client``: the provider's SDK client; ``params``: the body the synchronous path sends;
-        ``parse``: how the synchronous path reads an answer."""
-        self._client = client
-        self._sdk = sdk
-        self._params_of = params
-        self._parse = parse
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params = dict(self._params_of(request))

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 from genjudge.llm.batch import BatchState
 from genjudge.llm.errors import CallError
+from genjudge.llm.providers._batch import SdkBatchAPI
 from genjudge.llm.providers._sdk import sdk_errors
 from genjudge.llm.types import ChatRequest, ChatResponse
 
@@ -26,25 +26,11 @@ __all__ = ["OpenAIBatchAPI"]
 ENDED = frozenset({"completed", "expired", "failed", "cancelled"})
 
 
-class OpenAIBatchAPI:
+class OpenAIBatchAPI(SdkBatchAPI):
     """The Batch API through the provider's own ``AsyncOpenAI`` client."""
 
     max_items = 50_000
     """The Batch API's limit of requests per batch."""
-
-    def __init__(
-        self,
-        client: Any,
-        sdk: ModuleType,
-        params: Callable[[ChatRequest], dict[str, Any]],
-        parse: Callable[[Any], ChatResponse],
-    ) -> None:
-        """``client``: the provider's SDK client; ``params``: the body the synchronous path sends;
-        ``parse``: how the synchronous path reads an answer."""
-        self._client = client
-        self._sdk = sdk
-        self._params_of = params
-        self._parse = parse
 
     async def submit(self, requests: list[tuple[str, ChatRequest]]) -> str:
         lines = [
