@@ -12,26 +12,14 @@ import pytest
 
 from genjudge.checks import get
 from genjudge.checks.base import RunContext
-from genjudge.judge import Judge, JudgeSettings, load_rubric
+from genjudge.judge import Judge, load_rubric
 from genjudge.judge.claims import claim_request, read_claim_answer, split_claims
 from genjudge.judge.decompose import parse_claims
 from genjudge.llm.types import ChatResponse, TokenLogprob
 from genjudge.records import Status, TaskKind
-from tests.llm.loopback import Reply, blocks
+from tests.llm.loopback import Reply, blocks, loopback_settings
 
-
-def settings(lb, **kw) -> JudgeSettings:
-    return JudgeSettings(
-        provider="openai",
-        model="gpt-4o-mini",
-        base_url=lb.base_url,
-        api_key_env="GJ_TEST_NO_KEY",
-        concurrency=4,
-        timeout_s=5,
-        max_attempts=2,
-        backoff_initial_s=0.01,
-        **kw,
-    )
+settings = loopback_settings
 
 
 def lp(p: float) -> float:

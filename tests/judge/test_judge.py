@@ -9,23 +9,11 @@ import pandas as pd
 import pytest
 
 from genjudge.checks.base import MeanMetric, RunContext
-from genjudge.judge import Judge, JudgeSettings
+from genjudge.judge import Judge
 from genjudge.records import Status, TaskKind
-from tests.llm.loopback import Reply, blocks, verdict
+from tests.llm.loopback import Reply, blocks, loopback_settings, verdict
 
-
-def settings(lb, **kw) -> JudgeSettings:
-    return JudgeSettings(
-        provider="openai",
-        model="gpt-4o-mini",
-        base_url=lb.base_url,
-        api_key_env="GJ_TEST_NO_KEY",
-        concurrency=4,
-        timeout_s=5,
-        max_attempts=2,
-        backoff_initial_s=0.01,
-        **kw,
-    )
+settings = loopback_settings
 
 
 def rule_judge(seen):

@@ -55,6 +55,23 @@ def blocks(user: str) -> dict[str, str]:
     }
 
 
+def loopback_settings(lb: Any, **kw: Any) -> Any:
+    """Judge settings for the real openai SDK pointed at loopback server ``lb``, short retries."""
+    from genjudge.judge import JudgeSettings
+
+    return JudgeSettings(
+        provider="openai",
+        model="gpt-4o-mini",
+        base_url=lb.base_url,
+        api_key_env="GJ_TEST_NO_KEY",
+        concurrency=4,
+        timeout_s=5,
+        max_attempts=2,
+        backoff_initial_s=0.01,
+        **kw,
+    )
+
+
 class Loopback:
     max_body = 1024**2
     """Largest request body accepted (aiohttp's default)."""

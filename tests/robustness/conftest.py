@@ -74,6 +74,19 @@ def consistent_judge(seen) -> Reply:
     return Reply(content=json.dumps({"reason": "compared", "verdict": label}))
 
 
+def judge_settings(base_url: str) -> dict[str, Any]:
+    """The loopback judge (real openai SDK), with short backoffs."""
+    return {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "base_url": base_url,
+        "api_key_env": "GJ_ROBUST_NO_KEY",
+        "concurrency": 4,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.05,
+    }
+
+
 def generation_project(tmp_path: Path, base_url: str, *, items: int = 24, **judge: Any) -> Path:
     """The summaries example (frozen set, teacher, student) with exact match and judged equivalence."""
     folder = tmp_path / "proj"
@@ -89,16 +102,7 @@ def generation_project(tmp_path: Path, base_url: str, *, items: int = 24, **judg
         "min_support": 8,
         "bootstrap": {"resamples": 200},
         "checks": {"exact_match": {}, "judge_equivalence": {}},
-        "judge": {
-            "provider": "openai",
-            "model": "gpt-4o-mini",
-            "base_url": base_url,
-            "api_key_env": "GJ_ROBUST_NO_KEY",
-            "concurrency": 4,
-            "backoff_initial_s": 0.01,
-            "backoff_max_s": 0.05,
-            **judge,
-        },
+        "judge": {**judge_settings(base_url), **judge},
         "store": "store.db",
     }
     (folder / "run.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")

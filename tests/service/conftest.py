@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the `service` extra (fastapi, uvicorn)")
 
-from tests.robustness.conftest import ThreadedLoopback
+from tests.robustness.conftest import ThreadedLoopback, judge_settings  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,19 +90,6 @@ def judge_server():
     s = ThreadedLoopback()
     yield s
     s.close()
-
-
-def judge_settings(base_url: str) -> dict[str, Any]:
-    """The loopback judge (real openai SDK), with short backoffs."""
-    return {
-        "provider": "openai",
-        "model": "gpt-4o-mini",
-        "base_url": base_url,
-        "api_key_env": "GJ_ROBUST_NO_KEY",
-        "concurrency": 4,
-        "backoff_initial_s": 0.01,
-        "backoff_max_s": 0.05,
-    }
 
 
 class ServeProcess:
