@@ -52,6 +52,25 @@ def to_markdown(d: Decision) -> str:
         *[f"- {line}" for line in d.explanation],
         "",
     ]
+    if d.claim_threshold is not None:
+        c = d.claim_threshold
+        out += [
+            f"## Claim threshold ({c.dimension}): p(yes) >= {c.threshold:.4g}",
+            "",
+            f"Calibrated on {c.claims} rated claims ({c.positives} supported, {c.negatives} not"
+            + "".join(f"; {n} {why} left out" for why, n in c.left_out.items())
+            + f"); {c.folds}-fold stratified cross-validation, seed {c.seed}. A run's `judge_claims` without "
+            "its own `threshold` uses it while this decision is accepted.",
+            "",
+            "| balanced accuracy | value [95% CI] |",
+            "|---|---|",
+            f"| at the calibrated threshold, on the claims it was fitted to (optimistic) | "
+            f"{format_number(c.balanced_accuracy_fitted)} |",
+            f"| cross-validated: calibrated on the other folds, applied to the held-out one | {_ci(c.cross_validated)} |",
+            f"| at the uncalibrated 0.5 | {_ci(c.at_half)} |",
+            f"| AUC of p(yes) (threshold-free) | {_ci(c.auc)} |",
+            "",
+        ]
     for r in d.dimensions:
         out += [
             f"## {r.dimension} ({r.level}): {r.outcome.replace('_', ' ')}",
