@@ -76,8 +76,15 @@ def judged_claims(
         "raters tied": int((np.isnan(truth) & ~np.isnan(p)).sum()),
         "no p(yes)": int(np.isnan(p).sum()),
     }
+    groups, doc = None, binary.manifest.document
+    if doc:
+        from genjudge.stats import cluster_codes
+        from genjudge.validation.compare import MIN_DOCUMENTS
+
+        codes = cluster_codes(binary.item_column(doc, ids))[use]
+        groups = codes if np.unique(codes).size >= MIN_DOCUMENTS else None  # too few: claims, like compare
     try:
-        record, oof = calibrate_claims(dim, p[use], truth[use] == 1.0, policy, left_out)
+        record, oof = calibrate_claims(dim, p[use], truth[use] == 1.0, policy, left_out, groups, doc)
     except DegenerateInputError as exc:
         raise ConfigError(f"{rated.root}: dimension {dim!r}: {exc}") from None
     said = np.where(np.isnan(p), False, p >= record.threshold)

@@ -178,6 +178,8 @@ class ClaimThreshold(_Frozen):
     folds: int
     seed: int
     fold_thresholds: list[float] = Field(default_factory=list)
+    grouped_by: str | None = None
+    """The sample's document column when folds and resamples keep a document's claims together."""
 
 
 class Decision(Record):

@@ -62,6 +62,7 @@ def write_claims(
     values: list | None = None,
     population: str | None = None,
     context: str = CONTEXT,
+    documents: int | None = None,
 ) -> dict[str, float]:
     """A rated claim sample (one rater) and the judge's p(yes) per claim text."""
     root.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ def write_claims(
     for k, (s, p) in enumerate(zip(supported, p_yes, strict=True)):
         claim = f"Claim number {k} about the outage."
         p_of[claim] = p
-        items.append({"id": f"c{k}", "context": context, "claim": claim})
+        items.append({"id": f"c{k}", "context": context, "claim": claim, "doc": k % (documents or 1)})
         rating = s if not isinstance(s, bool) else values[0] if s else values[1]
         rows.append(f"c{k},ana,supported,{rating}")
     (root / "ratings.csv").write_text("\n".join(rows) + "\n")
@@ -82,6 +83,7 @@ def write_claims(
         "ratings": {"path": "ratings.csv"},
         "items": "items.jsonl",
         **({"population": population} if population else {}),
+        **({"document": "doc"} if documents else {}),
     }
     (root / "sample.json").write_text(json.dumps(manifest))
     return p_of
@@ -117,9 +119,10 @@ def test_validate_calibrates_the_threshold_sklearn_would_and_reports_it_honestly
     c = d.claim_threshold
     assert c is not None and len(server.server.seen) == 80
     # the p(yes) the judge returned, read from its log-probabilities, are the assigned ones
-    got = out.verdicts.set_index("item_id").loc[[f"c{k}" for k in range(80)], "p_yes"].to_numpy()
-    assert got == pytest.approx(p, abs=1e-9)
-    y = np.array(supported)
+    order = sorted(range(80), key=lambda k: f"c{k}")  # the sample's item order: ids sorted as text
+    got = out.verdicts.set_index("item_id").loc[[f"c{k}" for k in order], "p_yes"].to_numpy()
+    assert got == pytest.approx([p[k] for k in order], abs=1e-9)
+    y = np.array(supported)[order]
     # the threshold: Youden's J straight off sklearn's ROC curve (ties: the first = highest threshold)
     fpr, tpr, thr = roc_curve(y, got, drop_intermediate=False)
     j = np.where(np.isfinite(thr), tpr - fpr, -np.inf)
@@ -152,6 +155,33 @@ def test_validate_calibrates_the_threshold_sklearn_would_and_reports_it_honestly
     # a second validation is answered from the judge's cache
     run_validation(config(tmp_path, server, tmp_path / "claims", record=False))
     assert len(server.server.seen) == 80
+
+
+def test_claims_of_one_document_stay_in_one_fold_and_resample_together(tmp_path, server):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from genjudge.validation.report import to_markdown
+
+    supported, p = timid(90, seed=2)
+    server.respond(ClaimJudge(write_claims(tmp_path / "c", supported, p, documents=15)))
+    out = run_validation(config(tmp_path, server, tmp_path / "c", record=False))
+    c = out.decision.claim_threshold
+    assert c.grouped_by == "doc" and c.cross_validated.ci_method == "percentile_documents"
+    order = sorted(range(90), key=lambda k: f"c{k}")  # the sample's item order: ids sorted as text
+    got = out.verdicts.set_index("item_id").loc[[f"c{k}" for k in order], "p_yes"].to_numpy()
+    from genjudge.stats import cluster_codes
+
+    y, docs = np.array(supported)[order], cluster_codes(np.array(order) % 15)  # documents as coded
+    oof = np.zeros(90, dtype=bool)
+    for train, test in StratifiedGroupKFold(5, shuffle=True, random_state=0).split(got, y, docs):
+        assert not set(docs[train]) & set(docs[test])
+        f, t, th = roc_curve(y[train], got[train], drop_intermediate=False)
+        jj = np.where(np.isfinite(th), t - f, -np.inf)
+        oof[test] = got[test] >= th[int(np.argmax(jj))]
+    assert c.cross_validated.value == pytest.approx(balanced_accuracy_score(y, oof))
+    md = to_markdown(out.decision)
+    assert f"## Claim threshold (supported): p(yes) >= {c.threshold:.4g}" in md
+    assert "on the claims it was fitted to (optimistic)" in md and "keeping each doc's claims together" in md
 
 
 @pytest.mark.parametrize(
@@ -202,7 +232,7 @@ def test_a_following_run_uses_the_calibrated_threshold_and_an_explicit_one_wins(
             "judge": judge,
             "policy": {"resamples": 200},
             "store": store,
-        }  # fmt: skip
+        }
     )
     d = run_validation(cfg).decision
     assert d.accepted and d.population.set_fingerprint == fingerprint
@@ -310,7 +340,7 @@ def test_a_rating_off_the_declared_verdicts_names_file_line_and_field(tmp_path, 
             "m",
             "--base-url",
             server.base_url,
-        ],  # fmt: skip
+        ],
     )
     assert (
         res.exit_code != 0 and "ratings.csv:4: field 'rating'" in res.output and "Traceback" not in res.output
