@@ -254,6 +254,13 @@ class JudgeClaims:
             "judge_meter": judge.meter.model_dump(),
         }
         notes = []
+        calibrated = _calibrated(ctx, rubric)
+        if o.threshold is not None and calibrated and calibrated["threshold"] != o.threshold:
+            notes.append(
+                f"{self.name}: the threshold set in the config ({o.threshold}) is not the one validation "
+                f"{calibrated['decision_id']} calibrated ({calibrated['threshold']:.4g}); that validation measured "
+                "the judge's verdicts at its own threshold."
+            )
         if decision_id is None and o.threshold is None:
             notes.append(
                 f"{self.name}: the p(yes) threshold is the default {DEFAULT_THRESHOLD}, uncalibrated: calibrate it "
@@ -267,12 +274,19 @@ class JudgeClaims:
         return CheckResult(columns=cols, status=status, reason=reason, sections=section, notes=notes)
 
 
+def _calibrated(ctx: RunContext, rubric: Any) -> dict[str, Any] | None:
+    """The threshold an accepted validation calibrated for this judge and rubric on this set (the
+    runner's ``services["claim_thresholds"]``), if its rubric content is this one."""
+    found = (ctx.services.get("claim_thresholds") or {}).get(rubric.id)
+    return found if found and found.get("rubric_hash") == rubric.content_hash else None
+
+
 def _threshold(option: float | None, ctx: RunContext, rubric: Any) -> tuple[float, str, str | None]:
     """(threshold, where it came from, the validation decision that calibrated it)."""
     if option is not None:
         return option, "set in the config", None
-    found = (ctx.services.get("claim_thresholds") or {}).get(rubric.id)
-    if found and found.get("rubric_hash") == rubric.content_hash:
+    found = _calibrated(ctx, rubric)
+    if found:
         return (
             float(found["threshold"]),
             f"calibrated by validation {found['decision_id']}",

@@ -257,6 +257,7 @@ def test_a_following_run_uses_the_calibrated_threshold_and_an_explicit_one_wins(
     section = explicit["sections"]["judge_claims"]
     assert (section["threshold"], section["threshold_source"]) == (0.95, "set in the config")
     assert section["claims_checked"]["by_label"].get("supported", 0) == 0  # 0.9 < 0.95: none supported
+    assert any("is not the one validation" in n and "calibrated" in n for n in explicit["notes"])
 
 
 async def test_without_a_decision_the_threshold_is_the_uncalibrated_default(tmp_path):
@@ -296,6 +297,25 @@ async def test_without_a_decision_the_threshold_is_the_uncalibrated_default(tmp_
             await ctx.services["judge"].aclose()
     finally:
         await lb.stop()
+
+
+def test_several_raters_decide_by_majority_and_ties_are_left_out(tmp_path, server):
+    root = tmp_path / "c"
+    supported = [True, False] * 20
+    p_of = write_claims(root, supported, [0.4 if s else 0.1 for s in supported])
+    more = []
+    for k, s in enumerate(supported):
+        # ben agrees with ana except on c4 and c5 (1-1: no majority); cem disagrees on c0..c3 (2-1)
+        more.append(f"c{k},ben,supported,{'yes' if s != (k in (4, 5)) else 'no'}")
+        if k < 4:
+            more.append(f"c{k},cem,supported,{'no' if s else 'yes'}")
+    with (root / "ratings.csv").open("a") as fh:
+        fh.write("\n".join(more) + "\n")
+    server.respond(ClaimJudge(p_of))
+    d = run_validation(config(tmp_path, server, root, record=False)).decision
+    c = d.claim_threshold
+    assert (c.claims, c.positives, c.negatives, c.left_out) == (38, 19, 19, {"raters tied": 2})
+    assert d.dimensions[0].n_raters == 3 and c.cross_validated.value == 1.0
 
 
 def test_only_an_accepted_decision_hands_its_threshold_to_a_run(tmp_path, server):
