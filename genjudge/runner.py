@@ -125,6 +125,10 @@ async def score_stage(state: RunState) -> None:
         confidence=state.confidence,
         services={"judge_settings": config.judge} if config.judge else {},
     )
+    from genjudge.validation.in_run import claim_thresholds
+
+    if thresholds := claim_thresholds(state.validation_decisions or {}):
+        ctx.services["claim_thresholds"] = thresholds  # the judge_claims check's calibrated p(yes)
 
     from genjudge.llm.meter import observe_calls
     from genjudge.store import RunStore

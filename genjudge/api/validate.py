@@ -223,7 +223,7 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
         with progress.stage("load"):
             got = sources.from_run(cfg, rated, dims, say, policy.confidence)
     else:
-        got = sources.judged(cfg, rated, policy.seed, dims, say, progress)
+        got = sources.judged(cfg, rated, policy.seed, dims, say, progress, policy)
     if cfg.verdicts_out is not None:
         from genjudge.validation import write_verdicts
 
@@ -240,6 +240,12 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
             judge_cost=got.cost,
             subset=got.subset,
             context=got.context,
+        )
+    if decision.claim_threshold is not None:
+        from genjudge.validation.claim_calibration import in_words
+
+        decision = decision.model_copy(
+            update={"explanation": [*in_words(decision.claim_threshold), *decision.explanation]}
         )
     frame = got.frame
     got.corrected.extend(sources.decision_budget(decision))

@@ -44,6 +44,8 @@ _DEFAULT_AGAINST: tuple[Context, ...] = ("source", "teacher")
 _PARTS = ("supported", "contradicted", "unverifiable", "unsupported")
 """Claim labels counted per context (``unsupported``: a two-word rubric's "no")."""
 _RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
+DEFAULT_THRESHOLD = 0.5
+"""The p(yes) threshold when neither the config nor an accepted validation sets one."""
 _SHOWN = 50
 """Failed items listed in the report's section (all of them are in the per-item log)."""
 
@@ -55,8 +57,9 @@ class JudgeClaimsOptions(CheckOptions):
     """Also check the teacher's claims against the student's output."""
     decompose: Literal["sentences", "llm"] = "sentences"
     """How outputs are split into claims: the deterministic splitter or the judge."""
-    threshold: float = Field(0.5, gt=0.0, lt=1.0)
-    """p(yes) at or above which a claim is supported; calibrate it on a rated sample."""
+    threshold: float | None = Field(None, gt=0.0, lt=1.0)
+    """p(yes) at or above which a claim is supported. Unset: the threshold calibrated by the accepted
+    validation of this judge and rubric on this set (``genjudge validate`` on rated claims), else 0.5."""
     min_share: float = Field(0.8, gt=0.0, le=1.0)
     """Derived equivalence: the least share of claims supported in each direction."""
     rubric: str = "claim_support"
@@ -169,8 +172,9 @@ class JudgeClaims:
                 jobs += [(i, c, text[c][i] or "", cl) for cl in (s_claims or [])]
             if o.coverage:
                 jobs += [(i, "coverage", text["student"][i] or "", cl) for cl in (t_claims or [])]
+        threshold, source, decision_id = _threshold(o.threshold, ctx, rubric)
         verdicts = await judge.verify_claims(
-            [(c, cl) for _, _, c, cl in jobs], rubric=rubric, threshold=o.threshold, sample=o.sample
+            [(c, cl) for _, _, c, cl in jobs], rubric=rubric, threshold=threshold, sample=o.sample
         )
         per_row: dict[int, dict[str, list[Any]]] = {}
         for (i, what, _, _), v in zip(jobs, verdicts, strict=True):
@@ -240,7 +244,9 @@ class JudgeClaims:
         section: dict[str, Any] = {
             "judge": {**judge.model_info(), **rubric.key, "rubric_hash": rubric.content_hash},
             "decomposition": method,
-            "threshold": o.threshold,
+            "threshold": threshold,
+            "threshold_source": source,
+            "threshold_decision": decision_id,
             "min_share": o.min_share,
             "claims_checked": summary,
             "items_with_failed_claims": len(failed_items),
@@ -248,12 +254,45 @@ class JudgeClaims:
             "judge_meter": judge.meter.model_dump(),
         }
         notes = []
+        calibrated = _calibrated(ctx, rubric)
+        if o.threshold is not None and calibrated and calibrated["threshold"] != o.threshold:
+            notes.append(
+                f"{self.name}: the threshold set in the config ({o.threshold}) is not the one validation "
+                f"{calibrated['decision_id']} calibrated ({calibrated['threshold']:.4g}); that validation measured "
+                "the judge's verdicts at its own threshold."
+            )
+        if decision_id is None and o.threshold is None:
+            notes.append(
+                f"{self.name}: the p(yes) threshold is the default {DEFAULT_THRESHOLD}, uncalibrated: calibrate it "
+                "with `genjudge validate` on rated claims of this set (docs/judge.md, claim-level judging)."
+            )
         if len(failed_items) > _SHOWN:
             notes.append(
                 f"{len(failed_items)} items have claims that were not supported; the first {_SHOWN} are "
                 f"listed in the report, every one in the per-item log ({self.name}.failed_claims)."
             )
         return CheckResult(columns=cols, status=status, reason=reason, sections=section, notes=notes)
+
+
+def _calibrated(ctx: RunContext, rubric: Any) -> dict[str, Any] | None:
+    """The threshold an accepted validation calibrated for this judge and rubric on this set (the
+    runner's ``services["claim_thresholds"]``), if its rubric content is this one."""
+    found = (ctx.services.get("claim_thresholds") or {}).get(rubric.id)
+    return found if found and found.get("rubric_hash") == rubric.content_hash else None
+
+
+def _threshold(option: float | None, ctx: RunContext, rubric: Any) -> tuple[float, str, str | None]:
+    """(threshold, where it came from, the validation decision that calibrated it)."""
+    if option is not None:
+        return option, "set in the config", None
+    found = _calibrated(ctx, rubric)
+    if found:
+        return (
+            float(found["threshold"]),
+            f"calibrated by validation {found['decision_id']}",
+            found["decision_id"],
+        )
+    return DEFAULT_THRESHOLD, f"default {DEFAULT_THRESHOLD}, uncalibrated", None
 
 
 def _claims(value: Any, split: Callable[[str], list[str]]) -> list[str]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from genjudge.validation.decision import decide, explain
     from genjudge.validation.policy import Policy
     from genjudge.validation.records import (
+        ClaimThreshold,
         Decision,
         DimensionResult,
         Direction,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it
 _LAZY = {
+    "ClaimThreshold": "genjudge.validation.records",
     "Decision": "genjudge.validation.records",
     "DimensionResult": "genjudge.validation.records",
     "Direction": "genjudge.validation.records",
@@ -77,6 +79,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "ClaimThreshold",
     "Decision",
     "DimensionResult",
     "Direction",

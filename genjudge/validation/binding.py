@@ -100,6 +100,8 @@ class Population(BaseModel):
     def in_words(self) -> str:
         if self.kind is PopulationKind.EXTERNAL:
             return f"external: {self.name}"
+        if self.run_id is None:
+            return f"set {(self.set_fingerprint or '')[:12]} (declared by the rated sample {self.name})"
         return f"set {(self.set_fingerprint or '')[:12]} (rated sheet of run {self.run_id})"
 
     def covers(self, set_fingerprint: str, parents: list[str] | tuple[str, ...] = ()) -> bool:

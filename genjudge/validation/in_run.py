@@ -30,6 +30,21 @@ def judge_standing(
     return run_standing(judge, rubrics, store_url, set_fingerprint, parents)
 
 
+def claim_thresholds(decisions: dict[str, Decision]) -> dict[str, dict[str, Any]]:
+    """Per rubric id: the p(yes) threshold calibrated by the accepted decision on this set (claim
+    rubrics), with the decision's id and the rubric hash it is bound to. The runner hands it to the
+    ``judge_claims`` check (``services["claim_thresholds"]``), which uses it unless its config sets one."""
+    out = {}
+    for rubric_id, d in sorted(decisions.items()):
+        if d.accepted and d.claim_threshold is not None and d.binding is not None:
+            out[rubric_id] = {
+                "threshold": d.claim_threshold.threshold,
+                "decision_id": d.decision_id,
+                "rubric_hash": d.binding.rubric_hash,
+            }
+    return out
+
+
 def refusal(standings: dict[str, RubricStanding]) -> str | None:
     """Why ``require_validated_judge`` refuses the run (None when every rubric is validated here)."""
     missing = {k: s for k, s in sorted(standings.items()) if s.status is not Standing.VALIDATED}

@@ -147,6 +147,41 @@ class HumanLabels(_Frozen):
     stratum_sizes: dict[str, int] = Field(default_factory=dict)
 
 
+class ClaimThreshold(_Frozen):
+    """A claim rubric's p(yes) threshold, calibrated on the rated claims, and how well it separates them.
+
+    ``threshold`` is fitted on every rated claim (Youden's J); its balanced accuracy there is
+    optimistic. ``cross_validated`` is the honest number: the balanced accuracy of calibrating on
+    the other folds and applying the threshold to each held-out fold (stratified k-fold, seeded).
+    """
+
+    dimension: str
+    threshold: float
+    """Claims with p(yes) at or above it are supported; what a run's ``judge_claims`` uses."""
+    claims: int
+    """Rated claims the threshold was fitted on (a human majority and a p(yes))."""
+    positives: int
+    negatives: int
+    left_out: dict[str, int] = Field(default_factory=dict)
+    """Rated claims not used, by cause (``raters tied``, ``no p(yes)``: unscored or no log-probabilities)."""
+    balanced_accuracy_fitted: float
+    """At ``threshold`` on the claims it was fitted to: optimistic."""
+    tpr: float
+    tnr: float
+    cross_validated: StatValue
+    """Balanced accuracy of calibrate-on-the-rest, apply-to-the-fold (the interval resamples the
+    claims with their out-of-fold verdicts fixed)."""
+    at_half: StatValue
+    """Balanced accuracy at the uncalibrated 0.5."""
+    auc: StatValue
+    """Area under the ROC curve of p(yes) against the people's verdicts (ranking, threshold-free)."""
+    folds: int
+    seed: int
+    fold_thresholds: list[float] = Field(default_factory=list)
+    grouped_by: str | None = None
+    """The sample's document column when folds and resamples keep a document's claims together."""
+
+
 class Decision(Record):
     """A validation decision, bound to the judge, the rubric version and the rated sample."""
 
@@ -187,3 +222,6 @@ class Decision(Record):
     """Doubts about the decision's meaning (the humans answered a different question...)."""
     human_labels: HumanLabels | None = None
     """A sheet drawn from a run: its rated items and design, for prediction-powered inference."""
+    claim_threshold: ClaimThreshold | None = None
+    """A claim rubric: the p(yes) threshold calibrated on the rated claims (a run's ``judge_claims``
+    without its own ``threshold`` uses it under an accepted decision)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from genjudge.formatting import MISSING, format_number
-from genjudge.validation.records import Decision, StatValue
+from genjudge.validation.records import ClaimThreshold, Decision, StatValue
 
 
 def _ci(s: StatValue | None, *, short: bool = False) -> str:
@@ -52,6 +52,8 @@ def to_markdown(d: Decision) -> str:
         *[f"- {line}" for line in d.explanation],
         "",
     ]
+    if d.claim_threshold is not None:
+        out += _claim_threshold(d.claim_threshold)
     for r in d.dimensions:
         out += [
             f"## {r.dimension} ({r.level}): {r.outcome.replace('_', ' ')}",
@@ -103,3 +105,26 @@ def to_markdown(d: Decision) -> str:
             "",
         ]
     return "\n".join(out)
+
+
+def _claim_threshold(c: ClaimThreshold) -> list[str]:
+    left = "".join(f"; {n} {why} left out" for why, n in c.left_out.items())
+    grouped = (
+        f" keeping each {c.grouped_by}'s claims together (intervals resample them)" if c.grouped_by else ""
+    )
+    return [
+        f"## Claim threshold ({c.dimension}): p(yes) >= {c.threshold:.4g}",
+        "",
+        f"Calibrated on {c.claims} rated claims ({c.positives} supported, {c.negatives} not{left}); {c.folds}-fold "
+        f"stratified cross-validation{grouped}, seed {c.seed}. A run's `judge_claims` without its own `threshold` "
+        "uses it while this decision is accepted.",
+        "",
+        "| balanced accuracy | value [95% CI] |",
+        "|---|---|",
+        f"| at the calibrated threshold, on the claims it was fitted to (optimistic) | "
+        f"{format_number(c.balanced_accuracy_fitted)} |",
+        f"| cross-validated: calibrated on the other folds, applied to the held-out one | {_ci(c.cross_validated)} |",
+        f"| at the uncalibrated 0.5 | {_ci(c.at_half)} |",
+        f"| AUC of p(yes) (threshold-free) | {_ci(c.auc)} |",
+        "",
+    ]

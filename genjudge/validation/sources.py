@@ -58,9 +58,28 @@ def population_of(rated: Any) -> Population:
             run_id=m.origin.run_id,
         )
     declared = (m.population or "").strip()
+    if declared.lower().startswith("set:"):
+        return _declared_set(rated, declared.split(":", 1)[1].strip().lower())
     if declared.lower().startswith("external:"):
         declared = declared.split(":", 1)[1].strip()
     return Population(kind=PopulationKind.EXTERNAL, name=declared or m.name)
+
+
+def _declared_set(rated: Any, fingerprint: str) -> Population:
+    """``population: "set:<fingerprint>"``: items drawn by hand from the evaluation set of that fingerprint."""
+    import re
+
+    from genjudge.errors import InputError
+    from genjudge.labels import MANIFEST_NAME
+
+    if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        raise InputError(
+            rated.root / MANIFEST_NAME,
+            None,
+            "population",
+            f"'set:' needs the evaluation set's whole sha256 fingerprint (64 hex digits), got {fingerprint!r}",
+        )
+    return Population(kind=PopulationKind.RUN, name=rated.manifest.name, set_fingerprint=fingerprint)
 
 
 def questions(rubric: Any | None, rated: Any) -> dict[str, Any]:
@@ -152,8 +171,15 @@ def imported(cfg: Any, rated: Any, seed: int, dims: list[str], say: Any) -> Verd
     )
 
 
-def judged(cfg: Any, rated: Any, seed: int, dims: list[str], say: Any, progress: Any) -> Verdicts:
-    """A live judge (``cfg.rubric``, ``cfg.judge``) over the rated items, bound to it as called."""
+def judged(
+    cfg: Any, rated: Any, seed: int, dims: list[str], say: Any, progress: Any, policy: Any = None
+) -> Verdicts:
+    """A live judge (``cfg.rubric``, ``cfg.judge``) over the rated items, bound to it as called.
+
+    A claim rubric (``claim_support*``) is asked for p(yes) on each rated claim and its threshold is
+    calibrated (:mod:`~genjudge.validation.claim_source`); ``policy`` sets the calibration's folds
+    and intervals (seed, resamples, confidence).
+    """
     from genjudge.judge import JudgeSettings, load_rubric
     from genjudge.llm.meter import observe_calls
     from genjudge.validation.judging import pick_items, run_judge_sync
@@ -178,6 +204,26 @@ def judged(cfg: Any, rated: Any, seed: int, dims: list[str], say: Any, progress:
         subset = f"seeded --limit {cfg.limit}, {len(ids)} of {len(rated.item_ids(dim))} items"
     rated = rated.subset(ids)  # the decision is bound to the items actually judged
     rubric = load_rubric(cfg.rubric)
+    from genjudge.validation.claim_sample import is_claim_rubric
+
+    if is_claim_rubric(rubric):
+        from genjudge.validation.claim_source import judged_claims
+        from genjudge.validation.policy import Policy
+
+        policy = policy or Policy(seed=seed)
+        population = population_of(rated)  # a bad declaration is refused before any call
+        binary, frame, cost, record = judged_claims(cfg, rated, settings, rubric, dim, say, progress, policy)
+        context = {"claim_threshold": record, **questions(rubric, rated)}
+        return Verdicts(
+            binary,
+            frame,
+            "judge run",
+            bind_judge(settings, rubric),
+            population,
+            cost,
+            subset,
+            context,
+        )
     pairwise = rubric.kind == "label" and set(rubric.fields) == {"text_a", "text_b"}
     progress.plan(items=len(ids), checks=1, calls=len(ids) * (2 if pairwise else 1))
     say(

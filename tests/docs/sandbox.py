@@ -41,6 +41,8 @@ def _respond(seen):  # -> tests.llm.loopback.Reply
     from tests.llm.loopback import blocks, verdict
 
     texts = blocks(seen.user)
+    if "Answer with exactly one word" in seen.system and "claim" in texts:
+        return _claim_word(texts["context"], texts["claim"])
     key = hashlib.sha256(json.dumps(sorted(texts.values())).encode()).digest()[0]
     schema = json.dumps(seen.body.get("response_format") or seen.body.get("tools") or seen.system)
     if "not_equivalent" in schema:
@@ -50,6 +52,24 @@ def _respond(seen):  # -> tests.llm.loopback.Reply
     if "incorrect" in schema:
         return verdict(reason="deterministic", verdict="correct" if key % 2 else "incorrect")
     return verdict(reason="deterministic", score=1 + key % 5)
+
+
+def _claim_word(context: str, claim: str):  # -> tests.llm.loopback.Reply
+    """A timid one-word claim verdict with log-probabilities: p(yes) under 0.5, higher when every number
+    of the claim is in the context, scaled by the share of the claim's words found there."""
+    import math
+
+    from tests.llm.loopback import Reply
+
+    words = re.findall(r"\w+", claim.lower())
+    found = set(re.findall(r"\w+", context.lower()))
+    overlap = sum(w in found for w in words) / max(1, len(words))
+    numbers_ok = all(n in found for n in re.findall(r"\d+", claim))
+    p_yes = round((0.35 if numbers_ok else 0.05) * overlap + 0.01, 4)
+    probs = {"No": (1 - p_yes) / 2, "Yes": p_yes, "unknown": (1 - p_yes) / 2}
+    top = [{"token": t, "logprob": math.log(p), "bytes": None} for t, p in probs.items()]
+    first = {"token": "No", "logprob": math.log(probs["No"]), "bytes": None, "top_logprobs": top}
+    return Reply(content="No", logprobs=[first])
 
 
 class LoopbackThread:
