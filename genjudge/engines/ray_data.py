@@ -11,7 +11,8 @@ exactly the result the local engine makes.
 
 Which cluster: ``address`` (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``), else the
 ``RAY_ADDRESS`` environment variable, else a local cluster of ``workers`` CPUs started for the run
-and stopped after it. A cluster this process was already connected to is used as it is.
+and stopped after it (:func:`start_local_cluster`: it listens on 127.0.0.1 only). A cluster this
+process was already connected to is used as it is.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from genjudge.checks.base import CheckResult, RunContext, concat_results
 from genjudge.engines.base import OnFinished, split_rowwise
 from genjudge.errors import ConfigError
 
-__all__ = ["RayEngine"]
+__all__ = ["LOOPBACK", "RayEngine", "start_local_cluster"]
 
+LOOPBACK = "127.0.0.1"
+"""The address a local cluster's node, GCS, raylet and workers listen on."""
+_LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 DEFAULT_BLOCK_ROWS = 20_000
 """Rows per Ray Data block (one task scores one block with every row-wise check)."""
 
@@ -142,8 +146,37 @@ class RayEngine:
         if self.address:
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             return True
-        ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+        start_local_cluster(ray, num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
         return True
+
+
+def start_local_cluster(ray: Any, **options: Any) -> None:
+    """``ray.init(**options)`` for a cluster on this machine whose every process listens on 127.0.0.1.
+
+    Ray turns ``_node_ip_address="127.0.0.1"`` into the host's routable address (so that other
+    nodes can reach it) and then listens on every interface. Its own switch for a one-machine
+    cluster, ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (the default on macOS and Windows), keeps the
+    node on the loopback address; Ray reads it when imported, so the flag it sets is set here too
+    while the cluster starts. The node's address is then checked: anything but 127.0.0.1 stops the
+    cluster and raises.
+    """
+    from ray._private import ray_constants
+
+    before_env, before_flag = os.environ.get(_LOOPBACK_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[_LOOPBACK_SWITCH] = "0"  # for the processes Ray starts (GCS, raylet, workers)
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        ray.init(**options)
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = before_flag
+        if before_env is None:
+            os.environ.pop(_LOOPBACK_SWITCH, None)
+        else:
+            os.environ[_LOOPBACK_SWITCH] = before_env
+    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
+    if addresses != {LOOPBACK}:
+        ray.shutdown()
+        raise RuntimeError(f"the local Ray cluster took the address(es) {sorted(addresses)}, not {LOOPBACK}")
 
 
 class _BlockScorer:
