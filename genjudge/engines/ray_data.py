@@ -18,12 +18,14 @@ process was already connected to is used as it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import os
 import pickle
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -144,7 +146,10 @@ class RayEngine:
         if ray.is_initialized():
             return False
         if self.address:
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            # A cluster on 127.0.0.1 (start_local_cluster) is joined with Ray's one-machine switch
+            # on: without it Ray swaps 127.0.0.1 for the host's external address, where nothing listens.
+            with _loopback() if _is_loopback(self.address) else contextlib.nullcontext():
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             return True
         start_local_cluster(ray, num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
         return True
@@ -160,23 +165,36 @@ def start_local_cluster(ray: Any, **options: Any) -> None:
     while the cluster starts. The node's address is then checked: anything but 127.0.0.1 stops the
     cluster and raises.
     """
+    with _loopback():
+        ray.init(**options)
+    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
+    if addresses != {LOOPBACK}:
+        ray.shutdown()
+        raise RuntimeError(f"the local Ray cluster took the address(es) {sorted(addresses)}, not {LOOPBACK}")
+
+
+@contextlib.contextmanager
+def _loopback() -> Iterator[None]:
+    """Ray's one-machine switch on while a cluster is started or joined (see start_local_cluster)."""
     from ray._private import ray_constants
 
     before_env, before_flag = os.environ.get(_LOOPBACK_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
     os.environ[_LOOPBACK_SWITCH] = "0"  # for the processes Ray starts (GCS, raylet, workers)
     ray_constants.ENABLE_RAY_CLUSTER = False
     try:
-        ray.init(**options)
+        yield
     finally:
         ray_constants.ENABLE_RAY_CLUSTER = before_flag
         if before_env is None:
             os.environ.pop(_LOOPBACK_SWITCH, None)
         else:
             os.environ[_LOOPBACK_SWITCH] = before_env
-    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
-    if addresses != {LOOPBACK}:
-        ray.shutdown()
-        raise RuntimeError(f"the local Ray cluster took the address(es) {sorted(addresses)}, not {LOOPBACK}")
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether a cluster address (``host:port``, ``ray://host:port``) names this machine's loopback."""
+    host = address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 class _BlockScorer:

@@ -171,3 +171,27 @@ def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path
     assert refused.returncode != 0
     assert "'calibration' needs the whole set" in refused.stderr and "Traceback" not in refused.stderr
     assert _cli(str(config_path), "--chunk-rows", "9", "-q").returncode != 0  # --chunk-rows needs --stream
+
+
+def test_the_manifest_is_read_without_its_row_hashes(tmp_path):
+    from genjudge.io.evalset import read_manifest
+    from genjudge.run_stream import manifest_head
+
+    config_path = write_extraction_set(tmp_path / "ex", n=40, fields=True)
+    set_path = config_path.parent / "set.jsonl"
+    whole, head = read_manifest(set_path), manifest_head(set_path)
+    assert head.row_hashes == {} and len(whole.row_hashes) == 40
+    same = ("fingerprint", "rows", "columns", "slices", "path", "format")
+    assert [getattr(head, k) for k in same] == [getattr(whole, k) for k in same]
+
+
+def test_a_set_changed_since_it_was_frozen_is_refused(tmp_path):
+    from genjudge.errors import FingerprintMismatchError
+
+    config_path = write_extraction_set(tmp_path / "ex", n=40, fields=True)
+    for name in ("set.jsonl", "teacher.jsonl", "student.jsonl"):  # the last item dropped everywhere
+        path = config_path.parent / name
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines(True) if '"r39"' not in line]
+        path.write_text("".join(kept), encoding="utf-8")
+    with pytest.raises(FingerprintMismatchError, match="39 rows, its manifest 40"):
+        run_streamed(load_config(config_path), config_dir=config_path.parent, write_report=False)
