@@ -86,11 +86,16 @@ def test_streamed_slices_equal_the_local_run_on_the_tickets_example(tmp_path):
     for name in ("set.jsonl", "set.jsonl.manifest.json", "teacher.jsonl", "student.jsonl"):
         (folder / name).write_bytes((REPO / "examples" / "tickets" / name).read_bytes())
     config = yaml.safe_load((REPO / "examples" / "tickets" / "genjudge.yaml").read_text(encoding="utf-8"))
-    config.update(checks={"exact_match": {}}, bootstrap={"resamples": 200, "seed": 1})
+    config.update(
+        checks={"exact_match": {}},
+        bootstrap={"resamples": 200, "seed": 1},
+        slices=["channel", "difficulty*business_critical"],  # a crossed slice too
+    )
     (folder / "run.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     local, streamed = both(folder / "run.yaml", tmp_path, 37)
     metrics = assert_same_metrics(local, streamed)
     assert any(m.critical for m in metrics.values())
+    assert "hard*yes" in {m.slice_value for m in metrics.values()}
     assert streamed.counts == local.counts
     assert streamed.verdict == local.verdict
 
