@@ -19,6 +19,10 @@ Two measurements:
    measurement; it leaves out the network and the object store of a real cluster.
 2. ``--stream N``: the row-wise checks over the set a chunk at a time (``genjudge.engines.stream``):
    time and peak RSS, which must not grow with N (``--chunk-rows``, default 50,000).
+3. ``--stream-cli N``: the user's command, ``genjudge run run.yaml --stream``, on a set with a slice
+   column (``channel``, 4 values) frozen first: the whole process's peak RSS
+   (``resource.getrusage(RUSAGE_CHILDREN)`` in a process whose one child is the command), its wall
+   time and the report's numbers of items, metrics and slices.
 
 Aggregation, findings, store and report are the same for every engine and are not timed here.
 
@@ -26,6 +30,7 @@ Usage::
 
     python scripts/bench_scale.py --items 1000000 --workers 1 2
     python scripts/bench_scale.py --stream 10000000 --checks json_structure
+    python scripts/bench_scale.py --stream-cli 1000000 --checks json_structure,extraction_fields
 """
 
 from __future__ import annotations
@@ -80,14 +85,21 @@ def _output(gold: dict[str, str], rng: random.Random) -> object:
     return pred
 
 
-def make_data(folder: Path, n: int, checks: list[str], seed: int = 0) -> Path:
-    """Write set.parquet, teacher.jsonl, student.jsonl and run.yaml for ``n`` items; the config's path."""
+CHANNELS = ["email", "chat", "phone", "fax"]
+
+
+def make_data(folder: Path, n: int, checks: list[str], seed: int = 0, slices: bool = False) -> Path:
+    """Write set.parquet, teacher.jsonl, student.jsonl and run.yaml for ``n`` items; the config's path.
+
+    ``slices``: the set has a ``channel`` column (drawn with its own generator, so the other values
+    are those of a set without it) and the run config slices by it."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rng = random.Random(seed)
+    rng, channel_rng = random.Random(seed), random.Random(seed + 1)
     folder.mkdir(parents=True, exist_ok=True)
-    schema = pa.schema([("id", pa.string()), ("input", pa.string()), ("reference", pa.string())])
+    columns = [("id", pa.string()), ("input", pa.string()), ("reference", pa.string())]
+    schema = pa.schema(columns + ([("channel", pa.string())] if slices else []))
     with (
         pq.ParquetWriter(folder / "set.parquet", schema) as writer,
         (folder / "teacher.jsonl").open("w", encoding="utf-8") as teacher,
@@ -108,7 +120,10 @@ def make_data(folder: Path, n: int, checks: list[str], seed: int = 0) -> Path:
                 for handle, share in ((teacher, 0.005), (student, 0.01)):
                     if rng.random() > share:
                         handle.write(json.dumps({"id": f"r{i}", "output": _output(gold, rng)}) + "\n")
-            writer.write_table(pa.table({"id": ids, "input": inputs, "reference": refs}, schema=schema))
+            data = {"id": ids, "input": inputs, "reference": refs}
+            if slices:
+                data["channel"] = [channel_rng.choice(CHANNELS) for _ in ids]
+            writer.write_table(pa.table(data, schema=schema))
     options = {
         "json_structure": {"schema": SCHEMA},
         "extraction_fields": {"fields": {k: {"kind": v} for k, v in FIELDS.items()}, "resamples": 100},
@@ -120,6 +135,7 @@ def make_data(folder: Path, n: int, checks: list[str], seed: int = 0) -> Path:
         "student": "student.jsonl",
         "checks": {name: options[name] for name in checks},
         "bootstrap": {"resamples": 100, "seed": 0},
+        **({"slices": ["channel"]} if slices else {}),
     }
     (folder / "run.yaml").write_text(json.dumps(config, indent=1), encoding="utf-8")  # JSON is YAML
     return folder / "run.yaml"
@@ -184,6 +200,32 @@ def stream(config_path: Path, chunk_rows: int) -> dict[str, object]:
     }
 
 
+def cli(config_path: Path, chunk_rows: int) -> dict[str, object]:
+    """``genjudge run CONFIG --stream`` as this process's one child: its wall time and peak RSS."""
+    out = config_path.parent / "report-stream"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "genjudge", "run", str(config_path), "--stream", "-q"]
+    command += ["--chunk-rows", str(chunk_rows), "--out", str(out)]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"genjudge run --stream failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {
+        "items": report["counts"]["items"],
+        "chunks": report["sections"]["stream"]["chunks"],
+        "metrics": len(report["metrics"]),
+        "slices": [f"{s['column']}={s['value']} ({s['n']})" for s in report["slices"]],
+        "counts": {k: report["counts"][k] for k in ("ok", "unscored", "error")},
+        "headline": {
+            k: round(v["value"], 4) for k, v in report["headline"].items() if v["value"] is not None
+        },
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+
+
 def _child(args: list[str]) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
@@ -199,12 +241,27 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=20_000, help="items for local vs Ray")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Ray workers to measure")
     ap.add_argument("--stream", type=int, default=None, help="instead: stream this many items")
+    ap.add_argument(
+        "--stream-cli", type=int, default=None, help="instead: genjudge run --stream on this many"
+    )
     ap.add_argument("--chunk-rows", type=int, default=50_000)
     ap.add_argument("--checks", default="json_structure,extraction_fields")
     ap.add_argument("--keep", type=Path, default=None, help="write the data here (default: a temp folder)")
     ap.add_argument("--one", nargs=3, metavar=("CONFIG", "ENGINE", "WORKERS"), help=argparse.SUPPRESS)
     ap.add_argument("--streamed", nargs=2, metavar=("CONFIG", "CHUNK_ROWS"), help=argparse.SUPPRESS)
+    ap.add_argument("--cli", nargs=2, metavar=("CONFIG", "CHUNK_ROWS"), help=argparse.SUPPRESS)
+    ap.add_argument("--freeze", nargs=1, metavar="SET", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cli:
+        print(json.dumps(cli(Path(args.cli[0]), int(args.cli[1]))))
+        return
+    if args.freeze:
+        from genjudge.api import freeze
+
+        start = time.perf_counter()
+        manifest = freeze(Path(args.freeze[0]), ["channel"])
+        print(json.dumps({"rows": manifest.rows, "freeze_s": round(time.perf_counter() - start, 1)}))
+        return
     if args.one:
         print(json.dumps(one(Path(args.one[0]), args.one[1], int(args.one[2]))))
         return
@@ -214,11 +271,16 @@ def main() -> None:
     checks = [c.strip() for c in args.checks.split(",") if c.strip()]
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = args.keep or Path(tmp)
-        n = args.stream or args.items
+        n = args.stream_cli or args.stream or args.items
         start = time.perf_counter()
-        config = make_data(folder, n, checks)
+        config = make_data(folder, n, checks, slices=bool(args.stream_cli))
         print(f"data: {n:,} items generated in {time.perf_counter() - start:.1f} s ({folder})", flush=True)
         print(f"cpus: {os.cpu_count()}, load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.stream_cli:
+            print(json.dumps(_child(["--freeze", str(folder / "set.parquet")])), flush=True)
+            print(f"load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            print(json.dumps(_child(["--cli", str(config), str(args.chunk_rows)]), indent=1))
+            return
         if args.stream:
             result = _child(["--streamed", str(config), str(args.chunk_rows)])
             print(json.dumps(result, indent=1))

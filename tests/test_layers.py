@@ -153,7 +153,7 @@ LAYERS: list[set[str]] = [
         "preflight",
     },
     {"report", "validation", "coverage", "coverage_ppi", "comparison", "gating", "monitor"},
-    {"runner", "run_state"},
+    {"runner", "run_state", "run_stream"},
     {"api"},
     {"service"},
     {"cli", "__main__"},

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from genjudge.api._sync import blocking
 from genjudge.api.result import Run
+from genjudge.errors import ConfigError
 
 if TYPE_CHECKING:
     from genjudge.config import RunConfig
@@ -71,6 +72,8 @@ async def evaluate_async(
     progress: ProgressCallback | None = None,
     engine: str | Engine = "local",
     engine_options: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    chunk_rows: int | None = None,
 ) -> Run:
     """Run an evaluation (see :func:`evaluate`) inside a running event loop."""
     from genjudge.engines import make_engine
@@ -78,6 +81,25 @@ async def evaluate_async(
     from genjudge.runner import run_async
 
     cfg, base = resolve_config(config, config_dir=config_dir, overrides=overrides)
+    if chunk_rows is not None and not stream:
+        raise ConfigError("chunk_rows goes with stream=True")
+    if stream:
+        if engine != "local" or engine_options or store is not None:
+            raise ConfigError("a streamed run scores in this process and stores no run: no engine, no store")
+        from genjudge.run_stream import DEFAULT_CHUNK_ROWS, run_streamed
+
+        done = await asyncio.to_thread(
+            run_streamed,
+            cfg,
+            config_dir=base,
+            chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
+            write_report=write_report,
+        )
+        import pandas as pd
+
+        return Run(
+            record=done.report.run, report=done.report, examples=pd.DataFrame(), report_dir=done.report_dir
+        )
     result = await run_async(
         cfg,
         config_dir=base,
@@ -105,6 +127,8 @@ def evaluate(
     progress: ProgressCallback | None = None,
     engine: str | Engine = "local",
     engine_options: Mapping[str, Any] | None = None,
+    stream: bool = False,
+    chunk_rows: int | None = None,
 ) -> Run:
     """Score the student against the teacher and the reference, store the run and write its report.
 
@@ -116,6 +140,10 @@ def evaluate(
     file and field. This is the command ``genjudge run``.
     ``engine``: where the checks' per-item work runs, ``"local"`` (this process) or ``"ray"`` (a Ray
     cluster; ``engine_options``: ``address``, ``workers``), or an engine object (docs/scale.md).
+    ``stream=True``: the row-wise checks over the set a chunk of ``chunk_rows`` items at a time
+    (bounded memory; :mod:`genjudge.run_stream`): the report has every metric per slice, the run
+    is not stored and ``examples`` is empty (docs/scale.md); a check that needs the whole set is
+    refused with a ConfigError naming it.
     """
 
     def work() -> Run:
@@ -129,6 +157,8 @@ def evaluate(
                 progress=progress,
                 engine=engine,
                 engine_options=engine_options,
+                stream=stream,
+                chunk_rows=chunk_rows,
             )
         )
 

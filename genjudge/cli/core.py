@@ -97,6 +97,17 @@ def run_command(
         int | None,
         typer.Option(help="With --engine ray: parallel tasks (and the local cluster's CPUs)."),
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Read the set and outputs a chunk at a time (bounded memory): row-wise checks only, "
+            "report.json and report.md, no stored run (docs/scale.md).",
+        ),
+    ] = False,
+    chunk_rows: Annotated[
+        int | None, typer.Option(help="With --stream: items per chunk (default 50,000).")
+    ] = None,
 ) -> None:
     """Score the student against the teacher and the reference; write the report and store the run."""
     from genjudge.api import evaluate
@@ -108,6 +119,12 @@ def run_command(
         raise ConfigError("--baseline goes with --gate POLICY")
     if engine != "ray" and (ray_address is not None or workers is not None):
         raise ConfigError("--ray-address and --workers go with --engine ray")
+    if chunk_rows is not None and not stream:
+        raise ConfigError("--chunk-rows goes with --stream")
+    if stream and (engine != "local" or gate is not None or store is not None):
+        raise ConfigError(
+            "--stream runs in this process and stores no run: not with --engine, --gate or --store"
+        )
     from genjudge.engines import make_engine
 
     engine_options = {"address": ray_address, "workers": workers} if engine == "ray" else {}
@@ -135,10 +152,19 @@ def run_command(
         if absent:
             raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
         source = {k: str(v) for k, v in flags.items()}
-    with progress_display(quiet=quiet) as progress:
-        result = evaluate(source, overrides=overrides, store=store, progress=progress, engine=run_engine)  # type: ignore[arg-type]
-    print_summary(result.report.model_dump(mode="json"), result.report_dir)
-    typer.echo(f"store: {redact(result.store_url or '')}")
+    if stream:
+        result = evaluate(source, overrides=overrides, stream=True, chunk_rows=chunk_rows)  # type: ignore[arg-type]
+    else:
+        with progress_display(quiet=quiet) as progress:
+            result = evaluate(source, overrides=overrides, store=store, progress=progress, engine=run_engine)  # type: ignore[arg-type]
+    if stream:
+        print_summary(result.report.model_dump(mode="json"), None)
+        if result.report_dir is not None:
+            typer.echo(f"report: {result.report_dir}/report.md (also report.json)")
+        typer.echo("store: none (a streamed run is not stored)")
+    else:
+        print_summary(result.report.model_dump(mode="json"), result.report_dir)
+        typer.echo(f"store: {redact(result.store_url or '')}")
     outcome = result.report.outcome or {}
     from genjudge.cli.common import EXIT_RUN_FAILED
 

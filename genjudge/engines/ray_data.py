@@ -11,18 +11,21 @@ exactly the result the local engine makes.
 
 Which cluster: ``address`` (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``), else the
 ``RAY_ADDRESS`` environment variable, else a local cluster of ``workers`` CPUs started for the run
-and stopped after it. A cluster this process was already connected to is used as it is.
+and stopped after it (:func:`start_local_cluster`: it listens on 127.0.0.1 only). A cluster this
+process was already connected to is used as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import os
 import pickle
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,8 +35,11 @@ from genjudge.checks.base import CheckResult, RunContext, concat_results
 from genjudge.engines.base import OnFinished, split_rowwise
 from genjudge.errors import ConfigError
 
-__all__ = ["RayEngine"]
+__all__ = ["LOOPBACK", "RayEngine", "start_local_cluster"]
 
+LOOPBACK = "127.0.0.1"
+"""The address a local cluster's node, GCS, raylet and workers listen on."""
+_LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 DEFAULT_BLOCK_ROWS = 20_000
 """Rows per Ray Data block (one task scores one block with every row-wise check)."""
 
@@ -140,10 +146,55 @@ class RayEngine:
         if ray.is_initialized():
             return False
         if self.address:
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            # A cluster on 127.0.0.1 (start_local_cluster) is joined with Ray's one-machine switch
+            # on: without it Ray swaps 127.0.0.1 for the host's external address, where nothing listens.
+            with _loopback() if _is_loopback(self.address) else contextlib.nullcontext():
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             return True
-        ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+        start_local_cluster(ray, num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
         return True
+
+
+def start_local_cluster(ray: Any, **options: Any) -> None:
+    """``ray.init(**options)`` for a cluster on this machine whose every process listens on 127.0.0.1.
+
+    Ray turns ``_node_ip_address="127.0.0.1"`` into the host's routable address (so that other
+    nodes can reach it) and then listens on every interface. Its own switch for a one-machine
+    cluster, ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (the default on macOS and Windows), keeps the
+    node on the loopback address; Ray reads it when imported, so the flag it sets is set here too
+    while the cluster starts. The node's address is then checked: anything but 127.0.0.1 stops the
+    cluster and raises.
+    """
+    with _loopback():
+        ray.init(**options)
+    addresses = {node["NodeManagerAddress"] for node in ray.nodes()}
+    if addresses != {LOOPBACK}:
+        ray.shutdown()
+        raise RuntimeError(f"the local Ray cluster took the address(es) {sorted(addresses)}, not {LOOPBACK}")
+
+
+@contextlib.contextmanager
+def _loopback() -> Iterator[None]:
+    """Ray's one-machine switch on while a cluster is started or joined (see start_local_cluster)."""
+    from ray._private import ray_constants
+
+    before_env, before_flag = os.environ.get(_LOOPBACK_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[_LOOPBACK_SWITCH] = "0"  # for the processes Ray starts (GCS, raylet, workers)
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = before_flag
+        if before_env is None:
+            os.environ.pop(_LOOPBACK_SWITCH, None)
+        else:
+            os.environ[_LOOPBACK_SWITCH] = before_env
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether a cluster address (``host:port``, ``ray://host:port``) names this machine's loopback."""
+    host = address.removeprefix("ray://").rsplit(":", 1)[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 class _BlockScorer:

@@ -1,33 +1,49 @@
 """Very large sets on one machine: the row-wise checks over a set streamed a chunk at a time.
 
-:func:`stream_rates` reads the set and both output files in step (:func:`genjudge.io.chunks.aligned_chunks`),
-builds the frame of one chunk, scores it with every row-wise check's ``score_rows`` and keeps only
-running sums per mean metric: memory holds one chunk, whatever the set's size (10 million items:
-scripts/bench_scale.py measures it). What it gives is the overall value of every mean metric with a
-normal (Wald) interval, exact at these sizes where the run's own aggregation also takes the bootstrap's
-normal limit above 100,000 items, and the item counts by status. Slices, the whole-set sections (failure
-tables, pooled field P / R / F1) and the stored report need the whole per-item table: a normal run.
+:func:`stream_rates` reads the set and both output files in step (:func:`genjudge.io.chunks.aligned_chunks`,
+which also refuses an id seen in an earlier chunk), builds the frame of one chunk, scores it with every
+row-wise check's ``score_rows`` and keeps only running statistics: memory holds one chunk plus
+bounded per-slice statistics, whatever the set's size (scripts/bench_scale.py measures it).
+
+What it gives: every mean metric of those checks on the whole set and on every slice, with the
+local run's intervals (:mod:`genjudge.engines.stream_stats`: equal to the local aggregation), the
+item counts by status and reason (per check and per item, the worst check deciding), the slice
+sizes, the missing outputs, the items the evaluation itself could not score, and each 0/1 rate's
+bounds with unscored items counted as 0 and as 1. What it does not give: each check's whole-set
+sections (failure tables, pooled field P / R / F1), the per-example table, the rare-class slice and
+the store: those need the whole per-item table, that is a normal run.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
+from genjudge.aggregate import Settings
 from genjudge.checks.base import MeanMetric, RowwiseCheck, RunContext
 from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
+from genjudge.engines.stream_stats import SliceMeans
 from genjudge.errors import ConfigError
 from genjudge.frame import build_frame
 from genjudge.io.chunks import aligned_chunks
-from genjudge.records import TaskKind
+from genjudge.outcome import evaluation_failures
+from genjudge.records import MetricValue, Status, TaskKind
 
-__all__ = ["StreamedRate", "StreamedRun", "stream_rates"]
+__all__ = ["MISSING_IDS_KEPT", "STREAMABLE", "StreamedRate", "StreamedRun", "stream_rates", "streamable"]
+
+STREAMABLE = ("exact_match", "extraction_fields", "format_rules", "json_structure")
+"""The built-in checks a streamed run scores (row-wise; ``extraction_fields`` with its ``fields``)."""
+MISSING_IDS_KEPT = 10_000
+"""Missing-output ids listed per model; past it only counted (the report says how many in all)."""
+_RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
 
 
 @dataclass
@@ -58,39 +74,109 @@ class StreamedRate:
 
 
 @dataclass
+class _Bounds:
+    """A 0/1 rate's running parts for :func:`genjudge.outcome.unscored_bounds`."""
+
+    hits: float = 0.0
+    k: int = 0
+    rate: bool = True
+    """Still a rate: its values are 0 / 1 and its missing values are exactly its check's not-ok rows."""
+
+
+@dataclass
 class StreamedRun:
-    """What a streamed pass produced: counts and the mean metrics."""
+    """What a streamed pass produced: counts, the mean metrics, per slice."""
 
     items: int = 0
     chunks: int = 0
     missing: dict[str, int] = field(default_factory=lambda: {"teacher": 0, "student": 0})
     """Items with no row in each output file."""
+    missing_ids: dict[str, list[str]] = field(default_factory=lambda: {"teacher": [], "student": []})
+    """The first ``MISSING_IDS_KEPT`` of those ids per model."""
     status: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per check: items by status (ok / unscored / error)."""
+    reasons: dict[str, Counter[str]] = field(default_factory=dict)
+    """Per check: items not ok by reason."""
+    item_status: Counter[str] = field(default_factory=Counter)
+    """Items by their worst status over the checks."""
+    item_reasons: Counter[str] = field(default_factory=Counter)
+    """Items not ok by the reason of their worst check (``check: reason``)."""
+    failed: int = 0
+    """Items the evaluation itself could not score (:func:`genjudge.outcome.evaluation_failures`)."""
+    failure_kinds: Counter[str] = field(default_factory=Counter)
+    slices: list[str] = field(default_factory=list)
+    slice_sizes: dict[str, Counter[str]] = field(default_factory=dict)
     rates: list[StreamedRate] = field(default_factory=list)
+    means: list[SliceMeans] = field(default_factory=list)
+    specs: list[MeanMetric] = field(default_factory=list)
+    bounds: dict[tuple[str, str], _Bounds] = field(default_factory=dict)
+
+    def metric_values(self, settings: Settings) -> list[MetricValue]:
+        """Every metric on the whole set and every slice, in the local aggregation's order."""
+        return [v for means in self.means for v in means.metric_values(settings)]
+
+    def unscored_bounds(self) -> list[dict[str, Any]]:
+        """Each overall 0/1 rate with its bounds, as :func:`genjudge.outcome.unscored_bounds` gives."""
+        out = []
+        for spec in self.specs:
+            b = self.bounds[(spec.name, spec.column)]
+            if not b.rate or not b.k:
+                continue
+            left_out = self.items - b.k
+            out.append(
+                {
+                    "metric": spec.name,
+                    "subject": spec.subject,
+                    "value": b.hits / b.k,
+                    "n": b.k,
+                    "items": self.items,
+                    "left_out": left_out,
+                    "low": b.hits / self.items,
+                    "high": (b.hits + left_out) / self.items,
+                }
+            )
+        return out
 
 
-def stream_rates(config: RunConfig, *, config_dir: Path, chunk_rows: int = 50_000) -> StreamedRun:
-    """Score ``config``'s row-wise checks over its set a chunk of ``chunk_rows`` items at a time."""
-    checks = build_checks(config, config_dir)
+def streamable(checks: list[Any]) -> None:
+    """Refuse a check a streamed run cannot score, naming it and the checks it can."""
     for check in checks:
         if not isinstance(check, RowwiseCheck):
-            raise ConfigError(f"check {check.name!r} needs the whole set at once: it cannot be streamed")
+            raise ConfigError(
+                f"check {check.name!r} needs the whole set at once: it cannot be streamed (a streamed "
+                f"run scores the row-wise checks: {', '.join(STREAMABLE)}); run it without --stream"
+            )
         if getattr(getattr(check, "options", None), "fields", False) is None:
             raise ConfigError(
                 f"check {check.name!r}: a streamed run needs its `fields` option (the fields the references "
                 "hold are known only once the whole set is read)"
             )
+
+
+def stream_rates(
+    config: RunConfig, *, config_dir: Path, chunk_rows: int = 50_000, slices: list[str] | None = None
+) -> StreamedRun:
+    """Score ``config``'s row-wise checks over its set a chunk of ``chunk_rows`` items at a time.
+
+    ``slices``: the slice columns (crossed ones as ``a*b``) whose groups get their own numbers.
+    """
+    checks = build_checks(config, config_dir)
+    streamable(checks)
     ctx = RunContext(task=config.task, seed=config.bootstrap.seed, workdir=config_dir / ".genjudge")
-    run = StreamedRun()
+    run = StreamedRun(slices=list(slices or []))
     rates = {
         (c.name, s.column): StreamedRate(c.name, s.name, s.subject, s.column)
         for c in checks
         for s in c.metrics()
         if isinstance(s, MeanMetric)
     }
+    run.specs = [s for c in checks for s in c.metrics() if isinstance(s, MeanMetric)]
+    run.means = [SliceMeans(s, column) for s in run.specs for column in [None, *run.slices]]
+    run.bounds = {(s.name, s.column): _Bounds() for s in run.specs}
     run.rates = list(rates.values())
     run.status = {c.name: {} for c in checks}
+    run.reasons = {c.name: Counter() for c in checks}
+    run.slice_sizes = {column: Counter() for column in run.slices}
     chunks = aligned_chunks(
         config.set,
         config.teacher,
@@ -100,19 +186,73 @@ def stream_rates(config: RunConfig, *, config_dir: Path, chunk_rows: int = 50_00
         labels=config.task is TaskKind.CLASSIFICATION,
     )
     for chunk in chunks:
-        frame = build_frame(chunk.evalset, [], chunk.teacher, chunk.student)
+        frame = build_frame(chunk.evalset, run.slices, chunk.teacher, chunk.student)
         run.items += len(frame)
         run.chunks += 1
         for side in ("teacher", "student"):
-            run.missing[side] += len(frame) - len(getattr(chunk, side).outputs)
-        for check in checks:
-            result = check.score_rows(frame, ctx)
-            _count(run.status[check.name], result.status)
-            for (name, column), rate in rates.items():
-                if name == check.name:
-                    _add(rate, result.columns[column])
-        del frame
+            absent = getattr(chunk, side).missing
+            run.missing[side] += len(absent)
+            room = MISSING_IDS_KEPT - len(run.missing_ids[side])
+            run.missing_ids[side].extend(absent[:room] if room > 0 else [])
+        for column in run.slices:
+            run.slice_sizes[column].update(v for v in frame[column].tolist() if v is not None)
+        results = {check.name: check.score_rows(frame, ctx) for check in checks}
+        _count_items(run, results, len(frame))
+        columns: dict[str, Any] = {}
+        for name, result in results.items():
+            _count(run.status[name], result.status)
+            run.reasons[name].update(
+                r for s, r in zip(result.status, result.reason, strict=True) if s != "ok"
+            )
+            columns.update(result.columns)
+            columns[f"{name}.status"], columns[f"{name}.reason"] = result.status, result.reason
+        for (name, column), rate in rates.items():
+            _add(rate, results[name].columns[column])
+        for means in run.means:
+            labels = None if means.column is None else frame[means.column].to_numpy(dtype=object)
+            means.add(results[_check_of(means.spec)].columns[means.spec.column], labels)
+        for spec in run.specs:
+            _add_bounds(run.bounds[(spec.name, spec.column)], spec, results[_check_of(spec)])
+        failed, kinds = evaluation_failures(pd.DataFrame(columns), run.specs)
+        run.failed += int(failed.sum())
+        run.failure_kinds.update(kinds)
+        del frame, results, columns
     return run
+
+
+def _check_of(spec: MeanMetric) -> str:
+    """The check whose result holds ``spec``'s column (columns are named ``<check>.<what>``)."""
+    return spec.column.split(".")[0]
+
+
+def _count_items(run: StreamedRun, results: dict[str, Any], n: int) -> None:
+    """Each item's worst status over the checks (error > unscored > ok), with that check's reason."""
+    rank = np.zeros(n, dtype=np.int8)
+    status = np.full(n, Status.OK.value, dtype=object)
+    reason = np.full(n, None, dtype=object)
+    for name, result in results.items():
+        check_rank = pd.Series(result.status).map(_RANK).to_numpy(dtype=np.int8)
+        worse = check_rank > rank
+        rank[worse] = check_rank[worse]
+        status[worse] = result.status[worse]
+        reason[worse] = [f"{name}: {r}" for r in result.reason[worse]]
+    run.item_status.update(status.tolist())
+    run.item_reasons.update(r for s, r in zip(status.tolist(), reason.tolist(), strict=True) if s != "ok")
+
+
+def _add_bounds(b: _Bounds, spec: MeanMetric, result: Any) -> None:
+    if not b.rate:
+        return
+    values = np.asarray(result.columns[spec.column], dtype=float)
+    scored = np.isfinite(values)
+    if (
+        not np.array_equal(~scored, result.status != Status.OK.value)
+        or not np.isin(values[scored], (0.0, 1.0)).all()
+    ):
+        b.rate = False
+        return
+    b.hits += float(values[scored].sum())
+    b.k += int(scored.sum())
 
 
 def _count(counts: dict[str, int], status: np.ndarray) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,12 +115,48 @@ def _no_constant(name: str) -> Any:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    import io
+    # Streamed a line at a time (a quoted field may span lines; the csv reader asks for more).
+    try:
+        with Path(path).open("rb") as handle:
+            yield from _csv_rows(path, handle)
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read: {exc.strerror or exc}") from None
 
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), strict=True)
+
+class _CsvLines:
+    """The file's lines as text, split as ``newline=""`` splits them (``\\r\\n``, ``\\n`` or a lone
+    ``\\r``), each decoded as it is read (a bad byte names its line); counts the lines read."""
+
+    def __init__(self, path: Path, handle: Iterator[bytes]) -> None:
+        self.path = path
+        self.handle = handle
+        self.read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.read += 1
+            line = _decode_line(self.path, self.read, raw)
+            if "\r" in line.rstrip("\r\n"):
+                yield from _LINE_ENDS.findall(line)
+            else:
+                yield line
+
+    def refuse_later_bytes(self) -> None:
+        """Before a malformed row is reported: a bad byte later in the file is reported instead, as
+        when the whole file was decoded first."""
+        _refuse_later_bytes(self.path, self.read, self.handle)
+
+
+_LINE_ENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _csv_rows(path: Path, handle: Iterator[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    lines = _CsvLines(path, handle)
+    reader = csv.DictReader(iter(lines), strict=True)
     try:
         _ = reader.fieldnames  # read the header now, so that the first row's line is right
     except csv.Error as exc:
+        lines.refuse_later_bytes()
         raise InputError(path, 1, None, f"malformed CSV header: {exc}") from None
     start = reader.line_num + 1
     while True:
@@ -128,16 +165,21 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         except StopIteration:
             return
         except csv.Error as exc:
+            lines.refuse_later_bytes()
             hint = " (a quote opened and never closed?)" if "end of data" in str(exc) else ""
             raise InputError(path, start, None, f"malformed CSV: {exc}{hint}") from None
         header = list(reader.fieldnames or [])
+        problem: tuple[int, str | None, str] | None = None
         if len(set(header)) != len(header):
             dup = next(f for f in header if header.count(f) > 1)
-            raise InputError(path, 1, dup, "the header names this column twice")
-        if None in row:
-            raise InputError(path, start, None, f"{len(header)} columns in the header, more in this row")
-        if any(v is None for v in row.values()):
-            raise InputError(path, start, None, "fewer columns than the header")
+            problem = (1, dup, "the header names this column twice")
+        elif None in row:
+            problem = (start, None, f"{len(header)} columns in the header, more in this row")
+        elif any(v is None for v in row.values()):
+            problem = (start, None, "fewer columns than the header")
+        if problem is not None:
+            lines.refuse_later_bytes()
+            raise InputError(path, *problem)
         # An empty CSV cell means "absent", as a missing key does in JSONL.
         yield start, {k: (v if v != "" else None) for k, v in row.items()}
         start = reader.line_num + 1

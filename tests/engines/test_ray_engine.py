@@ -1,6 +1,6 @@
 """`--engine ray` end to end on a local Ray cluster: the same report and table as the local engine.
 
-The cluster is started here (2 CPUs, on 127.0.0.1) and shut down after the module. The Ray engine is
+The cluster is started here (2 CPUs, listening on 127.0.0.1 only) and shut down after the module. The Ray engine is
 given small blocks so that every run is split over several Ray Data tasks.
 """
 
@@ -31,7 +31,10 @@ SROIE_DATA = REPO.parent / "shared" / "data"
 @pytest.fixture(scope="module")
 def cluster():
     """A local Ray cluster for the module's tests (workers import genjudge from this checkout)."""
-    ray.init(
+    from genjudge.engines.ray_data import start_local_cluster
+
+    start_local_cluster(
+        ray,
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
@@ -68,6 +71,44 @@ def assert_same_run(local, distributed):
         k: v for k, v in report_b.items() if k != "run"
     }
     pd.testing.assert_frame_equal(table_a, table_b)
+
+
+def test_the_cluster_listens_on_the_loopback_address_only(cluster):
+    """Nothing of the test cluster is reachable from outside the machine: its node, its GCS and,
+    where `ss` can tell, every socket its processes listen on are on 127.0.0.1."""
+    assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+    listening = _listening_addresses()
+    if listening is None:
+        pytest.skip("`ss` is not installed: the sockets' addresses were not listed")
+    assert listening and all(a.startswith(("127.0.0.1:", "[::ffff:127.0.0.1]:")) for a in listening), (
+        listening
+    )
+
+
+def _listening_addresses() -> list[str] | None:
+    """The addresses this process's descendants (the cluster's processes) listen on, from `ss`."""
+    import os
+    import re
+
+    if shutil.which("ss") is None or shutil.which("ps") is None:
+        return None
+    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in table.splitlines():
+        pid, ppid = map(int, line.split())
+        children.setdefault(ppid, []).append(pid)
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        mine.add(pid)
+        todo.extend(children.get(pid, []))
+    sockets = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    return sorted(
+        line.split()[3]
+        for line in sockets.splitlines()
+        if {int(p) for p in re.findall(r"pid=(\d+)", line)} & mine
+    )
 
 
 def test_extraction_checks_on_ray_give_the_local_numbers(cluster, tmp_path):

@@ -1,0 +1,300 @@
+"""A streamed run (``genjudge run CONFIG --stream``): the row-wise checks over a set too large for
+memory, a chunk at a time, and a report built from the running statistics.
+
+The report is the local run's :class:`~genjudge.report.model.Report` (``report.json`` and
+``report.md``), with every number it can make from those statistics: the metrics on the whole set
+and on every slice (equal to the local run's, :mod:`genjudge.engines.stream_stats`), the headline,
+the findings, the counts by status and reason, the slice sizes, the missing outputs (the first
+10,000 ids per model; all counted), the run's outcome and the verdict. What a streamed run does not
+make (docs/scale.md): each check's whole-set sections, the per-example table (``examples.parquet``,
+``report.html``), the rare-class slice, and a stored run (``genjudge compare`` / ``gate`` read the
+store). The set must be frozen; its manifest's fingerprint is recorded and its row count checked,
+its content is not re-hashed (that needs every row sorted by id).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genjudge._version import __version__
+from genjudge.aggregate import Settings
+from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
+from genjudge.errors import ConfigError, FingerprintMismatchError
+from genjudge.io.evalset import manifest_path, read_manifest
+from genjudge.outcome import _reason_kinds
+from genjudge.provenance import git_revision, hash_inputs, package_versions
+from genjudge.records import RunRecord, SetManifest
+from genjudge.redact import redact_obj, scrub
+from genjudge.report.build import headline_numbers
+from genjudge.report.markdown import render_markdown
+from genjudge.report.model import Report
+from genjudge.report.verdict import compute_verdict
+from genjudge.slicing import critical_values, cross_parts, is_critical
+
+if TYPE_CHECKING:
+    from genjudge.config import RunConfig
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "StreamedResult", "run_streamed"]
+
+DEFAULT_CHUNK_ROWS = 50_000
+"""Items per chunk of a streamed run (``--chunk-rows``)."""
+
+
+@dataclass
+class StreamedResult:
+    """What :func:`run_streamed` made: the report, its folder and the pass's running statistics."""
+
+    report: Report
+    report_dir: Path | None
+    stream: StreamedRun
+
+
+def run_streamed(
+    config: RunConfig, *, config_dir: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, write_report: bool = True
+) -> StreamedResult:
+    """Score ``config``'s row-wise checks over its set a chunk at a time; build and write the report."""
+    if chunk_rows < 1:
+        raise ConfigError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    manifest = manifest_head(config.set)
+    slices = list(config.slices if config.slices is not None else manifest.slices)
+    slices += [c for c in config.critical if c not in slices]
+    for column in (part for s in slices for part in cross_parts(s)):
+        if column not in manifest.columns:
+            raise ConfigError(
+                f"slice column {column!r} is not in {config.set} (columns: {', '.join(manifest.columns)})"
+            )
+    if config.cluster is not None:
+        raise ConfigError(
+            f"cluster: {config.cluster!r}: a streamed run resamples items, not clusters (the cluster "
+            "bootstrap needs the whole set); run it without --stream"
+        )
+    run = stream_rates(config, config_dir=config_dir, chunk_rows=chunk_rows, slices=slices)
+    if run.items != manifest.rows:
+        raise FingerprintMismatchError(
+            f"{config.set} has {run.items} rows, its manifest {manifest.rows}: it changed since it was "
+            f"frozen. Refusing the run; re-freeze it as a new set if the change is intended."
+        )
+    _check_critical(config, run)
+    b = config.bootstrap
+    settings = Settings(b.resamples, b.confidence, b.seed, config.min_support)
+    metrics = [
+        m.model_copy(update={"critical": True})
+        if is_critical(m.slice_column, m.slice_value, config.critical)
+        else m
+        for m in run.metric_values(settings)
+    ]
+    from genjudge.findings import findings
+
+    found = findings(metrics, config.findings, task=config.task, confidence=b.confidence, operations=None)
+    now = datetime.now(UTC)
+    record = RunRecord(
+        run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
+        created_at=now,
+        genjudge_version=__version__,
+        git_revision=git_revision(config_dir),
+        python_version=platform.python_version(),
+        packages=package_versions(),
+        task=config.task,
+        set_fingerprint=manifest.fingerprint,
+        inputs_hash=hash_inputs(config, manifest.fingerprint),
+        config=redact_obj(config.model_dump(mode="json")),
+        seed=b.seed,
+    )
+    body = _body(config, manifest, record, run, metrics, slices, chunk_rows)
+    body["findings"] = [f.model_dump(mode="json") for f in found]
+    _outcome(body, run, config)
+    body["verdict"] = compute_verdict(body).model_dump(mode="json")
+    report = Report.model_validate(body)
+    folder = None
+    if write_report:
+        folder = config.report_dir or (config_dir / "reports" / record.run_id)
+        write_report_files(report.model_dump(mode="json"), folder)
+    return StreamedResult(report=report, report_dir=folder, stream=run)
+
+
+def manifest_head(set_path: Path) -> SetManifest:
+    """The set's manifest without its per-row hashes (they would hold every id in memory).
+
+    The manifest is written field by field with ``row_hashes`` after ``fingerprint``, ``rows``,
+    ``columns`` and ``slices``: the text before it is read, a megabyte at a time.
+    """
+    path = manifest_path(Path(set_path))
+    if not path.is_file():
+        return read_manifest(Path(set_path))  # the error that says how to freeze it
+    head = b""
+    with path.open("rb") as handle:
+        while b'"row_hashes"' not in head and (block := handle.read(1 << 20)):
+            head += block
+    if b'"row_hashes"' not in head:
+        return read_manifest(Path(set_path))
+    text = head[: head.index(b'"row_hashes"')].decode("utf-8", errors="replace").rstrip().rstrip(",")
+    try:
+        data = json.loads(text + '\n, "row_hashes": {}, "created_at": "1970-01-01T00:00:00Z"}')
+        return SetManifest.model_validate(data)
+    except ValueError:
+        return read_manifest(Path(set_path))  # an older layout: read it whole, with its errors
+
+
+def _check_critical(config: RunConfig, run: StreamedRun) -> None:
+    """A ``critical:`` value the set lacks is refused, as the local run refuses it."""
+    for column, declared in config.critical.items():
+        values: dict[str, int] = run.slice_sizes.get(column, {})
+        if not {str(v).casefold() for v in values} & critical_values(declared):
+            raise ConfigError(
+                f"critical: {column}={declared!r} matches no item of {config.set} "
+                f"(values there: {', '.join(sorted(map(str, values)))})"
+            )
+
+
+def _status_counts(counts: dict[str, int], reasons: dict[str, int]) -> dict[str, Any]:
+    return {
+        "ok": counts.get("ok", 0),
+        "unscored": counts.get("unscored", 0),
+        "error": counts.get("error", 0),
+        "reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def _body(
+    config: RunConfig,
+    manifest: SetManifest,
+    record: RunRecord,
+    run: StreamedRun,
+    metrics: list[Any],
+    slices: list[str],
+    chunk_rows: int,
+) -> dict[str, Any]:
+    """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
+    notes = [
+        f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
+        "whole-set sections, the per-example table, the rare-class slice and the store are not made "
+        "(docs/scale.md)."
+    ]
+    for side, count in run.missing.items():
+        if count > MISSING_IDS_KEPT:
+            notes.append(
+                f"{count} items have no {side} output; missing_outputs lists the first {MISSING_IDS_KEPT}."
+            )
+    return {
+        "run": record.model_dump(mode="json"),
+        "set": {
+            "path": str(config.set),
+            "fingerprint": manifest.fingerprint,
+            "rows": manifest.rows,
+            "slices": slices,
+            "rare_classes": [],
+        },
+        "settings": {
+            "bootstrap": config.bootstrap.model_dump(),
+            "min_support": config.min_support,
+            "cluster": config.cluster,
+            "critical": config.critical,
+            "rare_class_share": config.rare_class_share,
+            "checks": config.check_specs(),
+        },
+        "counts": {
+            "items": run.items,
+            **_status_counts(dict(run.item_status), dict(run.item_reasons)),
+            "by_check": {name: _status_counts(run.status[name], run.reasons[name]) for name in run.status},
+        },
+        "missing_outputs": run.missing_ids,
+        "headline": headline_numbers(config.task, metrics),
+        "metrics": [m.model_dump(mode="json") for m in metrics],
+        "slices": [
+            {"column": column, "value": value, "n": n, "too_small": n < config.min_support}
+            for column in slices
+            for value, n in sorted(run.slice_sizes[column].items())
+        ],
+        "sections": {
+            "stream": {"chunks": run.chunks, "chunk_rows": chunk_rows, "missing_outputs": dict(run.missing)}
+        },
+        "notes": notes,
+        "operations": None,
+        "item_columns": [
+            {
+                "metric": spec.name,
+                "subject": spec.subject,
+                "family": spec.family.value,
+                "column": spec.column,
+                "status_column": f"{spec.column.split('.')[0]}.status",
+                "judge_based": spec.judge_based,
+            }
+            for spec in run.specs
+        ],
+    }
+
+
+def _outcome(body: dict[str, Any], run: StreamedRun, config: RunConfig) -> None:
+    """``outcome`` and ``unscored_bounds`` with their findings, as :func:`genjudge.outcome.assess` adds them."""
+    items = run.items
+    share = run.failed / items if items else 1.0
+    threshold = float(config.max_failure_share)
+    reasons = _reason_kinds(dict(run.failure_kinds))
+    outcome: dict[str, Any] = {
+        "status": "ok",
+        "failure_share": share,
+        "max_failure_share": threshold,
+        "not_scored": run.failed,
+        "items": items,
+        "reasons": reasons,
+    }
+    findings = body["findings"]
+    if share > threshold:
+        top = "; ".join(f"{k} ({v})" for k, v in list(reasons.items())[:4]) or "no item was scored"
+        outcome["status"] = "failed"
+        outcome["why"] = (
+            f"the evaluation could not score {run.failed} of {items} items ({share:.1%}), more than "
+            f"max_failure_share {threshold:.0%}: {top}"
+        )
+        findings.insert(
+            0, {"code": "run_failed", "severity": "critical", "message": f"The run failed: {outcome['why']}."}
+        )
+    bounds = run.unscored_bounds()
+    for b in bounds:
+        if b["left_out"] and b["high"] - b["low"] > config.findings.material_gap:
+            findings.append(
+                {
+                    "code": "unscored_bounds",
+                    "severity": "warning",
+                    "message": (
+                        f"{b['metric']} ({b['subject']}) is {b['value']:.3f} over the {b['n']} scored items, "
+                        f"but {b['left_out']} of {b['items']} items were left out: counted all as 0 it is "
+                        f"{b['low']:.3f}, all as 1 {b['high']:.3f}. Unscored items are not missing at "
+                        "random (an injection that half-fooled the judge ends position-inconsistent); "
+                        "read the rate between these bounds."
+                    ),
+                }
+            )
+    body["outcome"] = outcome
+    body["unscored_bounds"] = bounds
+
+
+def write_report_files(report: dict[str, Any], folder: Path) -> None:
+    """``report.json`` and ``report.md`` into ``folder``, whole or not at all (as the local run writes)."""
+    folder = Path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    except OSError as exc:
+        raise ConfigError(f"{folder}: cannot create the report folder: {exc.strerror or exc}") from None
+    try:
+        text = json.dumps(report, indent=1, ensure_ascii=False)
+        (tmp / "report.json").write_text(scrub(text) + "\n", encoding="utf-8")
+        (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
