@@ -158,7 +158,8 @@ class JudgeClaims:
             from genjudge.judge.decompose import DECOMPOSER, decompose
 
             split = await decompose(judge, [text["student"][i] or "" for i in todo], sample=o.sample)
-            t_split = await decompose(judge, [text["teacher"][i] or "" for i in todo], sample=o.sample)
+            t_texts = [(text["teacher"][i] or "") if o.coverage else "" for i in todo]
+            t_split = await decompose(judge, t_texts, sample=o.sample)  # "" costs no call
             method = DECOMPOSER
         else:
             split = [_claims(frame["student"].iat[i], split_claims) for i in todo]

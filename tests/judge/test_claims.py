@@ -3,6 +3,7 @@ prompt prefix, and the judge_claims check end to end through the real openai SDK
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -355,3 +356,53 @@ async def test_a_run_with_judge_claims_reports_the_metrics_and_logs_the_failed_c
     table = pd.read_parquet(result.report_dir / "examples.parquet")
     row = table[table["id"] == "s-15"].iloc[0]
     assert "90,000" in str(row["judge_claims.failed_claims"])
+
+
+async def test_llm_decomposition_end_to_end_records_its_method_and_unscores_an_unusable_split(
+    loopback, tmp_path
+):
+    from genjudge.judge.decompose import DECOMPOSER
+
+    asked: list[str] = []
+
+    def responder(seen):
+        if "You split a text into atomic claims" in seen.system:
+            text = seen.user.split("TEXT:\n", 1)[1].split("\n\nThe claims of the text", 1)[0]
+            asked.append(text)
+            if "90 million" in text:  # the student's contradiction: an answer that is not the object
+                return Reply(content='["Sales rose 5 percent.", "To 90 million."]')
+            # the model's own split: one claim per number (not the deterministic splitter's)
+            return Reply(
+                content=json.dumps(
+                    {"claims": [f"The number {n} is stated." for n in re.findall(r"\d+", text)]}
+                )
+            )
+        return number_judge(seen)
+
+    loopback.responder = responder
+    cls = get("judge_claims")
+    check = cls(TaskKind.GENERATION, cls.Options(decompose="llm"))
+    ctx = RunContext(
+        task=TaskKind.GENERATION,
+        seed=0,
+        workdir=tmp_path,
+        services={"judge_settings": settings(loopback).model_dump(mode="json")},
+    )
+    df = frame()
+    res = await check.score(df, ctx)
+    # every present student and teacher output was put to the judge
+    assert set(asked) == {*df["student"][:4], *df["teacher"][:4]}
+    assert res.sections["decomposition"] == DECOMPOSER
+    assert list(res.status) == ["ok", "unscored", "ok", "ok", "unscored"]
+    assert res.reason[1] == "the claims could not be decomposed (the judge's answer was unusable)"
+    # the claims are the model's, and they are what was verified
+    assert res.columns["judge_claims.claims"][0] == [
+        "The number 4 is stated.",
+        "The number 2 is stated.",
+        "The number 3 is stated.",
+        "The number 2 is stated.",
+    ]
+    # item 2 (omission): of the teacher's two claims, "900" is not in the student's text
+    assert res.columns["judge_claims.coverage"][2] == 0.5
+    assert res.columns["judge_claims.equivalent"].tolist()[:4][0] == 1.0
+    await ctx.services["judge"].aclose()
