@@ -1,10 +1,10 @@
 """The client layer, built once outside the providers.
 
 From outside in: cache lookup → (identical in-flight calls coalesced) → retries with exponential
-backoff and jitter that honour ``Retry-After`` exactly (tenacity; :class:`_Wait`) → limiter slot per attempt → the
-provider's turn, where it has one → per-attempt timeout → provider call. The limiter is taken per
-attempt rather than around the retries so that a call sleeping out a ``Retry-After`` does not hold
-a concurrency slot idle; the RPM budget still counts every attempt, because the provider does. A
+backoff and jitter that honour ``Retry-After`` exactly (tenacity; :class:`_Wait`) → limiter slot
+per attempt → the provider's turn, where it has one → per-attempt timeout → provider call. The
+limiter is taken per attempt rather than around the retries so that a call sleeping out a
+``Retry-After`` does not hold a concurrency slot idle; the RPM budget still counts every attempt, because the provider does. A
 retry is served a slot before first attempts still queued, so it goes out when its wait ends.
 
 Two guards stop a run from hammering a provider that cannot answer. Credentials refused (401 /
