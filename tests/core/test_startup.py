@@ -2,7 +2,9 @@
 
 SciPy (aggregation), SQLAlchemy (the store), Jinja (the report) and the other checks' libraries are
 imported while the judge calls are in flight, or after them (genjudge.runner), not on the way to
-the first call: each would add its import time to every `genjudge run`.
+the first call: each would add its import time to every `genjudge run`. Some are not imported at
+all: aggregation needs scipy.special, never scipy.stats or scipy.optimize, and a store is opened
+(new or current) without Alembic.
 """
 
 from __future__ import annotations
