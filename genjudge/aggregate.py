@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from genjudge.checks.base import CalibrationMetrics, ConfusionMetrics, MeanMetric, MetricSpec
 from genjudge.records import MetricValue
@@ -157,7 +157,7 @@ def _continuous_mean(x: np.ndarray, settings: Settings, rng: np.random.Generator
     point = float(x.mean())
     if n > RESAMPLE_LIMIT:
         # The bootstrap distribution of a mean tends to N(mean, s^2 / n) with the plug-in s (ddof=0).
-        half = norm.ppf(0.5 + settings.confidence / 2) * float(x.std()) / np.sqrt(n)
+        half = ndtri(0.5 + settings.confidence / 2) * float(x.std()) / np.sqrt(n)
         return point, (point - half, point + half), CIMethod.NORMAL.value
     draws = np.empty(settings.resamples)
     step = max(1, _CHUNK // n)

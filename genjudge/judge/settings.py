@@ -54,7 +54,9 @@ class JudgeSettings(BaseModel):
     """Send the verdict schema as structured output (response_format / forced tool)."""
     prices_path: Path | None = None
     """A JSON price table that extends genjudge/data/prices.json."""
-    backoff_initial_s: float = Field(0.5, gt=0)
+    backoff_initial_s: float = Field(0.3, gt=0)
+    """First backoff step after a failure without ``Retry-After``: the first retry waits 1/3 to all
+    of it, each later one a doubled step (see :class:`genjudge.llm.client._Wait`)."""
     backoff_max_s: float = Field(60.0, gt=0)
     """Cap of the exponential backoff (a server's ``Retry-After`` is not capped by it)."""
     max_retry_after_s: float = Field(120.0, gt=0)

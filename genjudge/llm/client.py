@@ -1,10 +1,10 @@
 """The client layer, built once outside the providers.
 
 From outside in: cache lookup → (identical in-flight calls coalesced) → retries with exponential
-backoff and jitter that honour ``Retry-After`` (tenacity) → limiter slot per attempt → the
-provider's turn, where it has one → per-attempt timeout → provider call. The limiter is taken per
-attempt rather than around the retries so that a call sleeping out a ``Retry-After`` does not hold
-a concurrency slot idle; the RPM budget still counts every attempt, because the provider does. A
+backoff and jitter that honour ``Retry-After`` exactly (tenacity; :class:`_Wait`) → limiter slot
+per attempt → the provider's turn, where it has one → per-attempt timeout → provider call. The
+limiter is taken per attempt rather than around the retries so that a call sleeping out a
+``Retry-After`` does not hold a concurrency slot idle; the RPM budget still counts every attempt, because the provider does. A
 retry is served a slot before first attempts still queued, so it goes out when its wait ends.
 
 Two guards stop a run from hammering a provider that cannot answer. Credentials refused (401 /
@@ -71,25 +71,40 @@ class CallOutcome:
     meter: CallMeter
 
 
-class _Wait:
-    """Exponential backoff with full jitter, or the server's ``Retry-After`` when it gave one.
+RETRY_AFTER_SPREAD_S = 0.005
+"""At most this much is added to a server's ``Retry-After``: callers told the same second do not
+land in the same millisecond, and none comes back noticeably later than it was told."""
 
-    ``Retry-After`` is honoured as given, not capped at the backoff maximum: coming back sooner
-    than the server asked only earns another 429. A wait longer than ``max_retry_after_s`` is not
-    waited at all (see :meth:`LLMClient._retryable`).
+
+class _Wait:
+    """The wait before one call's next attempt: the server's ``Retry-After`` when it gave one, else
+    exponential backoff with jitter. One per call (it counts that call's backoffs).
+
+    ``Retry-After`` is honoured as given (plus at most :data:`RETRY_AFTER_SPREAD_S`), not capped at
+    the backoff maximum: coming back sooner than the server asked only earns another 429, later
+    only slows the run. A wait longer than ``max_retry_after_s`` is not waited at all (see
+    :meth:`LLMClient._retryable`).
+
+    Without ``Retry-After`` (a 5xx, a timeout) the k-th backoff of the call (k = 0, 1, ...) is drawn
+    uniformly from ``[step / 3, step]``, ``step = min(maximum, initial * 2^k)``: the first quick
+    (0.1-0.3 s with the default ``initial`` 0.3 s), spread so that calls that failed together do
+    not come back together, never 0 (straight back into the same fault), and growing while the
+    fault lasts. Waits that followed a ``Retry-After`` do not count: a call told to wait by a 429
+    and then answered 500 retries the 500 as quickly as a call whose first answer was the 500.
     """
 
     def __init__(self, initial: float, maximum: float, rng: random.Random) -> None:
         self.initial, self.maximum, self.rng = initial, maximum, rng
+        self.backoffs = 0
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         after = getattr(exc, "retry_after", None)
         if after is not None:
-            # A little jitter on top so that callers told the same second do not return together.
-            return float(after) + self.rng.uniform(0, 0.1)
-        cap = min(self.maximum, self.initial * 2 ** (state.attempt_number - 1))
-        return self.rng.uniform(0, cap)
+            return float(after) + self.rng.uniform(0, RETRY_AFTER_SPREAD_S)
+        step = min(self.maximum, self.initial * 2**self.backoffs)
+        self.backoffs += 1
+        return self.rng.uniform(step / 3, step)
 
 
 class LLMClient:
@@ -104,7 +119,7 @@ class LLMClient:
         max_attempts: int,
         cache: CallCache | None = None,
         prices: PriceTable | None = None,
-        backoff_initial_s: float = 0.5,
+        backoff_initial_s: float = 0.3,
         backoff_max_s: float = 60.0,
         max_retry_after_s: float = 120.0,
         breaker_failures: int = 0,
@@ -128,7 +143,8 @@ class LLMClient:
         # Settings of the provider that change its answers (endpoint, model file...), read once.
         identity = getattr(provider, "identity", None)
         self.identity: dict[str, Any] = identity() if identity is not None else {}
-        self._wait = _Wait(backoff_initial_s, backoff_max_s, random.Random(seed))
+        self.backoff_initial_s, self.backoff_max_s = backoff_initial_s, backoff_max_s
+        self._rng = random.Random(seed)
         self._inflight: dict[str, asyncio.Future[CallOutcome]] = {}
         self.breaker_failures = breaker_failures
         """Consecutive failed attempts that open the circuit (0: never)."""
@@ -244,7 +260,7 @@ class LLMClient:
         error: str | None = None
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
+            wait=_Wait(self.backoff_initial_s, self.backoff_max_s, self._rng),
             retry=retry_if_exception(self._retryable),
             reraise=True,
         )

@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp
 
 from genjudge.stats._inputs import DegenerateInputError, as_class_index, as_prob_rows, as_vector
 
@@ -189,6 +187,8 @@ def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
     """
     if not np.isfinite(temperature) or temperature <= 0:
         raise ValueError(f"temperature must be a positive number, got {temperature}")
+    from scipy.special import logsumexp
+
     logits = np.log(np.maximum(as_prob_rows(probs, "probs"), _LOG_FLOOR)) / temperature
     return np.asarray(np.exp(logits - logsumexp(logits, axis=1, keepdims=True)))
 
@@ -200,6 +200,9 @@ def fit_temperature(probs: np.ndarray, y: np.ndarray) -> float:
     as the exact log-softmax (no clip) so the objective is smooth. A ``T`` at a bound means the
     probabilities carry almost no signal (or are all right with certainty).
     """
+    from scipy.optimize import minimize_scalar
+    from scipy.special import logsumexp
+
     p, labels = _probs_and_labels(probs, y)
     logp = np.log(np.maximum(p, _LOG_FLOOR))
     picked = logp[np.arange(p.shape[0]), labels]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import rel_entr
 
 from genjudge.stats._inputs import DegenerateInputError, as_prob_rows
 
@@ -66,6 +65,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray, *, eps: float = SMOOTHING) -> np
     >>> kl_divergence(np.array([0.5, 0.5]), np.array([0.9, 0.1]), eps=0).round(4).tolist()
     [0.5108]
     """
+    from scipy.special import rel_entr
+
     a, b = _rows(p, q)
     k = a.shape[1]
     a, b = (a + eps) / (1 + k * eps), (b + eps) / (1 + k * eps)
@@ -81,6 +82,8 @@ def js_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     >>> js_divergence(np.array([1.0, 0.0]), np.array([0.0, 1.0])).tolist()
     [1.0]
     """
+    from scipy.special import rel_entr
+
     a, b = _rows(p, q)
     m = (a + b) / 2
     js = (rel_entr(a, m).sum(axis=1) + rel_entr(b, m).sum(axis=1)) / (2 * math.log(2))

@@ -17,7 +17,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 import numpy as np
-from scipy.stats import norm
 
 __all__ = [
     "CIMethod",
@@ -51,7 +50,9 @@ class CIMethod(StrEnum):
 def _z(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + confidence / 2.0))
 
 
 def wilson_interval(
@@ -93,15 +94,15 @@ def jeffreys_interval(
     >>> round(float(lo), 4), float(hi)
     (0.8834, 1.0)
     """
-    from scipy.stats import beta
+    from scipy.special import betaincinv
 
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
     _z(confidence)
     tail = (1.0 - confidence) / 2.0
     with np.errstate(invalid="ignore"):
-        lo = np.where(k <= 0, 0.0, beta.ppf(tail, k + 0.5, m - k + 0.5))
-        hi = np.where(k >= m, 1.0, beta.ppf(1.0 - tail, k + 0.5, m - k + 0.5))
+        lo = np.where(k <= 0, 0.0, betaincinv(k + 0.5, m - k + 0.5, tail))
+        hi = np.where(k >= m, 1.0, betaincinv(k + 0.5, m - k + 0.5, 1.0 - tail))
     bad = ~(m > 0)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
@@ -134,6 +135,8 @@ def bca_interval(
     ``Phi(z0 + (z0 + z_q) / (1 - a (z0 + z_q)))`` for ``z_q`` at both tails (Efron 1987).
     Non-finite draws are left out; (None, None) when none is finite.
     """
+    from scipy.special import ndtr, ndtri
+
     z = _z(confidence)
     d = np.asarray(draws, dtype=float)
     d = d[np.isfinite(d)]
@@ -142,11 +145,11 @@ def bca_interval(
     if np.all(d == d[0]):
         return float(d[0]), float(d[0])
     below = (np.count_nonzero(d < point) + 0.5 * np.count_nonzero(d == point)) / d.size
-    z0 = float(norm.ppf(np.clip(below, 1.0 / (2 * d.size), 1.0 - 1.0 / (2 * d.size))))
+    z0 = float(ndtri(np.clip(below, 1.0 / (2 * d.size), 1.0 - 1.0 / (2 * d.size))))
     levels = []
     for zq in (-z, z):
         t = z0 + zq
-        levels.append(float(norm.cdf(z0 + t / (1.0 - acceleration * t))))
+        levels.append(float(ndtr(z0 + t / (1.0 - acceleration * t))))
     lo, hi = np.quantile(d, levels)
     return float(lo), float(hi)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
 
 from genjudge.stats._inputs import DegenerateInputError
 
@@ -35,6 +34,22 @@ class QuantileInterval:
     confidence: float
     method: str
     """``"order_statistic"``."""
+
+
+def _binomial_tails(k: np.ndarray, n: int, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """``P(B <= k)`` and ``P(B > k)``, ``B ~ Binomial(n, q)``, for integer ``k`` in ``0..n-1``.
+
+    The functions ``scipy.stats.binom.cdf`` / ``.sf`` call (Boost's binomial), taken from
+    ``scipy.special`` so that the latency quantiles of every run do not import ``scipy.stats``
+    (most of a second); ``scipy.stats`` itself where a SciPy no longer has them there.
+    """
+    try:
+        from scipy.special._ufuncs import _binom_cdf, _binom_sf
+    except ImportError:  # pragma: no cover - depends on the SciPy release
+        from scipy.stats import binom
+
+        return np.asarray(binom.cdf(k, n, q)), np.asarray(binom.sf(k, n, q))
+    return np.asarray(_binom_cdf(k, n, q)), np.asarray(_binom_sf(k, n, q))
 
 
 def quantile_interval(x: np.ndarray, q: float, *, confidence: float = 0.95) -> QuantileInterval:
@@ -66,8 +81,9 @@ def quantile_interval(x: np.ndarray, q: float, *, confidence: float = 0.95) -> Q
     tail = (1.0 - confidence) / 2.0
     ranks = np.arange(n + 1)
     # l: largest in 1..n with P(B <= l - 1) <= tail; u: smallest in 1..n with P(B >= u) <= tail.
-    lower_ok = ranks[1:][binom.cdf(ranks[:-1], n, q) <= tail]
-    upper_ok = ranks[1:][binom.sf(ranks[:-1], n, q) <= tail]
+    cdf, sf = _binomial_tails(ranks[:-1], n, q)
+    lower_ok = ranks[1:][cdf <= tail]
+    upper_ok = ranks[1:][sf <= tail]
     low = float(values[lower_ok.max() - 1]) if lower_ok.size else None
     high = float(values[upper_ok.min() - 1]) if upper_ok.size else None
     return QuantileInterval(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
 
 from genjudge.stats.intervals import jeffreys_interval
 
@@ -73,7 +72,9 @@ def items_for_difference(rate: float, delta: float, *, alpha: float = 0.05, powe
         raise ValueError(f"delta must be in (-1, 1) and not 0, got {delta}")
     p0 = rate
     p1 = min(max(rate - delta, 1e-9), 1 - 1e-9)
-    za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
+    from scipy.special import ndtri
+
+    za, zb = ndtri(1 - alpha / 2), ndtri(power)
     n = float((za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))) ** 2 / delta**2)
     return math.ceil(n)
 
@@ -90,6 +91,8 @@ def paired_items_for_difference(
     """
     if not 0 < abs(delta) <= discordant <= 1:
         raise ValueError(f"need 0 < |delta| <= discordant <= 1, got delta={delta}, discordant={discordant}")
-    za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
+    from scipy.special import ndtri
+
+    za, zb = ndtri(1 - alpha / 2), ndtri(power)
     n = (za * np.sqrt(discordant) + zb * np.sqrt(discordant - delta**2)) ** 2 / delta**2
     return math.ceil(float(n))

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from genjudge.judge import Judge, JudgeSettings, load_rubric
+from genjudge.llm.client import RETRY_AFTER_SPREAD_S
 from genjudge.records import Status
 from tests.llm.loopback import Reply, verdict
 
@@ -114,7 +115,8 @@ async def test_429_honours_retry_after_and_counts_retries(loopback, waits):
         meter = judge.meter
     assert v.status is Status.OK and v.attempts == 3
     assert len(loopback.seen) == 3 and meter.retries == 2 and meter.calls == 3
-    assert len(waits) == 2 and all(0.3 <= w <= 0.4 for w in waits), waits  # Retry-After 0.3 + jitter
+    # Retry-After 0.3 exactly, plus at most RETRY_AFTER_SPREAD_S (5 ms): not rounded up, no backoff on top.
+    assert len(waits) == 2 and all(0.3 <= w <= 0.3 + RETRY_AFTER_SPREAD_S for w in waits), waits
 
 
 async def test_500_exhausts_retries_and_is_recorded_as_error(loopback):
@@ -345,7 +347,7 @@ async def test_retry_after_is_honoured_beyond_backoff_max(loopback, waits):
     async with Judge(settings(loopback, backoff_max_s=0.05)) as judge:  # backoff cap far below 0.4 s
         [v] = await judge.grade(RUBRIC, items(1))
     assert v.status is Status.OK and v.attempts == 2
-    assert len(waits) == 1 and 0.4 <= waits[0] <= 0.5, waits  # Retry-After, not the 0.05 s cap
+    assert len(waits) == 1 and 0.4 <= waits[0] <= 0.4 + RETRY_AFTER_SPREAD_S, waits  # not the 0.05 s cap
 
 
 async def test_retry_after_beyond_max_retry_after_gives_up(loopback, waits):
@@ -425,3 +427,54 @@ async def test_unknown_price_with_failed_calls_costs_null(loopback):
         out = await judge.grade(RUBRIC, items(2))
         meter = judge.meter
     assert meter.cost_usd == 0.0 and verdict_summary(out)["cost_usd"] == 0.0
+
+
+async def test_a_500_is_retried_quickly_then_more_slowly(loopback, waits):
+    # No Retry-After: the k-th backoff of a call is drawn from [step / 3, step], step = 0.3 s x 2^k
+    # (the default backoff_initial_s), so 0.1-0.3 s, then 0.2-0.6 s, then 0.4-1.2 s.
+    n = {"k": 0}
+
+    def responder(seen):
+        n["k"] += 1
+        return Reply(status=500) if n["k"] <= 3 else verdict(reason="ok", score=4)
+
+    loopback.responder = responder
+    async with Judge(settings(loopback, max_attempts=4, backoff_initial_s=0.3, backoff_max_s=60)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert v.status is Status.OK and v.attempts == 4
+    assert len(waits) == 3, waits
+    for k, w in enumerate(waits):
+        step = 0.3 * 2**k
+        assert step / 3 <= w <= step, (k, waits)
+    # The attempts went out when their waits ended (the loopback's arrival times), not later.
+    gaps = [b.at - a.at for a, b in zip(loopback.seen, loopback.seen[1:], strict=False)]
+    assert all(w <= g <= w + 0.25 for w, g in zip(waits, gaps, strict=True)), (waits, gaps)
+
+
+async def test_a_retry_after_wait_does_not_lengthen_a_later_backoff(loopback, waits):
+    # 429 (Retry-After 0.05 s), then 500, then ok: the 500's wait is a first backoff (0.1-0.3 s),
+    # not a second one (0.2-0.6 s), although it follows the call's second attempt.
+    replies = [Reply(status=429, headers={"Retry-After": "0.05"}), Reply(status=500)]
+
+    def responder(seen):
+        return replies.pop(0) if replies else verdict(reason="ok", score=4)
+
+    loopback.responder = responder
+    async with Judge(settings(loopback, max_attempts=3, backoff_initial_s=0.3, backoff_max_s=60)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert v.status is Status.OK and v.attempts == 3
+    assert len(waits) == 2 and 0.05 <= waits[0] <= 0.05 + RETRY_AFTER_SPREAD_S and 0.1 <= waits[1] <= 0.3, (
+        waits
+    )
+
+
+async def test_a_retry_is_sent_when_its_retry_after_ends(loopback):
+    # Wall clock: the retry reaches the server Retry-After (0.5 s) after the 429, not rounded up to
+    # a second and with no backoff on top (0.15 s of slack for a loaded machine).
+    replies = [Reply(status=429, headers={"Retry-After": "0.5"})]
+    loopback.responder = lambda seen: replies.pop(0) if replies else verdict(reason="ok", score=4)
+    async with Judge(settings(loopback)) as judge:
+        [v] = await judge.grade(RUBRIC, items(1))
+    assert v.status is Status.OK and len(loopback.seen) == 2
+    gap = loopback.seen[1].at - loopback.seen[0].at
+    assert 0.5 <= gap <= 0.65, gap

@@ -75,3 +75,16 @@ def test_non_finite_values_dropped_and_empty_refused():
         quantile_interval(np.array([np.nan]), 0.5)
     with pytest.raises(ValueError, match="q must be"):
         quantile_interval(np.arange(5.0), 1.0)
+
+
+def test_the_binomial_tails_are_scipy_stats_binom_to_the_last_bit():
+    # quantile_interval reads the tails from scipy.special (no scipy.stats import on a run's path):
+    # they must be the very numbers scipy.stats.binom gives, or an interval could move a rank.
+    from genjudge.stats.quantiles import _binomial_tails
+
+    rng = np.random.default_rng(3)
+    for n in [1, 2, 20, 97, 500, *rng.integers(1, 5000, 40).tolist()]:
+        for q in [0.5, 0.9, 0.95, 0.99, *rng.uniform(0.001, 0.999, 5).tolist()]:
+            k = np.arange(n)
+            cdf, sf = _binomial_tails(k, int(n), q)
+            assert np.array_equal(cdf, binom.cdf(k, n, q)) and np.array_equal(sf, binom.sf(k, n, q)), (n, q)

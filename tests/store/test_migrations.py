@@ -254,3 +254,69 @@ def test_a_table_no_migration_makes_is_named(store_url):
     ):
         open_engine(store_url, mine)
     open_engine(store_url, run_tables.metadata).dispose()  # the package's own are all made
+
+
+def test_head_is_the_newest_revision_file():
+    # HEAD lets a current store open without Alembic; a new revision file must move it.
+    assert migrate._script().get_current_head() == migrate.HEAD
+
+
+def test_a_store_at_head_opens_with_one_query_and_no_alembic(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    open_engine(url).dispose()  # made, migrated
+    probe = (
+        "import sys\nfrom genjudge.store.runs import open_engine\n"
+        f"open_engine({url!r}).dispose()\nprint('alembic' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_store_behind_head_is_still_migrated(store_url):
+    engine = sa.create_engine(store_url)
+    migrate.upgrade(engine, "0001")
+    open_engine(store_url).dispose()
+    assert migrate.current(engine) == migrate.HEAD
+    engine.dispose()
+
+
+def test_the_sqlite_snapshot_is_what_the_revisions_make(tmp_path):
+    # A new SQLite file is made from SQLITE_HEAD, not by the revisions: the two must not drift.
+    from alembic import command
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'by_revisions.db'}")
+    with engine.connect() as conn, conn.begin():
+        command.upgrade(migrate.alembic_config(conn), "head")
+    with engine.connect() as conn:
+        made = migrate.sqlite_schema(conn)
+    engine.dispose()
+    assert made == migrate.SQLITE_HEAD.read_text(encoding="utf-8"), (
+        "regenerate genjudge/store/migrations/head.sqlite.sql with migrate.sqlite_schema"
+    )
+    fresh = open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with fresh.connect() as conn:
+        assert migrate.sqlite_schema(conn) == made
+    fresh.dispose()
+
+
+def test_a_new_sqlite_store_is_made_without_alembic(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'new' / 'store.db'}"
+    probe = (
+        "import sys\nfrom genjudge.store import RunStore\n"
+        f"RunStore({url!r}).find_same_inputs('x')\nprint('alembic' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert schema_differences(url) == []
