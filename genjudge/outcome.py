@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Attempt", "assess", "current_attempt", "unscored_bounds"]
+__all__ = ["Attempt", "assess", "current_attempt", "reason_kinds", "record_outcome", "unscored_bounds"]
 
 EXIT_RUN_FAILED = 1
 """Exit status of a run that finished but could not do its job (failure share, provider stopped)."""
@@ -102,40 +102,58 @@ def evaluation_failures(table: pd.DataFrame, specs: list[Any]) -> tuple[np.ndarr
         new = bad & ~failed
         why[new] = [f"{check}: {r}" for r in reason[new]]
         failed |= bad
-    return failed, _reason_kinds(Counter(why[failed].tolist()))
+    return failed, reason_kinds(Counter(why[failed].tolist()))
 
 
 def assess(report: dict[str, Any], table: pd.DataFrame, specs: list[Any], config: Any) -> dict[str, Any]:
     """Add ``outcome`` and ``unscored_bounds`` to ``report`` and their findings; returns it."""
-    counts = report["counts"]
-    items = counts["items"] or 0
     failed_items, reasons = evaluation_failures(table, specs)
-    failed = int(failed_items.sum())
+    return record_outcome(
+        report,
+        failed=int(failed_items.sum()),
+        items=report["counts"]["items"] or 0,
+        reasons=reasons,
+        bounds=unscored_bounds(table, specs),
+        max_failure_share=float(getattr(config, "max_failure_share", 0.05)),
+        material_gap=float(getattr(getattr(config, "findings", None), "material_gap", 0.05)),
+    )
+
+
+def record_outcome(
+    report: dict[str, Any],
+    *,
+    failed: int,
+    items: int,
+    reasons: dict[str, int],
+    bounds: list[dict[str, Any]],
+    max_failure_share: float,
+    material_gap: float,
+) -> dict[str, Any]:
+    """Set ``report``'s ``outcome`` (failed when more than ``max_failure_share`` of the items could not
+    be scored, ``reasons`` grouped by :func:`reason_kinds`) and ``unscored_bounds``, and add their
+    findings: one run's table (:func:`assess`) or a streamed run's running counts give the numbers."""
     share = failed / items if items else 1.0
-    threshold = float(getattr(config, "max_failure_share", 0.05))
     outcome: dict[str, Any] = {
         "status": "ok",
         "failure_share": share,
-        "max_failure_share": threshold,
+        "max_failure_share": max_failure_share,
         "not_scored": failed,
         "items": items,
         "reasons": reasons,
     }
     findings = report.setdefault("findings", [])
-    if share > threshold:
+    if share > max_failure_share:
         top = "; ".join(f"{k} ({v})" for k, v in list(reasons.items())[:4]) or "no item was scored"
         outcome["status"] = "failed"
         outcome["why"] = (
             f"the evaluation could not score {failed} of {items} items ({share:.1%}), more than max_failure_share "
-            f"{threshold:.0%}: {top}"
+            f"{max_failure_share:.0%}: {top}"
         )
         findings.insert(
             0, {"code": "run_failed", "severity": "critical", "message": f"The run failed: {outcome['why']}."}
         )
-    bounds = unscored_bounds(table, specs)
-    gap = float(getattr(getattr(config, "findings", None), "material_gap", 0.05))
     for b in bounds:
-        if b["left_out"] and b["high"] - b["low"] > gap:
+        if b["left_out"] and b["high"] - b["low"] > material_gap:
             findings.append(
                 {
                     "code": "unscored_bounds",
@@ -154,7 +172,7 @@ def assess(report: dict[str, Any], table: pd.DataFrame, specs: list[Any], config
     return report
 
 
-def _reason_kinds(reasons: Counter | dict[str, int]) -> dict[str, int]:
+def reason_kinds(reasons: Counter | dict[str, int]) -> dict[str, int]:
     """Item reasons grouped by kind (``judge_equivalence: order A,B: unparseable: …`` → ``…unparseable``)."""
     kinds: dict[str, int] = {}
     for reason, count in reasons.items():

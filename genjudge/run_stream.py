@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +27,7 @@ from genjudge.aggregate import Settings
 from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
 from genjudge.errors import ConfigError, FingerprintMismatchError
 from genjudge.io.evalset import manifest_path, read_manifest
-from genjudge.outcome import _reason_kinds
+from genjudge.outcome import reason_kinds, record_outcome
 from genjudge.provenance import git_revision, hash_inputs, package_versions
 from genjudge.records import RunRecord, SetManifest
 from genjudge.redact import redact_obj, scrub
@@ -37,6 +35,7 @@ from genjudge.report.build import headline_numbers
 from genjudge.report.markdown import render_markdown
 from genjudge.report.model import Report
 from genjudge.report.verdict import compute_verdict
+from genjudge.report.write import publish_folder
 from genjudge.slicing import critical_values, cross_parts, is_critical
 
 if TYPE_CHECKING:
@@ -233,68 +232,24 @@ def _body(
 
 
 def _outcome(body: dict[str, Any], run: StreamedRun, config: RunConfig) -> None:
-    """``outcome`` and ``unscored_bounds`` with their findings, as :func:`genjudge.outcome.assess` adds them."""
-    items = run.items
-    share = run.failed / items if items else 1.0
-    threshold = float(config.max_failure_share)
-    reasons = _reason_kinds(dict(run.failure_kinds))
-    outcome: dict[str, Any] = {
-        "status": "ok",
-        "failure_share": share,
-        "max_failure_share": threshold,
-        "not_scored": run.failed,
-        "items": items,
-        "reasons": reasons,
-    }
-    findings = body["findings"]
-    if share > threshold:
-        top = "; ".join(f"{k} ({v})" for k, v in list(reasons.items())[:4]) or "no item was scored"
-        outcome["status"] = "failed"
-        outcome["why"] = (
-            f"the evaluation could not score {run.failed} of {items} items ({share:.1%}), more than "
-            f"max_failure_share {threshold:.0%}: {top}"
-        )
-        findings.insert(
-            0, {"code": "run_failed", "severity": "critical", "message": f"The run failed: {outcome['why']}."}
-        )
-    bounds = run.unscored_bounds()
-    for b in bounds:
-        if b["left_out"] and b["high"] - b["low"] > config.findings.material_gap:
-            findings.append(
-                {
-                    "code": "unscored_bounds",
-                    "severity": "warning",
-                    "message": (
-                        f"{b['metric']} ({b['subject']}) is {b['value']:.3f} over the {b['n']} scored items, "
-                        f"but {b['left_out']} of {b['items']} items were left out: counted all as 0 it is "
-                        f"{b['low']:.3f}, all as 1 {b['high']:.3f}. Unscored items are not missing at "
-                        "random (an injection that half-fooled the judge ends position-inconsistent); "
-                        "read the rate between these bounds."
-                    ),
-                }
-            )
-    body["outcome"] = outcome
-    body["unscored_bounds"] = bounds
+    """``outcome`` and ``unscored_bounds`` with their findings, by the rule of :func:`genjudge.outcome.assess`."""
+    record_outcome(
+        body,
+        failed=run.failed,
+        items=run.items,
+        reasons=reason_kinds(dict(run.failure_kinds)),
+        bounds=run.unscored_bounds(),
+        max_failure_share=float(config.max_failure_share),
+        material_gap=config.findings.material_gap,
+    )
 
 
 def write_report_files(report: dict[str, Any], folder: Path) -> None:
     """``report.json`` and ``report.md`` into ``folder``, whole or not at all (as the local run writes)."""
-    folder = Path(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    except OSError as exc:
-        raise ConfigError(f"{folder}: cannot create the report folder: {exc.strerror or exc}") from None
-    try:
+
+    def fill(tmp: Path) -> None:
         text = json.dumps(report, indent=1, ensure_ascii=False)
         (tmp / "report.json").write_text(scrub(text) + "\n", encoding="utf-8")
         (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
-        if folder.is_dir():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ConfigError(f"{folder}: cannot write the report: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    publish_folder(folder, fill)

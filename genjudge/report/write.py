@@ -20,7 +20,7 @@ import pandas as pd
 from genjudge.report.markdown import render_markdown
 from genjudge.report.page import render_html
 
-__all__ = ["examples_frame", "render_html", "write_all"]
+__all__ = ["examples_frame", "publish_folder", "render_html", "write_all"]
 
 
 def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -49,16 +49,9 @@ def write_all(
     place (the runner commits the run to the store there): if it raises, the temporary folder is
     removed and nothing is published. An existing ``folder`` is replaced.
     """
-    from genjudge.errors import ConfigError
     from genjudge.redact import scrub
 
-    folder = Path(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    except OSError as exc:
-        raise ConfigError(f"{folder}: cannot create the report folder: {exc.strerror or exc}") from None
-    try:
+    def fill(tmp: Path) -> None:
         (tmp / "report.json").write_text(
             scrub(json.dumps(report, indent=1, ensure_ascii=False)) + "\n", encoding="utf-8"
         )
@@ -72,6 +65,24 @@ def write_all(
         flat.to_csv(tmp / "examples.csv", index=False)
         if before_publish is not None:
             before_publish()
+
+    publish_folder(folder, fill)
+
+
+def publish_folder(folder: Path, fill: Callable[[Path], None]) -> None:
+    """Make ``folder`` whole or not at all: ``fill`` writes into a temporary folder beside it, which
+    then replaces ``folder``; if ``fill`` raises, the temporary folder is removed and nothing changes.
+    An OS error is a ConfigError naming the folder."""
+    from genjudge.errors import ConfigError
+
+    folder = Path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    except OSError as exc:
+        raise ConfigError(f"{folder}: cannot create the report folder: {exc.strerror or exc}") from None
+    try:
+        fill(tmp)
         if folder.is_dir():
             shutil.rmtree(folder)
         tmp.rename(folder)
