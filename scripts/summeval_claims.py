@@ -136,63 +136,101 @@ async def run(
                 print(doc, "done", flush=True)
 
 
-def summarise(out: Path, *, resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
-    """Spearman / Kendall tau-b of each score against the experts, intervals over articles."""
+def _correlations(x: Any, expert: Any, draws: list[Any]) -> dict[str, list[float]]:
+    """Spearman and Kendall tau-b of ``x`` against ``expert``, with 95% percentile intervals over ``draws``."""
     import numpy as np
     from scipy.stats import kendalltau, spearmanr
 
-    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    entry: dict[str, list[float]] = {}
+    for stat, fn in (("spearman", spearmanr), ("kendall_tau_b", kendalltau)):
+        point = float(fn(x, expert)[0])
+        boot = [float(fn(x[d], expert[d])[0]) for d in draws]
+        boot = [b for b in boot if np.isfinite(b)]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        entry[stat] = [round(point, 3), round(float(lo), 3), round(float(hi), 3)]
+    return entry
+
+
+def _article_draws(doc_of: list[str], resamples: int, seed: int) -> list[Any]:
+    """Resamples of the summaries' positions, whole articles drawn with replacement."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    docs = sorted(set(doc_of))
+    idx_by_doc = {d: [k for k, x in enumerate(doc_of) if x == d] for d in docs}
+    return [
+        np.concatenate([idx_by_doc[d] for d in rng.choice(docs, len(docs))]).astype(int)
+        for _ in range(resamples)
+    ]
+
+
+def summarise(outs: list[Path], *, resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """Spearman / Kendall tau-b of each score against the experts over every summary it has, with
+    intervals over articles; then, on the summaries every score has, each score again and the
+    difference claim-level minus holistic (Spearman), resampled together."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
     by: dict[str, dict[str, dict[str, Any]]] = {}
-    for r in recs:
-        by.setdefault(r["method"], {})[r["item_id"]] = r
-    both = sorted(set(by.get("claims", {})) & set(by.get("holistic", {})))
+    for out in outs:
+        for line in out.read_text().splitlines():
+            r = json.loads(line)
+            by.setdefault(r["method"], {})[r["item_id"]] = r
     scores: dict[str, dict[str, float]] = {"claims_mean_p_yes": {}, "claims_supported_share": {}}
     scores.update({"holistic_plain": {}, "holistic_weighted": {}})
-    for i in both:
-        c = by["claims"][i]["claims"]
-        ok = [x for x in c if x["status"] == "ok"]
+    meta: dict[str, tuple[str, float]] = {}  # item -> (article, experts' mean consistency)
+    for i, rec in by.get("claims", {}).items():
+        meta[i] = (rec["doc_id"], rec["expert"])
+        ok = [x for x in rec["claims"] if x["status"] == "ok"]
         if ok:
             if all(x["p_yes"] is not None for x in ok):
                 scores["claims_mean_p_yes"][i] = float(np.mean([x["p_yes"] for x in ok]))
             scores["claims_supported_share"][i] = float(np.mean([x["label"] == "supported" for x in ok]))
-        h = by["holistic"][i]
+    for i, h in by.get("holistic", {}).items():
+        meta[i] = (h["doc_id"], h["expert"])
         if h["status"] == "ok":
             scores["holistic_weighted"][i] = h["weighted"]
             if h["plain"] is not None:
                 scores["holistic_plain"][i] = float(h["plain"])
-    common = sorted(set.intersection(*(set(s) for s in scores.values()))) if both else []
-    doc_of = {i: by["claims"][i]["doc_id"] for i in common}
-    docs = sorted(set(doc_of.values()))
-    rng = np.random.default_rng(seed)
-    idx_by_doc = {d: [k for k, i in enumerate(common) if doc_of[i] == d] for d in docs}
-    expert = np.array([by["claims"][i]["expert"] for i in common])
-    result: dict[str, Any] = {
-        "summaries": len(common),
-        "articles": len(docs),
-        "resamples": resamples,
-        "seed": seed,
-        "wall_s_per_summary": {
-            m: float(np.mean([by[m][i]["wall_s_per_summary"] for i in common])) if common else None
-            for m in ("claims", "holistic")
-        },
-        "claims_per_summary": float(np.mean([len(by["claims"][i]["claims"]) for i in common]))
-        if common
-        else None,
-    }
-    draws = [
-        np.concatenate([idx_by_doc[d] for d in rng.choice(docs, len(docs))]).astype(int)
-        for _ in range(resamples)
-    ]
+    result: dict[str, Any] = {"resamples": resamples, "seed": seed, "each_over_its_own_summaries": {}}
+    for m in ("claims", "holistic"):
+        if by.get(m):
+            result[f"{m}_wall_s_per_summary"] = round(
+                float(np.mean([r["wall_s_per_summary"] for r in by[m].values()])), 2
+            )
+    if by.get("claims"):
+        result["claims_per_summary"] = round(
+            float(np.mean([len(r["claims"]) for r in by["claims"].values()])), 2
+        )
     for name, s in scores.items():
-        x = np.array([s[i] for i in common])
-        entry: dict[str, Any] = {}
-        for stat, fn in (("spearman", spearmanr), ("kendall_tau_b", kendalltau)):
-            point = float(fn(x, expert)[0])
-            boot = [float(fn(x[d], expert[d])[0]) for d in draws]
-            boot = [b for b in boot if np.isfinite(b)]
-            lo, hi = np.percentile(boot, [2.5, 97.5])
-            entry[stat] = [round(point, 3), round(float(lo), 3), round(float(hi), 3)]
-        result[name] = entry
+        items = sorted(s)
+        if len(items) < 3:
+            continue
+        draws = _article_draws([meta[i][0] for i in items], resamples, seed)
+        x, expert = np.array([s[i] for i in items]), np.array([meta[i][1] for i in items])
+        result["each_over_its_own_summaries"][name] = {
+            "summaries": len(items),
+            "articles": len({meta[i][0] for i in items}),
+            **_correlations(x, expert, draws),
+        }
+    common = sorted(set.intersection(*(set(s) for s in scores.values())))
+    if len(common) >= 3:
+        draws = _article_draws([meta[i][0] for i in common], resamples, seed)
+        expert = np.array([meta[i][1] for i in common])
+        paired: dict[str, Any] = {"summaries": len(common), "articles": len({meta[i][0] for i in common})}
+        for name, s in scores.items():
+            paired[name] = _correlations(np.array([s[i] for i in common]), expert, draws)
+        c = np.array([scores["claims_mean_p_yes"][i] for i in common])
+        h = np.array([scores["holistic_weighted"][i] for i in common])
+        point = float(spearmanr(c, expert)[0] - spearmanr(h, expert)[0])
+        boot = [float(spearmanr(c[d], expert[d])[0] - spearmanr(h[d], expert[d])[0]) for d in draws]
+        lo, hi = np.percentile([b for b in boot if np.isfinite(b)], [2.5, 97.5])
+        paired["spearman_claims_mean_p_yes_minus_holistic_weighted"] = [
+            round(point, 3),
+            round(float(lo), 3),
+            round(float(hi), 3),
+        ]
+        result["paired_on_summaries_with_every_score"] = paired
     return result
 
 
@@ -209,9 +247,16 @@ def main() -> None:
         "--claim-rubric", default="claim_support", help="claim_support or claim_support_binary"
     )
     parser.add_argument("--summary", action="store_true", help="summarise what --out holds so far")
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --summary: more result files (another method's)",
+    )
     args = parser.parse_args()
     if args.summary:
-        print(json.dumps(summarise(args.out), indent=2))
+        print(json.dumps(summarise([args.out, *args.also]), indent=2))
         return
     rows = [json.loads(line) for line in args.source.read_text(encoding="utf-8").splitlines() if line.strip()]
     items = sample(rows, docs=args.docs, per_doc=args.per_doc, seed=args.seed)
