@@ -53,17 +53,18 @@ async def test_a_cancelled_waiter_takes_no_slot_and_gives_back_one_it_was_handed
     slots.release()
 
 
-async def test_a_429_retry_goes_before_items_that_never_started(loopback):
-    # One slot. Item 0 is answered 429 (Retry-After 0.1 s) at once; item 1 then holds the slot for
-    # 0.6 s while item 0's wait ends and item 2 is still queued. Item 0's retry gets the slot next.
-    answered: set[int] = set()
+async def _one_slot_three_items(loopback, *, retry_after: float, delay) -> list[int]:
+    """Grade three items through one concurrency slot; item 0's first attempt is answered 429 with
+    ``Retry-After: retry_after``, every other answer takes ``delay(item)`` seconds. Asserts all three
+    end ok and returns the order in which the server saw the items' requests."""
+    told: set[int] = set()
 
     def responder(seen) -> Reply:
         item = int(re.search(r"Source (\d+):", seen.user).group(1))
-        if item == 0 and not answered:
-            answered.add(0)
-            return Reply(status=429, headers={"Retry-After": "0.1"})
-        return Reply(content=verdict(reason="fine", score=4).content, delay=0.6 if item == 1 else 0.0)
+        if item == 0 and not told:
+            told.add(0)
+            return Reply(status=429, headers={"Retry-After": str(retry_after)})
+        return Reply(content=verdict(reason="fine", score=4).content, delay=delay(item))
 
     loopback.responder = responder
     settings = JudgeSettings(
@@ -79,7 +80,15 @@ async def test_a_429_retry_goes_before_items_that_never_started(loopback):
     async with Judge(settings) as judge:
         out = await judge.grade(load_rubric("faithfulness"), items)
     assert [v.status for v in out] == [Status.OK] * 3
-    order = [int(re.search(r"Source (\d+):", s.user).group(1)) for s in loopback.seen]
+    return [int(re.search(r"Source (\d+):", s.user).group(1)) for s in loopback.seen]
+
+
+async def test_a_429_retry_goes_before_items_that_never_started(loopback):
+    # One slot. Item 0 is answered 429 (Retry-After 0.1 s) at once; item 1 then holds the slot for
+    # 0.6 s while item 0's wait ends and item 2 is still queued. Item 0's retry gets the slot next.
+    order = await _one_slot_three_items(
+        loopback, retry_after=0.1, delay=lambda item: 0.6 if item == 1 else 0.0
+    )
     assert order == [0, 1, 0, 2]
 
 
@@ -87,30 +96,7 @@ async def test_a_call_waiting_out_a_retry_after_holds_no_slot(loopback):
     # One slot. Item 0 is answered 429 with Retry-After 0.5 s; during that wait items 1 and 2 (0.1 s
     # each) use the slot, so they are answered before item 0's retry, and the whole run takes about
     # the wait plus one answer, not the wait plus all three.
-    told: set[int] = set()
-
-    def responder(seen) -> Reply:
-        item = int(re.search(r"Source (\d+):", seen.user).group(1))
-        if item == 0 and not told:
-            told.add(0)
-            return Reply(status=429, headers={"Retry-After": "0.5"})
-        return Reply(content=verdict(reason="fine", score=4).content, delay=0.1)
-
-    loopback.responder = responder
-    settings = JudgeSettings(
-        provider="openai",
-        model="gpt-4o-mini",
-        base_url=loopback.base_url,
-        api_key_env="GJ_TEST_NO_KEY",
-        concurrency=1,
-        timeout_s=5,
-        max_attempts=3,
-    )
-    items = [{"source": f"Source {i}: the plan.", "output": f"Output {i}."} for i in range(3)]
-    async with Judge(settings) as judge:
-        out = await judge.grade(load_rubric("faithfulness"), items)
-    assert [v.status for v in out] == [Status.OK] * 3
-    order = [int(re.search(r"Source (\d+):", s.user).group(1)) for s in loopback.seen]
+    order = await _one_slot_three_items(loopback, retry_after=0.5, delay=lambda item: 0.1)
     assert order == [0, 1, 2, 0]
     # Item 0's retry went out when its 0.5 s ended (items 1 and 2 were done by 0.2 s).
     assert 0.5 <= loopback.seen[3].at - loopback.seen[0].at <= 0.65
