@@ -31,7 +31,7 @@ from genjudge.outcome import reason_kinds, record_outcome
 from genjudge.provenance import git_revision, hash_inputs, package_versions
 from genjudge.records import RunRecord, SetManifest
 from genjudge.redact import redact_obj, scrub
-from genjudge.report.build import headline_numbers
+from genjudge.report.build import headline_numbers, run_settings
 from genjudge.report.markdown import render_markdown
 from genjudge.report.model import Report
 from genjudge.report.verdict import compute_verdict
@@ -191,14 +191,7 @@ def _body(
             "slices": slices,
             "rare_classes": [],
         },
-        "settings": {
-            "bootstrap": config.bootstrap.model_dump(),
-            "min_support": config.min_support,
-            "cluster": config.cluster,
-            "critical": config.critical,
-            "rare_class_share": config.rare_class_share,
-            "checks": config.check_specs(),
-        },
+        "settings": run_settings(config),
         "counts": {
             "items": run.items,
             **_status_counts(dict(run.item_status), dict(run.item_reasons)),

@@ -114,14 +114,7 @@ def build_report(
             "slices": slices,
             "rare_classes": rare_classes,
         },
-        "settings": {
-            "bootstrap": config.bootstrap.model_dump(),
-            "min_support": config.min_support,
-            "cluster": config.cluster,
-            "critical": config.critical,
-            "rare_class_share": config.rare_class_share,
-            "checks": config.check_specs(),
-        },
+        "settings": run_settings(config),
         "counts": {
             "items": n,
             **status_counts(item_status, table["reason"].to_numpy()),
@@ -153,3 +146,15 @@ def build_report(
         ],
     }
     return Report.model_validate(body)
+
+
+def run_settings(config: Any) -> dict[str, Any]:
+    """The report's ``settings``: what the run was configured to do (a local or a streamed run)."""
+    return {
+        "bootstrap": config.bootstrap.model_dump(),
+        "min_support": config.min_support,
+        "cluster": config.cluster,
+        "critical": config.critical,
+        "rare_class_share": config.rare_class_share,
+        "checks": config.check_specs(),
+    }
