@@ -28,15 +28,61 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Attempt", "assess", "current_attempt", "reason_kinds", "record_outcome", "unscored_bounds"]
+from genjudge.records import Status
+
+if TYPE_CHECKING:
+    from genjudge.checks.base import CheckResult
+
+__all__ = [
+    "Attempt",
+    "assess",
+    "current_attempt",
+    "per_example_table",
+    "reason_kinds",
+    "record_outcome",
+    "unscored_bounds",
+]
 
 EXIT_RUN_FAILED = 1
 """Exit status of a run that finished but could not do its job (failure share, provider stopped)."""
+
+
+def per_example_table(
+    frame: pd.DataFrame, instances: list[Any], results: list[CheckResult]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame plus every check's columns, statuses and reasons; and the item-level status.
+
+    An item's status is the worst of its checks' (error > unscored > ok), with the first reason.
+    """
+    columns: dict[str, Any] = {}
+    n = len(frame)
+    item_status = np.full(n, Status.OK.value, dtype=object)
+    item_reason = np.full(n, None, dtype=object)
+    rank = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
+    item_rank = np.zeros(n, dtype=np.int8)
+    for check, result in zip(instances, results, strict=True):
+        if len(result.status) != n or any(len(v) != n for v in result.columns.values()):
+            raise RuntimeError(f"check {check.name!r} returned columns of the wrong length")
+        columns.update(result.columns)
+        columns[f"{check.name}.status"] = result.status
+        columns[f"{check.name}.reason"] = result.reason
+        check_rank = pd.Series(result.status).map(rank).to_numpy(dtype=np.int8)
+        worse = check_rank > item_rank
+        item_rank[worse] = check_rank[worse]
+        item_status[worse] = result.status[worse]
+        item_reason[worse] = [f"{check.name}: {r}" for r in result.reason[worse]]
+    extra = pd.DataFrame(columns, index=frame.index)
+    # Token log-probabilities are large and stay in the output files; the table keeps the rest.
+    kept = frame.drop(columns=[c for c in frame.columns if str(c).endswith("_logprobs")])
+    table = pd.concat([kept, extra], axis=1)
+    table["status"] = item_status
+    table["reason"] = item_reason
+    return table, item_status
 
 
 def unscored_bounds(table: pd.DataFrame, specs: list[Any]) -> list[dict[str, Any]]:

@@ -5,10 +5,11 @@ The report is the local run's :class:`~genjudge.report.model.Report` (``report.j
 ``report.md``), with every number it can make from those statistics: the metrics on the whole set
 and on every slice (equal to the local run's, :mod:`genjudge.engines.stream_stats`), the headline,
 the findings, the counts by status and reason, the slice sizes, the missing outputs (the first
-10,000 ids per model; all counted), the run's outcome and the verdict. What a streamed run does not
-make (docs/scale.md): each check's whole-set sections, the per-example table (``examples.parquet``,
-``report.html``), the rare-class slice, and a stored run (``genjudge compare`` / ``gate`` read the
-store). The set must be frozen; its manifest's fingerprint is recorded and its row count checked,
+10,000 ids per model; all counted), the run's outcome and the verdict. The per-example table
+(``examples.parquet`` and ``examples.csv``, the local run's columns) is written a chunk at a time
+(:mod:`genjudge.report.examples_stream`). What a streamed run does not make (docs/scale.md): each
+check's whole-set sections, ``report.html``, the rare-class slice, and a stored run (``genjudge
+compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is recorded and its row count checked,
 its content is not re-hashed (that needs every row sorted by id).
 """
 
@@ -17,10 +18,13 @@ from __future__ import annotations
 import json
 import platform
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from genjudge._version import __version__
 from genjudge.aggregate import Settings
@@ -32,6 +36,7 @@ from genjudge.provenance import git_revision, hash_inputs, package_versions
 from genjudge.records import RunRecord, SetManifest
 from genjudge.redact import redact_obj, scrub
 from genjudge.report.build import headline_numbers, run_settings
+from genjudge.report.examples_stream import ExamplesWriter
 from genjudge.report.markdown import render_markdown
 from genjudge.report.model import Report
 from genjudge.report.verdict import compute_verdict
@@ -41,7 +46,7 @@ from genjudge.slicing import critical_values, cross_parts, is_critical
 if TYPE_CHECKING:
     from genjudge.config import RunConfig
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "StreamedResult", "run_streamed"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "Pass", "StreamedResult", "run_streamed"]
 
 DEFAULT_CHUNK_ROWS = 50_000
 """Items per chunk of a streamed run (``--chunk-rows``)."""
@@ -75,48 +80,91 @@ def run_streamed(
             f"cluster: {config.cluster!r}: a streamed run resamples items, not clusters (the cluster "
             "bootstrap needs the whole set); run it without --stream"
         )
-    run = stream_rates(config, config_dir=config_dir, chunk_rows=chunk_rows, slices=slices)
-    if run.items != manifest.rows:
-        raise FingerprintMismatchError(
-            f"{config.set} has {run.items} rows, its manifest {manifest.rows}: it changed since it was "
-            f"frozen. Refusing the run; re-freeze it as a new set if the change is intended."
-        )
-    _check_critical(config, run)
-    b = config.bootstrap
-    settings = Settings(b.resamples, b.confidence, b.seed, config.min_support)
-    metrics = [
-        m.model_copy(update={"critical": True})
-        if is_critical(m.slice_column, m.slice_value, config.critical)
-        else m
-        for m in run.metric_values(settings)
-    ]
-    from genjudge.findings import findings
-
-    found = findings(metrics, config.findings, task=config.task, confidence=b.confidence, operations=None)
     now = datetime.now(UTC)
-    record = RunRecord(
-        run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
-        created_at=now,
-        genjudge_version=__version__,
-        git_revision=git_revision(config_dir),
-        python_version=platform.python_version(),
-        packages=package_versions(),
-        task=config.task,
-        set_fingerprint=manifest.fingerprint,
-        inputs_hash=hash_inputs(config, manifest.fingerprint),
-        config=redact_obj(config.model_dump(mode="json")),
-        seed=b.seed,
-    )
-    body = _body(config, manifest, record, run, metrics, slices, chunk_rows)
-    body["findings"] = [f.model_dump(mode="json") for f in found]
-    _outcome(body, run, config)
-    body["verdict"] = compute_verdict(body).model_dump(mode="json")
-    report = Report.model_validate(body)
-    folder = None
-    if write_report:
-        folder = config.report_dir or (config_dir / "reports" / record.run_id)
-        write_report_files(report.model_dump(mode="json"), folder)
+    run_id = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    pass_ = Pass(config, config_dir, manifest, slices, chunk_rows, now, run_id)
+    if not write_report:
+        run = pass_.stream()
+        return StreamedResult(report=pass_.report(run), report_dir=None, stream=run)
+    made: list[tuple[Report, StreamedRun]] = []
+
+    def fill(tmp: Path) -> None:
+        # The per-example files are written into the folder as the chunks come: the folder is
+        # published only once the pass and the report are whole.
+        with ExamplesWriter(tmp) as examples:
+            run = pass_.stream(on_chunk=examples.add)
+            report = pass_.report(run)
+        write_report_files(report.model_dump(mode="json"), tmp)
+        made.append((report, run))
+
+    folder = config.report_dir or (config_dir / "reports" / run_id)
+    publish_folder(folder, fill)
+    report, run = made[0]
     return StreamedResult(report=report, report_dir=folder, stream=run)
+
+
+@dataclass
+class Pass:
+    """One streamed pass over a set, and the report made from its statistics."""
+
+    config: RunConfig
+    config_dir: Path
+    manifest: SetManifest
+    slices: list[str]
+    chunk_rows: int
+    created_at: datetime
+    run_id: str
+
+    def stream(self, on_chunk: Callable[[pd.DataFrame], None] | None = None) -> StreamedRun:
+        """Score the set a chunk at a time; refuse it if its row count is not its manifest's."""
+        config, manifest = self.config, self.manifest
+        run = stream_rates(
+            config,
+            config_dir=self.config_dir,
+            chunk_rows=self.chunk_rows,
+            slices=self.slices,
+            on_chunk=on_chunk,
+        )
+        if run.items != manifest.rows:
+            raise FingerprintMismatchError(
+                f"{config.set} has {run.items} rows, its manifest {manifest.rows}: it changed since it was "
+                f"frozen. Refusing the run; re-freeze it as a new set if the change is intended."
+            )
+        return run
+
+    def report(self, run: StreamedRun) -> Report:
+        """The report of a finished pass: metrics, findings, outcome and verdict."""
+        config, manifest = self.config, self.manifest
+        _check_critical(config, run)
+        b = config.bootstrap
+        settings = Settings(b.resamples, b.confidence, b.seed, config.min_support)
+        metrics = [
+            m.model_copy(update={"critical": True})
+            if is_critical(m.slice_column, m.slice_value, config.critical)
+            else m
+            for m in run.metric_values(settings)
+        ]
+        from genjudge.findings import findings
+
+        found = findings(metrics, config.findings, task=config.task, confidence=b.confidence, operations=None)
+        record = RunRecord(
+            run_id=self.run_id,
+            created_at=self.created_at,
+            genjudge_version=__version__,
+            git_revision=git_revision(self.config_dir),
+            python_version=platform.python_version(),
+            packages=package_versions(),
+            task=config.task,
+            set_fingerprint=manifest.fingerprint,
+            inputs_hash=hash_inputs(config, manifest.fingerprint),
+            config=redact_obj(config.model_dump(mode="json")),
+            seed=b.seed,
+        )
+        body = _body(config, manifest, record, run, metrics, self.slices, self.chunk_rows)
+        body["findings"] = [f.model_dump(mode="json") for f in found]
+        _outcome(body, run, config)
+        body["verdict"] = compute_verdict(body).model_dump(mode="json")
+        return Report.model_validate(body)
 
 
 def manifest_head(set_path: Path) -> SetManifest:
@@ -174,8 +222,8 @@ def _body(
     """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
     notes = [
         f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
-        "whole-set sections, the per-example table, the rare-class slice and the store are not made "
-        "(docs/scale.md)."
+        "whole-set sections, report.html, the rare-class slice and the store are not made; the "
+        "per-example table is in examples.parquet and examples.csv (docs/scale.md)."
     ]
     for side, count in run.missing.items():
         if count > MISSING_IDS_KEPT:
@@ -238,11 +286,7 @@ def _outcome(body: dict[str, Any], run: StreamedRun, config: RunConfig) -> None:
 
 
 def write_report_files(report: dict[str, Any], folder: Path) -> None:
-    """``report.json`` and ``report.md`` into ``folder``, whole or not at all (as the local run writes)."""
-
-    def fill(tmp: Path) -> None:
-        text = json.dumps(report, indent=1, ensure_ascii=False)
-        (tmp / "report.json").write_text(scrub(text) + "\n", encoding="utf-8")
-        (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
-
-    publish_folder(folder, fill)
+    """``report.json`` and ``report.md`` into ``folder`` (the folder being filled before it is published)."""
+    text = json.dumps(report, indent=1, ensure_ascii=False)
+    (folder / "report.json").write_text(scrub(text) + "\n", encoding="utf-8")
+    (folder / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")

@@ -20,22 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from genjudge._version import __version__
-from genjudge.checks.base import CheckResult, RunContext
+from genjudge.checks.base import RunContext
 from genjudge.checks.build import build_checks
 from genjudge.engines import Engine, LocalEngine
 from genjudge.errors import ConfigError
 from genjudge.frame import RARE_CLASS, add_rare_class_slice, build_frame, check_critical
 from genjudge.io.evalset import load_frozen
 from genjudge.io.outputs import load_outputs
-from genjudge.outcome import Attempt, assess
+from genjudge.outcome import Attempt, assess, per_example_table
 from genjudge.preflight import preflight
 from genjudge.progress import ProgressTracker
 from genjudge.provenance import git_revision, hash_inputs, package_versions
-from genjudge.records import RunRecord, Status, TaskKind
+from genjudge.records import RunRecord, TaskKind
 from genjudge.redact import redact_obj
 from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
@@ -53,7 +50,6 @@ __all__ = [
     "aggregate_stage",
     "find_stage",
     "load_stage",
-    "per_example_table",
     "report_stage",
     "run",
     "run_async",
@@ -397,36 +393,3 @@ def _calls_per_item(check: Any) -> int:
     """Judge calls a check expects to make per item (0 for checks without a judge)."""
     hint = getattr(check, "judge_calls_per_item", None)
     return int(hint()) if callable(hint) else 0
-
-
-def per_example_table(
-    frame: pd.DataFrame, instances: list[Any], results: list[CheckResult]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The frame plus every check's columns, statuses and reasons; and the item-level status.
-
-    An item's status is the worst of its checks' (error > unscored > ok), with the first reason.
-    """
-    columns: dict[str, Any] = {}
-    n = len(frame)
-    item_status = np.full(n, Status.OK.value, dtype=object)
-    item_reason = np.full(n, None, dtype=object)
-    rank = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
-    item_rank = np.zeros(n, dtype=np.int8)
-    for check, result in zip(instances, results, strict=True):
-        if len(result.status) != n or any(len(v) != n for v in result.columns.values()):
-            raise RuntimeError(f"check {check.name!r} returned columns of the wrong length")
-        columns.update(result.columns)
-        columns[f"{check.name}.status"] = result.status
-        columns[f"{check.name}.reason"] = result.reason
-        check_rank = pd.Series(result.status).map(rank).to_numpy(dtype=np.int8)
-        worse = check_rank > item_rank
-        item_rank[worse] = check_rank[worse]
-        item_status[worse] = result.status[worse]
-        item_reason[worse] = [f"{check.name}: {r}" for r in result.reason[worse]]
-    extra = pd.DataFrame(columns, index=frame.index)
-    # Token log-probabilities are large and stay in the output files; the table keeps the rest.
-    kept = frame.drop(columns=[c for c in frame.columns if str(c).endswith("_logprobs")])
-    table = pd.concat([kept, extra], axis=1)
-    table["status"] = item_status
-    table["reason"] = item_reason
-    return table, item_status

@@ -102,7 +102,7 @@ def run_command(
         typer.Option(
             "--stream",
             help="Read the set and outputs a chunk at a time (bounded memory): row-wise checks only, "
-            "report.json and report.md, no stored run (docs/scale.md).",
+            "report.json, report.md and the per-example files, no stored run (docs/scale.md).",
         ),
     ] = False,
     chunk_rows: Annotated[
@@ -160,7 +160,9 @@ def run_command(
     if stream:
         print_summary(result.report.model_dump(mode="json"), None)
         if result.report_dir is not None:
-            typer.echo(f"report: {result.report_dir}/report.md (also report.json)")
+            typer.echo(
+                f"report: {result.report_dir}/report.md (also report.json, examples.parquet, examples.csv)"
+            )
         typer.echo("store: none (a streamed run is not stored)")
     else:
         print_summary(result.report.model_dump(mode="json"), result.report_dir)

@@ -9,15 +9,17 @@ What it gives: every mean metric of those checks on the whole set and on every s
 local run's intervals (:mod:`genjudge.engines.stream_stats`: equal to the local aggregation), the
 item counts by status and reason (per check and per item, the worst check deciding), the slice
 sizes, the missing outputs, the items the evaluation itself could not score, and each 0/1 rate's
-bounds with unscored items counted as 0 and as 1. What it does not give: each check's whole-set
-sections (failure tables, pooled field P / R / F1), the per-example table, the rare-class slice and
-the store: those need the whole per-item table, that is a normal run.
+bounds with unscored items counted as 0 and as 1. Each chunk's per-example table goes to a
+callback and is then dropped (:mod:`genjudge.run_stream` writes it out). What it does not give:
+each check's whole-set sections (failure tables, pooled field P / R / F1), the rare-class slice and
+the store: those need the whole per-item table in memory, that is a normal run.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from genjudge.engines.stream_stats import SliceMeans
 from genjudge.errors import ConfigError
 from genjudge.frame import build_frame
 from genjudge.io.chunks import aligned_chunks
-from genjudge.outcome import evaluation_failures
+from genjudge.outcome import evaluation_failures, per_example_table
 from genjudge.records import MetricValue, Status, TaskKind
 
 __all__ = ["MISSING_IDS_KEPT", "STREAMABLE", "StreamedRate", "StreamedRun", "stream_rates", "streamable"]
@@ -43,7 +45,6 @@ STREAMABLE = ("exact_match", "extraction_fields", "format_rules", "json_structur
 """The built-in checks a streamed run scores (row-wise; ``extraction_fields`` with its ``fields``)."""
 MISSING_IDS_KEPT = 10_000
 """Missing-output ids listed per model; past it only counted (the report says how many in all)."""
-_RANK = {Status.OK.value: 0, Status.UNSCORED.value: 1, Status.ERROR.value: 2}
 
 
 @dataclass
@@ -154,11 +155,18 @@ def streamable(checks: list[Any]) -> None:
 
 
 def stream_rates(
-    config: RunConfig, *, config_dir: Path, chunk_rows: int = 50_000, slices: list[str] | None = None
+    config: RunConfig,
+    *,
+    config_dir: Path,
+    chunk_rows: int = 50_000,
+    slices: list[str] | None = None,
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
 ) -> StreamedRun:
     """Score ``config``'s row-wise checks over its set a chunk of ``chunk_rows`` items at a time.
 
     ``slices``: the slice columns (crossed ones as ``a*b``) whose groups get their own numbers.
+    ``on_chunk``: called with each chunk's per-example table (the local run's
+    :func:`~genjudge.outcome.per_example_table` of those items), in the set's order.
     """
     checks = build_checks(config, config_dir)
     streamable(checks)
@@ -197,15 +205,14 @@ def stream_rates(
         for column in run.slices:
             run.slice_sizes[column].update(v for v in frame[column].tolist() if v is not None)
         results = {check.name: check.score_rows(frame, ctx) for check in checks}
-        _count_items(run, results, len(frame))
-        columns: dict[str, Any] = {}
+        table, status = per_example_table(frame, checks, [results[check.name] for check in checks])
+        run.item_status.update(status.tolist())
+        run.item_reasons.update(table["reason"][status != Status.OK.value].tolist())
         for name, result in results.items():
             _count(run.status[name], result.status)
             run.reasons[name].update(
                 r for s, r in zip(result.status, result.reason, strict=True) if s != "ok"
             )
-            columns.update(result.columns)
-            columns[f"{name}.status"], columns[f"{name}.reason"] = result.status, result.reason
         for (name, column), rate in rates.items():
             _add(rate, results[name].columns[column])
         for means in run.means:
@@ -213,31 +220,18 @@ def stream_rates(
             means.add(results[_check_of(means.spec)].columns[means.spec.column], labels)
         for spec in run.specs:
             _add_bounds(run.bounds[(spec.name, spec.column)], spec, results[_check_of(spec)])
-        failed, kinds = evaluation_failures(pd.DataFrame(columns), run.specs)
+        failed, kinds = evaluation_failures(table, run.specs)
         run.failed += int(failed.sum())
         run.failure_kinds.update(kinds)
-        del frame, results, columns
+        if on_chunk is not None:
+            on_chunk(table)
+        del frame, results, table
     return run
 
 
 def _check_of(spec: MeanMetric) -> str:
     """The check whose result holds ``spec``'s column (columns are named ``<check>.<what>``)."""
     return spec.column.split(".")[0]
-
-
-def _count_items(run: StreamedRun, results: dict[str, Any], n: int) -> None:
-    """Each item's worst status over the checks (error > unscored > ok), with that check's reason."""
-    rank = np.zeros(n, dtype=np.int8)
-    status = np.full(n, Status.OK.value, dtype=object)
-    reason = np.full(n, None, dtype=object)
-    for name, result in results.items():
-        check_rank = pd.Series(result.status).map(_RANK).to_numpy(dtype=np.int8)
-        worse = check_rank > rank
-        rank[worse] = check_rank[worse]
-        status[worse] = result.status[worse]
-        reason[worse] = [f"{name}: {r}" for r in result.reason[worse]]
-    run.item_status.update(status.tolist())
-    run.item_reasons.update(r for s, r in zip(status.tolist(), reason.tolist(), strict=True) if s != "ok")
 
 
 def _add_bounds(b: _Bounds, spec: MeanMetric, result: Any) -> None:

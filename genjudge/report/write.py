@@ -9,6 +9,7 @@ secrets (:mod:`genjudge.redact`) are scrubbed from every file.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import pandas as pd
 from genjudge.report.markdown import render_markdown
 from genjudge.report.page import render_html
 
-__all__ = ["examples_frame", "publish_folder", "render_html", "write_all"]
+__all__ = ["examples_frame", "publish_folder", "render_html", "scrubbed_examples", "write_all"]
 
 
 def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -28,12 +29,30 @@ def examples_frame(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for column in out.columns:
         if out[column].dtype == object:
-            out[column] = out[column].map(
-                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-            )
             # Mixed str / number objects would not fit one Parquet type; text keeps every value.
-            out[column] = out[column].map(lambda v: None if v is None else str(v))
+            # One pass, into an object column: a second ``map`` would see pandas' NaN for None.
+            out[column] = pd.Series([_cell(v) for v in out[column]], index=out.index, dtype=object)
     return out
+
+
+def _cell(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def scrubbed_examples(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`examples_frame` with registered secrets scrubbed from every text value."""
+    from genjudge.redact import scrub
+
+    flat = examples_frame(table)
+    for column in flat.columns:
+        # object columns and pandas' own string dtype (the default for text from pandas 3 on)
+        if flat[column].dtype == object or pd.api.types.is_string_dtype(flat[column].dtype):
+            flat[column] = flat[column].map(lambda v: scrub(v) if isinstance(v, str) else v)
+    return flat
 
 
 def write_all(
@@ -57,10 +76,7 @@ def write_all(
         )
         (tmp / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
         (tmp / "report.html").write_text(scrub(render_html(report, table)), encoding="utf-8")
-        flat = examples_frame(table)
-        for column in flat.columns:
-            if flat[column].dtype == object:
-                flat[column] = flat[column].map(lambda v: scrub(v) if isinstance(v, str) else v)
+        flat = scrubbed_examples(table)
         flat.to_parquet(tmp / "examples.parquet", index=False)
         flat.to_csv(tmp / "examples.csv", index=False)
         if before_publish is not None:

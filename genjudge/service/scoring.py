@@ -2,7 +2,7 @@
 
 The items become the frame a run builds (:func:`genjudge.frame.build_frame`), the checks are built
 from the request as from a run config (:func:`genjudge.checks.build.build_checks`), every check
-scores the frame, and :func:`genjudge.runner.per_example_table` gives each item its status (the
+scores the frame, and :func:`genjudge.outcome.per_example_table` gives each item its status (the
 worst of its checks') and reason. The judge is shared between requests with the same settings, so
 its limiter holds for the whole service and its cache (in the service's workdir) answers a repeated
 question without a call.
@@ -67,8 +67,8 @@ async def score_batch(
     from genjudge.io.evalset import EvalSet
     from genjudge.io.outputs import NUMERIC, ModelOutputs
     from genjudge.llm.errors import ProviderStopped
+    from genjudge.outcome import per_example_table
     from genjudge.records import TaskKind
-    from genjudge.runner import per_example_table
 
     task = request.task
     ids = [item.id if item.id is not None else f"item-{i}" for i, item in enumerate(request.items)]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -159,6 +160,32 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("chunk_rows", [7, 1000])
+def test_the_streamed_per_example_files_equal_the_local_runs(tmp_path, chunk_rows):
+    """examples.parquet and examples.csv of a streamed run: the local run's rows and columns, every
+    value equal (status, reason, every check's column), whether one chunk or 35 wrote them."""
+    config_path = write_extraction_set(tmp_path / "ex", n=240, fields=True)
+    config = load_config(config_path)
+    asyncio.run(
+        evaluate_async(
+            config_path,
+            store=str(tmp_path / "s.db"),
+            overrides={"report_dir": str(tmp_path / "local")},
+        )
+    )
+    config = config.model_copy(update={"report_dir": tmp_path / "streamed"})
+    run_streamed(config, config_dir=config_path.parent, chunk_rows=chunk_rows)
+    local = pd.read_parquet(tmp_path / "local" / "examples.parquet")
+    streamed = pd.read_parquet(tmp_path / "streamed" / "examples.parquet")
+    local = local.drop(columns=["rare_class"], errors="ignore")  # a streamed run makes no rare-class slice
+    assert list(streamed.columns) == list(local.columns)
+    assert len(streamed) == 240 and set(streamed["status"]) >= {"ok", "unscored"}
+    pd.testing.assert_frame_equal(streamed, local, check_dtype=False)
+    csv_local = pd.read_csv(tmp_path / "local" / "examples.csv").drop(columns=["rare_class"], errors="ignore")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "streamed" / "examples.csv"), csv_local)
+    assert not any(p.name.startswith(".") for p in (tmp_path / "streamed").iterdir())
+
+
 def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path):
     config_path = write_extraction_set(tmp_path / "ex", n=50, fields=True)
     out = tmp_path / "out"
@@ -166,7 +193,12 @@ def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["counts"]["items"] == 50 and report["sections"]["stream"]["chunks"] == 6
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "examples.csv",
+        "examples.parquet",
+        "report.json",
+        "report.md",
+    ]
     assert "store: none" in done.stdout
 
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
