@@ -7,6 +7,9 @@ quantiles per slice go to ``sections['similarity_distribution']``.
 
 Texts are deduplicated, batched, cached on disk by (model, sha256 of text) and encoded in a worker
 thread so the event loop stays free. Extraction outputs (dicts) are embedded as canonical JSON.
+The check is row-wise: ``--engine ray`` encodes blocks of rows on the cluster's workers (each
+process loads the model once and uses the cache file at the same path), and ``summarize`` makes
+the distribution and encoding sections on the driver.
 """
 
 from __future__ import annotations
@@ -51,6 +54,17 @@ _PAIRS = (
     ("student_vs_reference", "student", "reference", Family.QUALITY, "student", "reference_similarity_score"),
     ("teacher_vs_reference", "teacher", "reference", Family.QUALITY, "teacher", "reference_similarity_score"),
 )
+
+
+_SIDES = ("student", "teacher", "reference")
+_ENCODED = "encoded"
+"""Work column: distinct texts a block sent through the model (on the block's first row)."""
+_CACHED = "cached"
+"""Work column: distinct texts a block found in the cache (on the block's first row)."""
+_MODEL = "model"
+"""Work column: the encoder's model id and word-piece limit."""
+_TOKENS = "tokens"
+"""Work columns ``tokens.<side>``: the side's text's word pieces (-1 where it has none)."""
 
 
 class EmbeddingSimilarityOptions(CheckOptions):
@@ -110,38 +124,58 @@ class EmbeddingSimilarity:
             )
         return ctx.services[key]
 
-    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
-        from genjudge.embed.distribution import distribution_table
+    def prepare(self, frame: pd.DataFrame) -> EmbeddingSimilarity:
+        """Row-wise (:class:`~genjudge.checks.base.RowwiseCheck`): nothing about the whole set is
+        needed first, so an engine may encode blocks of rows elsewhere (``--engine ray``)."""
+        return self
 
+    async def score(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        # Encoding is CPU-bound: a worker thread keeps the event loop (and judge calls) going.
+        rows = await asyncio.to_thread(self.score_rows, frame, ctx)
+        return self.summarize(frame, rows, ctx)
+
+    def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
+        """Encode the rows' texts (through the process's encoder and cache) and their cosines."""
         n = len(frame)
         o = self.options
-        texts = {side: _texts(frame, side) for side in ("student", "teacher", "reference")}
+        texts = {side: _texts(frame, side) for side in _SIDES}
         status = np.full(n, Status.OK.value, dtype=object)
         reason = np.full(n, None, dtype=object)
-        no_student = np.array([t is None for t in texts["student"]])
+        no_student = np.array([t is None for t in texts["student"]], dtype=bool)
         no_other = np.array(
-            [a is None and b is None for a, b in zip(texts["teacher"], texts["reference"], strict=False)]
+            [a is None and b is None for a, b in zip(texts["teacher"], texts["reference"], strict=False)],
+            dtype=bool,
         )
         status[no_student | no_other] = Status.UNSCORED.value
         reason[no_other] = "missing teacher output and reference"
         reason[no_student] = "missing student output"
 
         flat = [t for side in texts.values() for t in side if t is not None]
-        encoder = self.encoder(ctx)
-        result = await asyncio.to_thread(encoder.encode, flat) if flat else None
+        result = self.encoder(ctx).encode(flat) if flat else None
         vectors: dict[str, list[np.ndarray | None]] = {}
+        work: dict[str, np.ndarray] = {
+            _ENCODED: np.zeros(n, dtype=np.int64),
+            _CACHED: np.zeros(n, dtype=np.int64),
+            _MODEL: np.full(n, None, dtype=object),
+        }
         pos = 0
         for side, side_texts in texts.items():
             vectors[side] = []
-            for t in side_texts:
+            tokens = np.full(n, -1, dtype=np.int64)
+            for i, t in enumerate(side_texts):
                 if t is None or result is None:  # no result only when every text is missing
                     vectors[side].append(None)
                 else:
                     vectors[side].append(result.embeddings[pos])
+                    tokens[i] = -1 if result.tokens is None else result.tokens[pos]
                     pos += 1
+            work[f"{_TOKENS}.{side}"] = tokens
+        if result is not None and n:
+            work[_ENCODED][0] = result.n_encoded  # the block's totals, carried by its first row
+            work[_CACHED][0] = result.n_unique - result.n_encoded
+            work[_MODEL][:] = f"{result.model_id}\n{result.max_seq_length}"
 
         columns: dict[str, np.ndarray] = {}
-        sections: dict[str, Any] = {"similarity_distribution": {}, "threshold": o.threshold}
         for stem, a, b, *_ in _PAIRS:
             cos = np.full(n, np.nan)
             for i in range(n):
@@ -151,29 +185,58 @@ class EmbeddingSimilarity:
             above = np.where(np.isfinite(cos), (cos >= o.threshold).astype(float), np.nan)
             columns[f"{self.name}.{stem}.cosine"] = cos
             columns[f"{self.name}.{stem}.above_threshold"] = above
+        return CheckResult(columns=columns, status=status, reason=reason, work=work)
+
+    def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
+        """The similarity distribution per pair and slice, and what the encoding did, over every row."""
+        from genjudge.embed.distribution import distribution_table
+
+        o = self.options
+        sections: dict[str, Any] = {"similarity_distribution": {}, "threshold": o.threshold}
+        for stem, *_ in _PAIRS:
             sections["similarity_distribution"][stem] = distribution_table(
-                frame, cos, threshold=o.threshold, quantiles=o.quantiles
+                frame,
+                rows.columns[f"{self.name}.{stem}.cosine"],
+                threshold=o.threshold,
+                quantiles=o.quantiles,
             )
         sections["distribution_table"] = _distribution_table(
             sections["similarity_distribution"], o.threshold, o.quantiles
         )
         notes = [SIMILARITY_BLIND_SPOTS]
-        if result is not None:
+        model = next((m for m in rows.work[_MODEL] if m is not None), None)
+        if model is not None:
+            model_id, limit = model.split("\n")
+            max_seq_length = int(limit)
+            # Distinct texts over the whole set (blocks encoded apart may share a text).
+            distinct: set[str] = set()
+            truncated: set[str] = set()
+            for side in _SIDES:
+                tokens = rows.work[f"{_TOKENS}.{side}"]
+                for t, k in zip(_texts(frame, side), tokens.tolist(), strict=True):
+                    if t is not None:
+                        distinct.add(t)
+                        if k > max_seq_length:
+                            truncated.add(t)
+            n_texts = int(sum((rows.work[f"{_TOKENS}.{side}"] >= 0).sum() for side in _SIDES))
             sections["encoding"] = {
-                "model_id": result.model_id,
-                "texts": result.n_texts,
-                "unique_texts": result.n_unique,
-                "encoded_now": result.n_encoded,
-                "from_cache": result.n_unique - result.n_encoded,
-                "truncated": result.n_truncated,
-                "max_seq_length": result.max_seq_length,
+                "model_id": model_id,
+                "texts": n_texts,
+                "unique_texts": len(distinct),
+                # Per block, summed: a text in two blocks is looked up (or encoded) in each.
+                "encoded_now": int(rows.work[_ENCODED].sum()),
+                "from_cache": int(rows.work[_CACHED].sum()),
+                "truncated": len(truncated),
+                "max_seq_length": max_seq_length,
             }
             notes.append(
-                f"Embeddings: {result.model_id}; texts longer than {result.max_seq_length} word pieces are "
-                f"truncated to their beginning before encoding ({result.n_truncated} of {result.n_unique} "
+                f"Embeddings: {model_id}; texts longer than {max_seq_length} word pieces are "
+                f"truncated to their beginning before encoding ({len(truncated)} of {len(distinct)} "
                 "distinct texts here), so their similarity describes only that beginning."
             )
-        return CheckResult(columns=columns, status=status, reason=reason, sections=sections, notes=notes)
+        return CheckResult(
+            columns=rows.columns, status=rows.status, reason=rows.reason, sections=sections, notes=notes
+        )
 
 
 def _distribution_table(

@@ -53,6 +53,8 @@ class EncodeResult:
     """Distinct texts longer than ``max_seq_length`` word pieces (cut to their beginning)."""
     max_seq_length: int
     model_id: str
+    tokens: np.ndarray | None = None
+    """Word pieces of each text passed in (an upper bound where it cannot be cut; see below)."""
 
 
 def resolve_model(model: str) -> tuple[str, str]:
@@ -161,7 +163,10 @@ class Encoder:
         for i, key in enumerate(keys):
             out[i] = found[key][0]
         truncated = sum(1 for k in unique_keys if found[k][1] > limit)
-        return EncodeResult(out, len(texts), len(unique_keys), len(misses), truncated, limit, model_id)
+        tokens = np.array([found[key][1] for key in keys], dtype=np.int64)
+        return EncodeResult(
+            out, len(texts), len(unique_keys), len(misses), truncated, limit, model_id, tokens
+        )
 
     def _run_model(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
         model = self.model

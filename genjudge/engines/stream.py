@@ -41,7 +41,7 @@ from genjudge.records import MetricValue, Status, TaskKind
 
 __all__ = ["MISSING_IDS_KEPT", "STREAMABLE", "StreamedRate", "StreamedRun", "stream_rates", "streamable"]
 
-STREAMABLE = ("exact_match", "extraction_fields", "format_rules", "json_structure")
+STREAMABLE = ("embedding_similarity", "exact_match", "extraction_fields", "format_rules", "json_structure")
 """The built-in checks a streamed run scores (row-wise; ``extraction_fields`` with its ``fields``)."""
 MISSING_IDS_KEPT = 10_000
 """Missing-output ids listed per model; past it only counted (the report says how many in all)."""

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -141,12 +142,59 @@ def test_sroie_example_on_ray(cluster, tmp_path):
     )
     shutil.copy(REPO / "examples" / "sroie" / "config.yaml", folder / "config.yaml")
     checks = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))["checks"]
-    # The embedding check runs on the driver on either engine, and its section counts cache hits
-    # (the second run would find the first one's): it is left out here.
+    # The embedding check is compared on its own above: its section counts cache hits (the second
+    # run would find the first one's) and blocks encoded apart differ in float32 rounding.
     checks = {k: v for k, v in checks.items() if k != "embedding_similarity"}
     local, distributed = both(folder / "config.yaml", tmp_path, bootstrap={"resamples": 200}, checks=checks)
     assert_same_run(local, distributed)
     assert local[0]["counts"]["items"] == 626
+
+
+def test_embedding_is_encoded_on_the_cluster_with_the_local_numbers(cluster, tmp_path):
+    """embedding_similarity is row-wise: Ray's workers encode blocks of 53 rows (into a cache file
+    of their own here, so every text is encoded on the cluster); the driver makes the sections."""
+    from genjudge.embed import EmbeddingCache
+
+    config = write_extraction_set(tmp_path / "ex", n=240)
+    runs = {}
+    for name in ("local", "ray"):
+        engine = make_engine("ray", block_rows=53, workers=2) if name == "ray" else make_engine("local")
+        cache = tmp_path / f"{name}-embeddings.sqlite"
+        run = asyncio.run(
+            evaluate_async(
+                config,
+                overrides={
+                    "report_dir": str(tmp_path / f"report-{name}"),
+                    "checks": {"embedding_similarity": {"cache_path": str(cache)}},
+                },
+                store=str(tmp_path / f"{name}.db"),
+                engine=engine,
+            )
+        )
+        runs[name] = (run.report.model_dump(mode="json"), run.examples, engine, cache)
+    (local, table_a, _, cache_a), (ray_report, table_b, ray_engine, cache_b) = runs["local"], runs["ray"]
+    assert ray_engine.blocks_scored == 5
+    enc_a = local["sections"]["embedding_similarity"]["encoding"]
+    enc_b = ray_report["sections"]["embedding_similarity"]["encoding"]
+    same = ("model_id", "texts", "unique_texts", "truncated", "max_seq_length")
+    assert {k: enc_a[k] for k in same} == {k: enc_b[k] for k in same}
+    assert enc_a["encoded_now"] == enc_a["unique_texts"] > 100 and enc_a["from_cache"] == 0
+    # Per block, summed: a text met by two blocks is encoded by each, or found in the cache file
+    # the other worker wrote.
+    assert enc_b["encoded_now"] + enc_b["from_cache"] >= enc_b["unique_texts"]
+    assert EmbeddingCache(cache_b).count() == enc_b["unique_texts"]  # the workers wrote the cache
+    cosines = [c for c in table_a.columns if c.endswith(".cosine")]
+    assert len(cosines) == 3
+    for column in cosines:
+        np.testing.assert_allclose(table_b[column], table_a[column], rtol=0, atol=1e-6, equal_nan=True)
+    assert table_a["status"].tolist() == table_b["status"].tolist()
+    assert [(m["metric"], m["slice_value"], m["n"]) for m in local["metrics"]] == [
+        (m["metric"], m["slice_value"], m["n"]) for m in ray_report["metrics"]
+    ]
+    for a, b in zip(local["metrics"], ray_report["metrics"], strict=True):
+        for field in ("value", "ci_low", "ci_high"):
+            if a[field] is not None:
+                assert b[field] == pytest.approx(a[field], abs=1e-6), (a["metric"], field)
 
 
 def test_cli_engine_ray_joins_the_running_cluster(cluster, tmp_path):

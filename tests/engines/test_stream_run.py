@@ -142,11 +142,29 @@ def test_seen_ids_hold_eight_bytes_an_id():
     assert (seen.hashes[1:] > seen.hashes[:-1]).all()
 
 
+def test_embedding_similarity_streams_with_the_local_numbers(tmp_path):
+    """The embedding check is row-wise, so a streamed run encodes a chunk at a time; with the
+    vectors the local run left in the cache, every metric is the local run's to the bit."""
+    config_path = write_extraction_set(tmp_path / "ex", n=120, fields=True)
+    checks = {"embedding_similarity": {}, "exact_match": {}}
+    local = asyncio.run(
+        evaluate_async(
+            config_path, store=str(tmp_path / "s.db"), write_report=False, overrides={"checks": checks}
+        )
+    )
+    assert local.report.sections["embedding_similarity"]["encoding"]["encoded_now"] > 50
+    config = load_config(config_path, {"checks": checks})
+    streamed = run_streamed(config, config_dir=config_path.parent, chunk_rows=17, write_report=False)
+    metrics = assert_same_metrics(local.report, streamed.report)
+    assert any(k[0] == "embedding_similarity_score" for k in metrics)
+    assert streamed.report.counts == local.report.counts
+
+
 def test_a_check_that_needs_the_whole_set_is_refused_by_name(tmp_path):
     config_path = write_extraction_set(tmp_path / "ex", n=20, fields=True)
-    config = load_config(config_path, {"checks": {"exact_match": {}, "embedding_similarity": {}}})
+    config = load_config(config_path, {"checks": {"exact_match": {}, "calibration": {}}})
     with pytest.raises(
-        ConfigError, match=r"'embedding_similarity' needs the whole set.*exact_match, extraction"
+        ConfigError, match=r"'calibration' needs the whole set.*embedding_similarity, exact_match, extraction"
     ):
         run_streamed(config, config_dir=config_path.parent)
 
