@@ -182,6 +182,7 @@ def test_embedding_is_encoded_on_the_cluster_with_the_local_numbers(cluster, tmp
     # Per block, summed: a text met by two blocks is encoded by each, or found in the cache file
     # the other worker wrote.
     assert enc_b["encoded_now"] + enc_b["from_cache"] >= enc_b["unique_texts"]
+    assert EmbeddingCache(cache_a).count() == enc_a["unique_texts"]
     assert EmbeddingCache(cache_b).count() == enc_b["unique_texts"]  # the workers wrote the cache
     cosines = [c for c in table_a.columns if c.endswith(".cosine")]
     assert len(cosines) == 3
