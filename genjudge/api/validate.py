@@ -219,6 +219,15 @@ def run_validation(cfg: ValidationConfig, progress: ProgressTracker | None = Non
     if cfg.verdicts is not None:
         with progress.stage("load"):
             got = sources.imported(cfg, rated, policy.seed, dims, say)
+    elif (
+        cfg.rubric is None
+        and rated.manifest.origin is not None
+        and rated.manifest.origin.check == "judge_claims"
+    ):
+        # A claim sheet drawn from a run: the run's judge asked again for p(yes) on the rated
+        # claims (its cache answers the calls the run made), and the threshold calibrated.
+        cfg = sources.claim_sheet_config(cfg, rated)
+        got = sources.judged(cfg, rated, policy.seed, list(cfg.dimensions), say, progress, policy)
     elif cfg.rubric is None and rated.manifest.origin is not None:
         with progress.stage("load"):
             got = sources.from_run(cfg, rated, dims, say, policy.confidence)

@@ -253,6 +253,8 @@ class JudgeClaims:
             "items_with_failed_claims": len(failed_items),
             "failed_claims": failed_items[:_SHOWN],
             "judge_meter": judge.meter.model_dump(),
+            # where the answers are cached: `validate` on a claim sheet drawn from this run reads them
+            "judge_cache": None if judge.settings.cache_path is None else str(judge.settings.cache_path),
         }
         notes = []
         calibrated = _calibrated(ctx, rubric)

@@ -66,7 +66,13 @@ def import_pandalm(
 @fail_cleanly
 def sample(
     run_id: Annotated[str, typer.Argument(help="A stored run's id (a unique prefix is enough).")],
-    rubric: Annotated[str, typer.Option(help="The judge rubric whose verdicts to rate (id or .toml path).")],
+    rubric: Annotated[
+        str,
+        typer.Option(
+            help="The judge rubric whose verdicts to rate (id or .toml path); a claim rubric "
+            "(claim_support) draws the claims the run's judge_claims check judged."
+        ),
+    ],
     n: Annotated[
         int | None, typer.Option("--n", help="Items to draw (with --grow: more items to add).")
     ] = None,

@@ -22,7 +22,8 @@ DEFAULT_URL = "sqlite:///.genjudge/genjudge.db"
 
 
 def resolve_url(setting: str | None = None, base: Path | None = None, start: Path | None = None) -> str:
-    """A SQLAlchemy URL from a setting: a URL as is, a file path as SQLite (relative to ``base``).
+    """A SQLAlchemy URL from a setting: a URL as is, a file path as SQLite (relative to ``base``,
+    else to the current folder; the URL holds the absolute path).
 
     Precedence: the setting, then the ``GENJUDGE_STORE`` environment variable, then the project's
     store found by walking up from ``start`` (default: the current folder) to a project root, or
@@ -35,15 +36,19 @@ def resolve_url(setting: str | None = None, base: Path | None = None, start: Pat
         return f"sqlite:///{default_store_path(start)}"
     if "://" in setting:
         if setting.startswith("sqlite:///") and not setting.startswith("sqlite:////"):
+            if setting == "sqlite:///:memory:":
+                return setting
             path = Path(setting[len("sqlite:///") :])
             if base is not None and not path.is_absolute() and setting is not DEFAULT_URL:
                 path = base / path
-            return f"sqlite:///{path}"
+            return f"sqlite:///{path.absolute()}"
         return setting
     path = Path(setting)
     if base is not None and not path.is_absolute():
         path = base / path
-    return f"sqlite:///{path}"
+    # Absolute, so that the URL names one file whatever the current folder is later (engines
+    # are cached by URL for the life of the process).
+    return f"sqlite:///{path.absolute()}"
 
 
 def __getattr__(name: str) -> Any:

@@ -141,7 +141,7 @@ def draw(
             items[item] = {
                 "id": item,
                 **texts,
-                **{c: _plain(row.get(c)) for c in source.slices},
+                **{c: _plain(row.get(c)) for c in (*source.slices, *source.extra)},
                 "_stratum": keys[i],
                 "_round": round_no,
                 "_content_sha256": content_sha256(texts),
@@ -181,6 +181,7 @@ def _manifest(
         ratings=RatingsSource(path="ratings.csv", layout="long"),
         items="items.jsonl",
         slices=list(source.slices),
+        document=source.document,
         show=list(source.show),
         titles=dict(source.titles),
         origin=SampleOrigin(

@@ -246,6 +246,25 @@ def judged(
     )
 
 
+def claim_sheet_config(cfg: Any, rated: Any) -> Any:
+    """``cfg`` for a claim sheet drawn from a run: its rubric, its one dimension, and (unless the
+    command gives one) the judge the run called, as the run's record keeps it."""
+    from genjudge.store import resolve_url
+    from genjudge.store.runs import RunStore
+
+    m = rated.manifest
+    update: dict[str, Any] = {"rubric": m.rubric.id, "dimensions": list(cfg.dimensions) or list(m.dimensions)}
+    if not cfg.judge:
+        store = RunStore(resolve_url(cfg.store, start=cfg.project), create=False)
+        record, report = store.get(m.origin.run_id)
+        judge = dict(record.config.get("judge") or {})
+        cache = report.get("sections", {}).get("judge_claims", {}).get("judge_cache")
+        if cfg.cache and judge.get("cache_path") is None and cache:
+            judge["cache_path"] = cache  # the run's own cache: its answers are not asked again
+        update["judge"] = judge
+    return cfg.model_copy(update=update)
+
+
 def from_run(cfg: Any, rated: Any, dims: list[str], say: Any, confidence: float) -> Verdicts:
     """A sheet drawn from a stored run: the run's own verdicts on the rated items (genjudge made
     those calls), bound to the run's judge, with the run's set as the population."""
