@@ -33,7 +33,7 @@ def resolve_url(setting: str | None = None, base: Path | None = None, start: Pat
     """
     setting = setting or os.environ.get("GENJUDGE_STORE")
     if not setting:
-        return f"sqlite:///{default_store_path(start)}"
+        return f"sqlite:///{default_store_path(start).absolute()}"
     if "://" in setting:
         if setting.startswith("sqlite:///") and not setting.startswith("sqlite:////"):
             if setting == "sqlite:///:memory:":
