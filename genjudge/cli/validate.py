@@ -106,11 +106,11 @@ def sample(
     judge's verdict; --grow adds more later. Rate it with `genjudge labels rate`."""
     from genjudge.errors import ConfigError
     from genjudge.store import resolve_url
+    from genjudge.validation.claim_sheet import sheet_source
     from genjudge.validation.sampling import draw
-    from genjudge.validation.sheet_source import load_source
 
     url = resolve_store(store) or resolve_url(None)
-    source = load_source(url, run_id, rubric, side)
+    source = sheet_source(url, run_id, rubric, side)
     folder = out or Path("labels") / f"{source.run_id}-{source.rubric.id}"
     if target_width is not None:
         if not grow:

@@ -21,12 +21,24 @@ import pandas as pd
 from genjudge.errors import ConfigError
 from genjudge.io.canonical import is_absent
 from genjudge.validation.binding import bind_judge
-from genjudge.validation.sheet_source import SheetSource, shown_text
+from genjudge.validation.sheet_source import SheetSource, load_source, shown_text
 
-__all__ = ["CHECK", "claim_source"]
+__all__ = ["CHECK", "claim_source", "sheet_source"]
 
 CHECK = "judge_claims"
 _CONTEXT_COLUMN = {"source": "input", "teacher": "teacher", "reference": "reference", "coverage": "student"}
+
+
+def sheet_source(store_url: str, run_id: str, rubric_name: str, side: str = "student") -> SheetSource:
+    """What ``labels sample`` draws from: a claim rubric's pairs (:func:`claim_source`), or the
+    run's items with another rubric's verdicts (:func:`~genjudge.validation.sheet_source.load_source`)."""
+    from genjudge.judge import load_rubric
+    from genjudge.validation.claim_sample import is_claim_rubric
+
+    rubric = load_rubric(rubric_name)
+    if is_claim_rubric(rubric):
+        return claim_source(store_url, run_id, rubric)
+    return load_source(store_url, run_id, rubric_name, side)
 
 
 def claim_source(store_url: str, run_id: str, rubric: Any) -> SheetSource:

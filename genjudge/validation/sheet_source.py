@@ -103,16 +103,11 @@ def load_source(store_url: str, run_id: str, rubric_name: str, side: str = "stud
     """The verdicts of ``rubric_name`` in the stored run ``run_id`` (a unique prefix is enough)."""
     from genjudge.judge import JudgeSettings, load_rubric
     from genjudge.store.runs import RunStore
-    from genjudge.validation.claim_sample import is_claim_rubric
 
-    rubric = load_rubric(rubric_name)
-    if is_claim_rubric(rubric):
-        from genjudge.validation.claim_sheet import claim_source
-
-        return claim_source(store_url, run_id, rubric)
     store = RunStore(store_url, create=False)
     record, report = store.get(run_id)
     examples = store.examples(record.run_id)
+    rubric = load_rubric(rubric_name)
     pairwise = rubric.kind == "label" and set(rubric.fields) == {"text_a", "text_b"}
     if pairwise:
         check, metric = "judge_equivalence", "judge_equivalence_rate"
