@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -243,7 +242,9 @@ class Attempt:
     @classmethod
     def begin(cls, store: Any, config: Any, services: dict[str, Any]) -> Attempt:
         now = datetime.now(UTC)
-        attempt = cls(store, f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", now, services)
+        from genjudge.provenance import new_run_id
+
+        attempt = cls(store, new_run_id(now), now, services)
         store.begin_attempt(attempt.attempt_id, now, getattr(config, "name", None), config.task.value)
         global _CURRENT
         _CURRENT = attempt

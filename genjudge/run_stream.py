@@ -16,8 +16,6 @@ its content is not re-hashed (that needs every row sorted by id).
 from __future__ import annotations
 
 import json
-import platform
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from genjudge._version import __version__
 from genjudge.aggregate import Settings
 from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
 from genjudge.errors import ConfigError, FingerprintMismatchError
 from genjudge.io.evalset import manifest_path, read_manifest
 from genjudge.outcome import reason_kinds, record_outcome
-from genjudge.provenance import git_revision, hash_inputs, package_versions
+from genjudge.provenance import new_run_id, run_record
 from genjudge.records import RunRecord, SetManifest
-from genjudge.redact import redact_obj, scrub
+from genjudge.redact import scrub
 from genjudge.report.build import headline_numbers, run_settings
 from genjudge.report.examples_stream import ExamplesWriter
 from genjudge.report.markdown import render_markdown
@@ -81,7 +78,7 @@ def run_streamed(
             "bootstrap needs the whole set); run it without --stream"
         )
     now = datetime.now(UTC)
-    run_id = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_id = new_run_id(now)
     pass_ = Pass(config, config_dir, manifest, slices, chunk_rows, now, run_id)
     if not write_report:
         run = pass_.stream()
@@ -147,18 +144,8 @@ class Pass:
         from genjudge.findings import findings
 
         found = findings(metrics, config.findings, task=config.task, confidence=b.confidence, operations=None)
-        record = RunRecord(
-            run_id=self.run_id,
-            created_at=self.created_at,
-            genjudge_version=__version__,
-            git_revision=git_revision(self.config_dir),
-            python_version=platform.python_version(),
-            packages=package_versions(),
-            task=config.task,
-            set_fingerprint=manifest.fingerprint,
-            inputs_hash=hash_inputs(config, manifest.fingerprint),
-            config=redact_obj(config.model_dump(mode="json")),
-            seed=b.seed,
+        record = run_record(
+            config, self.config_dir, manifest.fingerprint, run_id=self.run_id, created_at=self.created_at
         )
         body = _body(config, manifest, record, run, metrics, self.slices, self.chunk_rows)
         body["findings"] = [f.model_dump(mode="json") for f in found]

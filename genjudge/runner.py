@@ -13,14 +13,11 @@ aggregation, the checks (``RunContext.confidence``), the findings and the report
 from __future__ import annotations
 
 import asyncio
-import platform
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genjudge._version import __version__
 from genjudge.checks.base import RunContext
 from genjudge.checks.build import build_checks
 from genjudge.engines import Engine, LocalEngine
@@ -31,9 +28,8 @@ from genjudge.io.outputs import load_outputs
 from genjudge.outcome import Attempt, assess, per_example_table
 from genjudge.preflight import preflight
 from genjudge.progress import ProgressTracker
-from genjudge.provenance import git_revision, hash_inputs, package_versions
-from genjudge.records import RunRecord, TaskKind
-from genjudge.redact import redact_obj
+from genjudge.provenance import hash_inputs, new_run_id, run_record
+from genjudge.records import TaskKind
 from genjudge.report.model import Report
 from genjudge.run_state import RunResult, RunState
 from genjudge.slicing import cross_parts, is_critical
@@ -206,18 +202,13 @@ async def store_stage(state: RunState) -> None:
     run_store = RunStore(state.store_url)
     inputs_hash = hash_inputs(config, manifest.fingerprint)
     now = datetime.now(UTC)
-    state.record = RunRecord(
-        run_id=f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
+    state.record = run_record(
+        config,
+        state.config_dir,
+        manifest.fingerprint,
+        run_id=new_run_id(now),
         created_at=now,
-        genjudge_version=__version__,
-        git_revision=git_revision(state.config_dir),
-        python_version=platform.python_version(),
-        packages=package_versions(),
-        task=config.task,
-        set_fingerprint=manifest.fingerprint,
         inputs_hash=inputs_hash,
-        config=redact_obj(config.model_dump(mode="json")),
-        seed=config.bootstrap.seed,
         same_inputs_as=run_store.find_same_inputs(inputs_hash),
     )
     from genjudge.report.build import build_report
