@@ -36,6 +36,30 @@ def p_yes(claim: str) -> float:
     return 0.05 + 0.9 * (int(hashlib.sha256(claim.encode()).hexdigest()[:6], 16) % 1000) / 1000
 
 
+def rate_at_the_terminal(sheet: Path, items: dict[str, dict]) -> None:
+    """A rater at `genjudge labels rate`: the screen shows the context and the claim under the
+    rubric's titles; the rater answers yes (key 1) exactly when the judge's p(yes) is at least 0.4."""
+    import pexpect
+
+    from genjudge.labels.journal import order
+    from tests.labels.sheets import spawn_rate
+
+    child = spawn_rate(sheet, "ana")
+    try:
+        for item in order(sheet, "ana"):
+            child.expect(r"keys: 1-\d rate .* q quit")
+            screen = " ".join(child.before.split())
+            assert "CONTEXT" in screen and "CLAIM" in screen
+            assert " ".join(items[item]["claim"].split())[:40] in screen
+            child.send("1" if p_yes(items[item]["claim"]) >= 0.4 else "2")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    rows = list(csv.DictReader((sheet / "ratings.csv").read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == len(items) and {r["rating"] for r in rows} == {"yes", "no"}
+
+
 @pytest.fixture
 def server():
     lb = ThreadedLoopback()
@@ -87,12 +111,7 @@ def test_a_claim_sheet_from_a_run_calibrates_the_threshold_the_next_run_uses(tmp
             assert item["context"] == sources[item["document"]]
         assert item["id"].startswith(f"{item['document']}/{item['against']}/")
 
-    with (sheet / "ratings.csv").open("a", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        for item in items:
-            writer.writerow(
-                [item["id"], "ana", "claim_support", "yes" if p_yes(item["claim"]) >= 0.4 else "no", ""]
-            )
+    rate_at_the_terminal(sheet, {i["id"]: i for i in items})
     done = runner.invoke(app, ["validate", str(sheet), "--store", "store.db"])
     assert done.exit_code == 0, done.output
     # the run's judge, answered from the run's cache: the 40 claims cost no new call
