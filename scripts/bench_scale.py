@@ -22,7 +22,8 @@ Two measurements:
 3. ``--stream-cli N``: the user's command, ``genjudge run run.yaml --stream``, on a set with a slice
    column (``channel``, 4 values) frozen first: the whole process's peak RSS
    (``resource.getrusage(RUSAGE_CHILDREN)`` in a process whose one child is the command), its wall
-   time and the report's numbers of items, metrics and slices.
+   time, the report's numbers of items, metrics and slices, and the per-example files it wrote
+   (rows and sizes).
 
 Aggregation, findings, store and report are the same for every engine and are not timed here.
 
@@ -223,6 +224,21 @@ def cli(config_path: Path, chunk_rows: int) -> dict[str, object]:
         },
         "wall_s": round(wall, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        **_examples(out),
+    }
+
+
+def _examples(folder: Path) -> dict[str, object]:
+    """The per-example files a streamed run wrote: rows (from the Parquet footer) and sizes."""
+    parquet = folder / "examples.parquet"
+    if not parquet.exists():
+        return {"examples": "not written"}
+    import pyarrow.parquet as pq
+
+    return {
+        "examples_rows": pq.ParquetFile(parquet).metadata.num_rows,
+        "examples_parquet_mb": round(parquet.stat().st_size / 2**20, 1),
+        "examples_csv_mb": round((folder / "examples.csv").stat().st_size / 2**20, 1),
     }
 
 
