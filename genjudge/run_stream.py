@@ -9,8 +9,8 @@ the findings, the counts by status and reason, the slice sizes, the missing outp
 (``examples.parquet`` and ``examples.csv``, the local run's columns) is written a chunk at a time
 (:mod:`genjudge.report.examples_stream`). What a streamed run does not make (docs/scale.md): each
 check's whole-set sections, ``report.html``, the rare-class slice, and a stored run (``genjudge
-compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is recorded and its row count checked,
-its content is not re-hashed (that needs every row sorted by id).
+compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is
+recorded and its row count checked, its content is not re-hashed (that needs every row sorted by id).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ for a local run) is written to a Parquet part file as it comes. A column's type 
 between chunks (a column that is all empty in one chunk, integers in one and numbers with a gap
 in another, an optional output field that appears late), so the parts are joined only at the end,
 under one schema that fits them all (:func:`pyarrow.unify_schemas`, permissive: empty takes the
-other type, integers widen to float), into one ``examples.parquet``, and ``examples.csv`` is
+other type, integers widen to float; a column with numbers in one chunk and text in another is
+text), into one ``examples.parquet``, and ``examples.csv`` is
 written from the same batches with one header. Memory holds one part at a time.
 """
 
@@ -45,8 +46,7 @@ class ExamplesWriter:
 
     def close(self) -> None:
         """Join the parts into ``examples.parquet`` and ``examples.csv``, then remove them."""
-        schemas = [pq.read_schema(part) for part in self._parts]
-        schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
+        schema = _unify([pq.read_schema(part) for part in self._parts])
         csv_path = self.folder / "examples.csv"
         with (
             pq.ParquetWriter(self.folder / "examples.parquet", schema) as writer,
@@ -68,6 +68,30 @@ class ExamplesWriter:
             self.close()
         else:
             shutil.rmtree(self._parts_dir, ignore_errors=True)
+
+
+def _unify(schemas: list[pa.Schema]) -> pa.Schema:
+    """One schema for every part: Arrow's permissive promotion; a column whose types have no common
+    type there (numbers in one chunk, text in another) is text, as a local run's mixed column is."""
+    if not schemas:
+        return pa.schema([])
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    fields: dict[str, list[pa.DataType]] = {}
+    for schema in schemas:
+        for f in schema:
+            fields.setdefault(f.name, []).append(f.type)
+    out = []
+    for name, types in fields.items():
+        try:
+            out.append(
+                pa.unify_schemas([pa.schema([(name, t)]) for t in types], promote_options="permissive")[0]
+            )
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            out.append(pa.field(name, pa.large_string()))
+    return pa.schema(out)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

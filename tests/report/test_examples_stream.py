@@ -59,6 +59,17 @@ def test_chunks_with_different_column_types_join_into_one_file(tmp_path, secret)
     assert pd.read_csv(tmp_path / "examples.csv")["id"].tolist() == ["a", "b", "c"]
 
 
+def test_numbers_in_one_chunk_and_text_in_another_are_text(tmp_path):
+    with ExamplesWriter(tmp_path) as writer:
+        writer.add(pd.DataFrame({"id": ["a", "b"], "x": [1.5, np.nan], "y": [1, 2]}))
+        writer.add(pd.DataFrame({"id": ["c"], "x": ["n/a"], "y": [3]}))
+    schema = pq.read_schema(tmp_path / "examples.parquet")
+    assert pa.types.is_large_string(schema.field("x").type) and pa.types.is_int64(schema.field("y").type)
+    table = pd.read_parquet(tmp_path / "examples.parquet")
+    assert table["x"].iloc[0] == "1.5" and table["x"].isna().iloc[1] and table["x"].iloc[2] == "n/a"
+    assert table["y"].tolist() == [1, 2, 3]
+
+
 def test_a_failed_pass_leaves_no_parts(tmp_path):
     with pytest.raises(RuntimeError), ExamplesWriter(tmp_path) as writer:
         writer.add(pd.DataFrame({"id": ["a"]}))
