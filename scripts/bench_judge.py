@@ -10,6 +10,9 @@ target (median of ``--repeat`` runs, after a warm-up that is not timed):
    ``python -m genjudge run <config>`` subprocess from its start to its exit, on a generation set
    whose only check is one judge rubric through the openai provider at the mock, a fresh judge
    cache and store each run; and the in-process eval window (``Judge.grade`` on the same items).
+   Beside it, two whole processes that do the least a tool built on the openai SDK can do: a
+   Python process that imports ``openai`` and exits, and one that sends the same 500 calls with the
+   bare SDK loop and exits (its items read from a JSON file, nothing written).
    Target: whole process <= 1.3 x the floor.
 2. clean, concurrency 500 (floor 0.2 s): the eval window, with the bare SDK and raw aiohttp on the
    same calls for reference. Target: eval window <= 1.5 x the floor.
@@ -308,6 +311,33 @@ def run_process(config: Path, run: str) -> tuple[float, float, dict]:
     return wall, cpu, {"counts": {k: counts[k] for k in ("ok", "unscored", "error")}}
 
 
+def run_child(*args: str) -> tuple[float, float, dict]:
+    """This script as a child process (``--child ...``): wall seconds from its start to its exit, its
+    CPU seconds, and the counts it prints as its last line."""
+    before = os.times()
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    if done.returncode != 0:
+        raise SystemExit(f"child {args} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return wall, cpu, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child(args: list[str]) -> None:
+    """``import-openai``: import the SDK and exit; ``sdk PORT ITEMS C``: the bare SDK loop on the items
+    of the JSON file ITEMS at concurrency C, its counts printed."""
+    if args[0] == "import-openai":
+        import openai  # noqa: F401
+
+        print(json.dumps({"counts": {}, "no_calls": True}))
+        return
+    port, items, concurrency = int(args[1]), json.loads(Path(args[2]).read_text()), int(args[3])
+    out, _ = asyncio.run(run_bare_sdk(port, items, concurrency, 0))
+    print(json.dumps(out))
+
+
 def timed(fn, *args) -> tuple[float, float, dict]:
     cpu0, t0 = time.process_time(), time.perf_counter()
     out, _ = asyncio.run(fn(*args))
@@ -335,15 +365,17 @@ class Table:
             runs.append((wall, cpu, out, admin(self.port, "/admin/stats")))
         runs.sort(key=lambda r: r[0])
         wall, _, out, st = runs[len(runs) // 2]
-        cpu_k = statistics.median(r[1] for r in runs) / max(st["total"], 1) * 1000
-        lost = max(self.items - r[2]["counts"].get("ok", 0) for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        calls = not out.get("no_calls")  # a row that makes no call: the import alone
+        cpu_k = f"{cpu / max(st['total'], 1) * 1000:9.2f}" if calls else f"{cpu:7.2f} s"
+        lost = max(self.items - r[2]["counts"].get("ok", 0) for r in runs) if calls else 0
         self.walls[key], self.lost[key] = wall, lost
-        outcome = ", ".join(f"{k} {v}" for k, v in sorted(out["counts"].items()))
+        outcome = ", ".join(f"{k} {v}" for k, v in sorted(out["counts"].items())) or "no calls"
         if out.get("retries"):
             outcome += f"; retries {out['retries']}, most attempts of one item {out['most_attempts']}"
         print(
-            f"  {name:<50} {wall:7.2f} {wall / self.floor:7.2f} {cpu_k:9.2f} {st['total']:10d} {st['s429']:4d} "
-            f"{st['s500']:4d}  {outcome}; lost (worst run): {lost}",
+            f"  {name:<50} {wall:7.2f} {wall / self.floor:7.2f} {cpu_k} {st['total']:10d} {st['s429']:4d} "
+            f"{st['s500']:4d}  {outcome}" + (f"; lost (worst run): {lost}" if calls else ""),
             flush=True,
         )
 
@@ -362,7 +394,11 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=500)
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--repeat", type=int, default=3, help="runs per row; the median is shown")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.child:
+        child(a.child)
+        return
     if not (BENCH / "mock_llm.py").is_file():
         raise SystemExit(f"needs {BENCH}/mock_llm.py and make_workload.py (set $GENJUDGE_BENCH_DIR)")
     port = free_port()
@@ -411,6 +447,14 @@ def main() -> None:
             )
             t.row("sdk", sdk, lambda: timed(run_bare_sdk, port, items, c, 0))
             t.row("aiohttp", "raw aiohttp loop", lambda: timed(run_raw_aiohttp, port, items, c))
+            items_file = tmp / "items.json"
+            items_file.write_text(json.dumps(items))
+            t.row(
+                "sdk_process",
+                sdk + ", whole process",
+                lambda: run_child("sdk", str(port), str(items_file), str(c)),
+            )
+            t.row("import", "`python -c 'import openai'` whole process", lambda: run_child("import-openai"))
             t.target("process", "whole process", 1.3)
 
             # (2) clean, c = 500: the eval window
