@@ -7,9 +7,10 @@ and on every slice (equal to the local run's, :mod:`genjudge.engines.stream_stat
 the findings, the counts by status and reason, the slice sizes, the missing outputs (the first
 10,000 ids per model; all counted), the run's outcome and the verdict. The per-example table
 (``examples.parquet`` and ``examples.csv``, the local run's columns) is written a chunk at a time
-(:mod:`genjudge.report.examples_stream`). What a streamed run does not make (docs/scale.md): each
-check's whole-set sections, ``report.html``, the rare-class slice, and a stored run (``genjudge
-compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is
+(:mod:`genjudge.report.examples_stream`), and ``report.html`` shows the worst examples per slice
+value, kept as the chunks come (:class:`~genjudge.report.worst.StreamedWorst`). What a streamed run
+does not make (docs/scale.md): each check's whole-set sections, the rare-class slice, and a stored
+run (``genjudge compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is
 recorded and its row count checked, its content is not re-hashed (that needs every row sorted by id).
 """
 
@@ -36,7 +37,9 @@ from genjudge.report.build import headline_numbers, run_settings
 from genjudge.report.examples_stream import ExamplesWriter
 from genjudge.report.markdown import render_markdown
 from genjudge.report.model import Report
+from genjudge.report.page import render_html
 from genjudge.report.verdict import compute_verdict
+from genjudge.report.worst import SliceExamples, StreamedWorst
 from genjudge.report.write import publish_folder
 from genjudge.slicing import critical_values, cross_parts, is_critical
 
@@ -88,10 +91,16 @@ def run_streamed(
     def fill(tmp: Path) -> None:
         # The per-example files are written into the folder as the chunks come: the folder is
         # published only once the pass and the report are whole.
+        worst = StreamedWorst(pass_.slices)
+
+        def on_chunk(table: pd.DataFrame) -> None:
+            examples.add(table)
+            worst.add(table)
+
         with ExamplesWriter(tmp) as examples:
-            run = pass_.stream(on_chunk=examples.add)
+            run = pass_.stream(on_chunk=on_chunk)
             report = pass_.report(run)
-        write_report_files(report.model_dump(mode="json"), tmp)
+        write_report_files(report.model_dump(mode="json"), tmp, worst.result())
         made.append((report, run))
 
     folder = config.report_dir or (config_dir / "reports" / run_id)
@@ -209,8 +218,8 @@ def _body(
     """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
     notes = [
         f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
-        "whole-set sections, report.html, the rare-class slice and the store are not made; the "
-        "per-example table is in examples.parquet and examples.csv (docs/scale.md)."
+        "whole-set sections, the rare-class slice and the store are not made; the per-example table "
+        "is in examples.parquet and examples.csv (docs/scale.md)."
     ]
     for side, count in run.missing.items():
         if count > MISSING_IDS_KEPT:
@@ -272,8 +281,12 @@ def _outcome(body: dict[str, Any], run: StreamedRun, config: RunConfig) -> None:
     )
 
 
-def write_report_files(report: dict[str, Any], folder: Path) -> None:
-    """``report.json`` and ``report.md`` into ``folder`` (the folder being filled before it is published)."""
+def write_report_files(
+    report: dict[str, Any], folder: Path, worst: tuple[str | None, list[SliceExamples]]
+) -> None:
+    """``report.json``, ``report.md`` and ``report.html`` (with ``worst``, the worst examples per
+    slice value) into ``folder`` (the folder being filled before it is published)."""
     text = json.dumps(report, indent=1, ensure_ascii=False)
     (folder / "report.json").write_text(scrub(text) + "\n", encoding="utf-8")
     (folder / "report.md").write_text(scrub(render_markdown(report)), encoding="utf-8")
+    (folder / "report.html").write_text(scrub(render_html(report, worst=worst)), encoding="utf-8")

@@ -118,14 +118,19 @@ def _details(report: dict[str, Any]) -> dict[str, list[Table]]:
     return result
 
 
-def render_html(report: dict[str, Any], table: Any = None) -> str:
-    """The report page; ``table`` (the per-example frame) adds the worst examples per slice."""
+def render_html(
+    report: dict[str, Any], table: Any = None, *, worst: tuple[str | None, list[Any]] | None = None
+) -> str:
+    """The report page; ``table`` (the per-example frame) adds the worst examples per slice, or
+    ``worst`` gives them made already (:class:`genjudge.report.worst.StreamedWorst`)."""
     from genjudge.report.html import render_template
     from genjudge.report.worst import worst_examples
 
     run = report["run"]
     findings = report["findings"]
-    score_column, worst = worst_examples(table, report["set"]["slices"]) if table is not None else (None, [])
+    if worst is None:
+        worst = worst_examples(table, report["set"]["slices"]) if table is not None else (None, [])
+    score_column, worst_groups = worst
     sections = [t for t in section_tables(report) if not t.title.endswith("(judge_validation)")]
     families = {f: overall_table(report, f) for f in ("fidelity", "quality", "structure")}
     return render_template(
@@ -150,7 +155,7 @@ def render_html(report: dict[str, Any], table: Any = None) -> str:
         heat=heat_maps(report),
         judge=_judge(report),
         score_column=score_column,
-        worst=worst,
+        worst=worst_groups,
         counts=counts_table(report),
         missing=report["missing_outputs"],
         notes=report.get("notes", []),

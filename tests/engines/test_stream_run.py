@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,6 +203,15 @@ def test_the_streamed_per_example_files_equal_the_local_runs(tmp_path, chunk_row
     csv_local = pd.read_csv(tmp_path / "local" / "examples.csv").drop(columns=["rare_class"], errors="ignore")
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "streamed" / "examples.csv"), csv_local)
     assert not any(p.name.startswith(".") for p in (tmp_path / "streamed").iterdir())
+    # report.html: the worst examples per slice value, kept as the chunks came, are the local page's
+    worst = [_worst_section(tmp_path / folder / "report.html") for folder in ("local", "streamed")]
+    assert worst[0] == worst[1] and worst[0].count("items below the best score, the worst 3") == 3
+
+
+def _worst_section(page: Path) -> str:
+    found = re.search(r'<section id="examples">.*?</section>', page.read_text(encoding="utf-8"), re.S)
+    assert found is not None, page
+    return found.group(0)
 
 
 def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path):
@@ -214,6 +224,7 @@ def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path
     assert sorted(p.name for p in out.iterdir()) == [
         "examples.csv",
         "examples.parquet",
+        "report.html",
         "report.json",
         "report.md",
     ]

@@ -34,3 +34,20 @@ def test_the_check_catches_overflow_and_console_errors(tmp_path: Path):
             check_page(session, broken, "check-broken")
     finally:
         session.quit()
+
+
+def test_a_streamed_runs_report_page(tmp_path: Path):
+    """A streamed run's report.html (no per-example frame in memory: the worst examples kept as the
+    chunks came) passes the same page check."""
+    require_browser()
+    from genjudge.config import load_config
+    from genjudge.run_stream import run_streamed
+    from tests.engines.extraction_set import write_extraction_set
+
+    config_path = write_extraction_set(tmp_path / "ex", n=120, fields=True)
+    config = load_config(config_path).model_copy(update={"report_dir": tmp_path / "streamed"})
+    run_streamed(config, config_dir=config_path.parent, chunk_rows=25)
+    page = tmp_path / "streamed" / "report.html"
+    assert "Worst examples per slice" in page.read_text(encoding="utf-8")
+    shot = assert_page_ok(page, "report-streamed")
+    assert shot.stat().st_size > 10_000

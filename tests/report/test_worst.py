@@ -76,3 +76,71 @@ def test_many_short_lines_are_clipped_by_lines():
     text = groups[0].examples[0].input
     assert text.clipped is not None
     assert "".join(p.text for p in text.clipped).count("\n") == CLIP_LINES - 1
+
+
+def random_table(rng, n: int) -> pd.DataFrame:
+    """Scores on a coarse grid (many ties, some missing), two slice columns (one with gaps), and
+    columns a per-example table has besides."""
+    score = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, None], size=n, p=[0.1, 0.15, 0.15, 0.15, 0.4, 0.05])
+    return pd.DataFrame(
+        {
+            "id": [f"x{k:05d}" for k in rng.permutation(n)],
+            "input": [f"input {k}" for k in range(n)],
+            "teacher": ["a b c"] * n,
+            "student": [rng.choice(["a b c", "a x c", "y"]) for _ in range(n)],
+            "reference": ["a b c"] * n,
+            "lang": rng.choice(["en", "de", "fr", "ja"], size=n),
+            "store": pd.array(rng.choice(["north", "south", None], size=n), dtype=object),
+            "extraction_fields.student_vs_teacher.f1": score,
+            "exact_match.agree": rng.choice([0.0, 1.0], size=n),
+            "status": ["ok"] * n,
+        }
+    )
+
+
+def test_the_streamed_worst_examples_equal_the_whole_tables():
+    """StreamedWorst fed chunk by chunk gives worst_examples of the whole table: the same items in
+    the same order per slice value, the same counts below the best score, whatever the chunk size
+    (a chunk's best score below the set's, ties across chunks, a value first met late)."""
+    import numpy as np
+
+    from genjudge.report.worst import StreamedWorst
+
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        whole = random_table(rng, int(rng.integers(1, 400)))
+        if seed == 3:  # the set's only best score comes in its last chunk
+            whole["extraction_fields.student_vs_teacher.f1"] = whole[
+                "extraction_fields.student_vs_teacher.f1"
+            ].where(whole["extraction_fields.student_vs_teacher.f1"] < 1.0, 0.75)
+            whole.loc[len(whole) - 1, "extraction_fields.student_vs_teacher.f1"] = 1.0
+        if seed == 4:  # a slice value met only in the last chunk
+            whole.loc[len(whole) - 1, "lang"] = "zz"
+        expected = worst_examples(whole, ["lang", "store", "absent"], per_value=3)
+        for size in (1, 7, 64, 1000) if len(whole) <= 80 else (7, 64, 1000):
+            streamed = StreamedWorst(["lang", "store", "absent"], per_value=3)
+            for start in range(0, len(whole), size):
+                streamed.add(whole.iloc[start : start + size].reset_index(drop=True))
+            assert streamed.result() == expected, (seed, size)
+            assert streamed.kept is None or len(streamed.kept) <= 3 * (4 + 3)  # bounded per slice value
+    assert [(g.column, g.value) for g in expected[1]][:2] == [("lang", "de"), ("lang", "en")]
+
+
+def test_the_streamed_worst_examples_of_a_set_with_no_score():
+    from genjudge.report.worst import StreamedWorst
+
+    streamed = StreamedWorst(["lang"])
+    streamed.add(
+        table().drop(columns=["exact_match.agree", "embedding_similarity.student_vs_teacher.cosine"])
+    )
+    assert streamed.result() == (None, [])
+    unscored = (
+        table()
+        .assign(**{"exact_match.agree": None})
+        .drop(columns=["embedding_similarity.student_vs_teacher.cosine"])
+    )
+    expected = worst_examples(unscored, ["lang"])
+    streamed = StreamedWorst(["lang"])
+    streamed.add(unscored)
+    assert streamed.result() == expected and expected[0] == "exact_match.agree"
+    assert all(g.n_below_best == 0 and not g.examples for g in expected[1])
