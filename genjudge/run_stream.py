@@ -28,7 +28,7 @@ import pandas as pd
 from genjudge.aggregate import Settings
 from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
 from genjudge.errors import ConfigError, FingerprintMismatchError
-from genjudge.io.evalset import manifest_path, read_manifest
+from genjudge.io.freeze_stream import manifest_head
 from genjudge.outcome import reason_kinds, record_outcome
 from genjudge.provenance import new_run_id, run_record
 from genjudge.records import RunRecord, SetManifest
@@ -161,29 +161,6 @@ class Pass:
         _outcome(body, run, config)
         body["verdict"] = compute_verdict(body).model_dump(mode="json")
         return Report.model_validate(body)
-
-
-def manifest_head(set_path: Path) -> SetManifest:
-    """The set's manifest without its per-row hashes (they would hold every id in memory).
-
-    The manifest is written field by field with ``row_hashes`` after ``fingerprint``, ``rows``,
-    ``columns`` and ``slices``: the text before it is read, a megabyte at a time.
-    """
-    path = manifest_path(Path(set_path))
-    if not path.is_file():
-        return read_manifest(Path(set_path))  # the error that says how to freeze it
-    head = b""
-    with path.open("rb") as handle:
-        while b'"row_hashes"' not in head and (block := handle.read(1 << 20)):
-            head += block
-    if b'"row_hashes"' not in head:
-        return read_manifest(Path(set_path))
-    text = head[: head.index(b'"row_hashes"')].decode("utf-8", errors="replace").rstrip().rstrip(",")
-    try:
-        data = json.loads(text + '\n, "row_hashes": {}, "created_at": "1970-01-01T00:00:00Z"}')
-        return SetManifest.model_validate(data)
-    except ValueError:
-        return read_manifest(Path(set_path))  # an older layout: read it whole, with its errors
 
 
 def _check_critical(config: RunConfig, run: StreamedRun) -> None:

@@ -23,7 +23,10 @@ Two measurements:
    column (``channel``, 4 values) frozen first: the whole process's peak RSS
    (``resource.getrusage(RUSAGE_CHILDREN)`` in a process whose one child is the command), its wall
    time, the report's numbers of items, metrics and slices, and the per-example files it wrote
-   (rows and sizes).
+   (rows and sizes). The set is frozen a chunk at a time (``genjudge freeze --stream``).
+4. ``--freeze N``: freezing the set (with its ``channel`` slice), the whole-set reader against
+   ``--stream`` (chunks of ``--chunk-rows``), each in a fresh process: wall time and peak RSS, and
+   whether the two manifests are equal but for ``created_at``.
 
 Aggregation, findings, store and report are the same for every engine and are not timed here.
 
@@ -32,12 +35,14 @@ Usage::
     python scripts/bench_scale.py --items 1000000 --workers 1 2
     python scripts/bench_scale.py --stream 10000000 --checks json_structure
     python scripts/bench_scale.py --stream-cli 1000000 --checks json_structure,extraction_fields
+    python scripts/bench_scale.py --freeze 2000000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -242,6 +247,25 @@ def _examples(folder: Path) -> dict[str, object]:
     }
 
 
+def compare_freezes(set_path: Path, chunk_rows: int) -> None:
+    """Freeze ``set_path`` whole, then streamed, each in a fresh process; print both and whether the
+    manifests are equal but for their ``created_at`` line."""
+    manifest = Path(str(set_path) + ".manifest.json")
+    texts = {}
+    for mode in ("whole", "stream"):
+        manifest.unlink(missing_ok=True)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        result = _child(["--freeze-child", str(set_path), mode, "--chunk-rows", str(chunk_rows)])
+        print(json.dumps({"mode": mode, **result}), flush=True)
+        digest = hashlib.sha256()
+        with manifest.open("rb") as handle:
+            for line in handle:
+                if b'"created_at"' not in line:
+                    digest.update(line)
+        texts[mode] = digest.hexdigest()
+    print(f"manifests equal but for created_at: {texts['whole'] == texts['stream']}")
+
+
 def _child(args: list[str]) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
@@ -266,17 +290,22 @@ def main() -> None:
     ap.add_argument("--one", nargs=3, metavar=("CONFIG", "ENGINE", "WORKERS"), help=argparse.SUPPRESS)
     ap.add_argument("--streamed", nargs=2, metavar=("CONFIG", "CHUNK_ROWS"), help=argparse.SUPPRESS)
     ap.add_argument("--cli", nargs=2, metavar=("CONFIG", "CHUNK_ROWS"), help=argparse.SUPPRESS)
-    ap.add_argument("--freeze", nargs=1, metavar="SET", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--freeze", type=int, default=None, help="instead: freeze this many items, whole and streamed"
+    )
+    ap.add_argument("--freeze-child", nargs=2, metavar=("SET", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.cli:
         print(json.dumps(cli(Path(args.cli[0]), int(args.cli[1]))))
         return
-    if args.freeze:
+    if args.freeze_child:
         from genjudge.api import freeze
 
+        path, mode = Path(args.freeze_child[0]), args.freeze_child[1]
         start = time.perf_counter()
-        manifest = freeze(Path(args.freeze[0]), ["channel"])
-        print(json.dumps({"rows": manifest.rows, "freeze_s": round(time.perf_counter() - start, 1)}))
+        manifest = freeze(path, ["channel"], stream=mode == "stream", chunk_rows=args.chunk_rows)
+        took = round(time.perf_counter() - start, 1)
+        print(json.dumps({"rows": manifest.rows, "freeze_s": took, "peak_rss_mb": round(peak_rss_mb(), 1)}))
         return
     if args.one:
         print(json.dumps(one(Path(args.one[0]), args.one[1], int(args.one[2]))))
@@ -287,13 +316,17 @@ def main() -> None:
     checks = [c.strip() for c in args.checks.split(",") if c.strip()]
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = args.keep or Path(tmp)
-        n = args.stream_cli or args.stream or args.items
+        n = args.freeze or args.stream_cli or args.stream or args.items
         start = time.perf_counter()
-        config = make_data(folder, n, checks, slices=bool(args.stream_cli))
+        config = make_data(folder, n, checks, slices=bool(args.stream_cli or args.freeze))
         print(f"data: {n:,} items generated in {time.perf_counter() - start:.1f} s ({folder})", flush=True)
         print(f"cpus: {os.cpu_count()}, load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.freeze:
+            compare_freezes(folder / "set.parquet", args.chunk_rows)
+            return
         if args.stream_cli:
-            print(json.dumps(_child(["--freeze", str(folder / "set.parquet")])), flush=True)
+            frozen = _child(["--freeze-child", str(folder / "set.parquet"), "stream"])
+            print(json.dumps(frozen), flush=True)
             print(f"load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print(json.dumps(_child(["--cli", str(config), str(args.chunk_rows)]), indent=1))
             return

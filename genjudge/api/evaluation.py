@@ -165,8 +165,22 @@ def evaluate(
     return blocking(work)
 
 
-def freeze(set_path: str | os.PathLike[str], slices: list[str] | tuple[str, ...] = ()) -> SetManifest:
-    """Fingerprint an evaluation set and write ``SET.manifest.json`` beside it (``genjudge freeze``)."""
+def freeze(
+    set_path: str | os.PathLike[str],
+    slices: list[str] | tuple[str, ...] = (),
+    *,
+    stream: bool = False,
+    chunk_rows: int = 50_000,
+) -> SetManifest:
+    """Fingerprint an evaluation set and write ``SET.manifest.json`` beside it (``genjudge freeze``).
+
+    ``stream``: read the set ``chunk_rows`` rows at a time (a set too large for memory); the
+    manifest written is the same, and the one returned has no ``row_hashes`` (they stay in the file).
+    """
+    if stream:
+        from genjudge.io.freeze_stream import freeze_streamed
+
+        return freeze_streamed(Path(set_path), list(slices), chunk_rows=chunk_rows)
     from genjudge.io.evalset import freeze as do_freeze
 
     return do_freeze(Path(set_path), list(slices))

@@ -29,12 +29,21 @@ def freeze(
     slice_: Annotated[
         list[str] | None, typer.Option("--slice", "-s", help="A slice column (repeat for several).")
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream", help="Read the set a chunk at a time: the same manifest, in bounded memory."
+        ),
+    ] = False,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="Rows per chunk with --stream.")
+    ] = 50_000,
 ) -> None:
     """Fingerprint an evaluation set and write SET.manifest.json beside it."""
     from genjudge.api import freeze as do_freeze
     from genjudge.io.evalset import manifest_path
 
-    manifest = do_freeze(set_path, slice_ or [])
+    manifest = do_freeze(set_path, slice_ or [], stream=stream, chunk_rows=chunk_rows)
     typer.echo(f"froze {set_path}: {manifest.rows} rows, fingerprint {manifest.fingerprint}")
     typer.echo(f"slices: {', '.join(manifest.slices) or 'none'}; manifest: {manifest_path(set_path)}")
 

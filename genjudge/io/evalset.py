@@ -113,13 +113,7 @@ def freeze(path: Path, slices: list[str] | None = None) -> SetManifest:
     """Fingerprint a set and write its manifest beside it; returns the manifest."""
     evalset = load_set(path)
     slices = list(slices or [])
-    for name in slices:
-        if name not in evalset.columns:
-            raise InputError(
-                path, None, name, f"slice column not in the set (columns: {', '.join(evalset.columns)})"
-            )
-        if name in RESERVED:
-            raise InputError(path, None, name, "a reserved column cannot be a slice")
+    check_slices(path, slices, evalset.columns)
     digest, hashes = fingerprint(evalset.rows)
     manifest = SetManifest(
         path=evalset.path.name,
@@ -141,6 +135,15 @@ def freeze(path: Path, slices: list[str] | None = None) -> SetManifest:
             return old
     manifest_path(path).write_text(manifest.model_dump_json(indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+def check_slices(path: Path, slices: list[str], columns: list[str]) -> None:
+    """Each slice is a column of the set and not a reserved one."""
+    for name in slices:
+        if name not in columns:
+            raise InputError(path, None, name, f"slice column not in the set (columns: {', '.join(columns)})")
+        if name in RESERVED:
+            raise InputError(path, None, name, "a reserved column cannot be a slice")
 
 
 def read_manifest(set_path: Path) -> SetManifest:

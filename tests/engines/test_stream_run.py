@@ -241,13 +241,13 @@ def test_cli_stream_writes_the_report_and_refuses_what_it_cannot_stream(tmp_path
 
 def test_the_manifest_is_read_without_its_row_hashes(tmp_path):
     from genjudge.io.evalset import read_manifest
-    from genjudge.run_stream import manifest_head
+    from genjudge.io.freeze_stream import manifest_head
 
     config_path = write_extraction_set(tmp_path / "ex", n=40, fields=True)
     set_path = config_path.parent / "set.jsonl"
     whole, head = read_manifest(set_path), manifest_head(set_path)
     assert head.row_hashes == {} and len(whole.row_hashes) == 40
-    same = ("fingerprint", "rows", "columns", "slices", "path", "format")
+    same = ("fingerprint", "rows", "columns", "slices", "path", "format", "created_at")
     assert [getattr(head, k) for k in same] == [getattr(whole, k) for k in same]
 
 
