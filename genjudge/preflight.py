@@ -16,8 +16,9 @@ from genjudge.errors import ConfigError, one_line
 __all__ = ["check_report_dir", "preflight"]
 
 
-def preflight(config: Any, url: str, report_dir: Path | None) -> None:
-    """Refuse the run before scoring when the judge settings, the store or the report folder are unusable."""
+def preflight(config: Any, url: str | None, report_dir: Path | None) -> None:
+    """Refuse the run before scoring when the judge settings, the store or the report folder are
+    unusable (``url`` None: the run is not stored)."""
     if config.judge is not None:
         from pydantic import ValidationError
 
@@ -27,7 +28,9 @@ def preflight(config: Any, url: str, report_dir: Path | None) -> None:
             JudgeSettings.model_validate(config.judge)
         except ValidationError as exc:
             raise ConfigError(f"judge: invalid settings: {one_line(exc, 'judge.')}") from None
-    if not url.startswith("sqlite:///"):  # SQLite's driver is the standard library's: nothing to check
+    if url is not None and not url.startswith(
+        "sqlite:///"
+    ):  # SQLite's driver is the standard library's: nothing to check
         from genjudge.store import check_url
 
         check_url(url)

@@ -8,15 +8,20 @@ the findings, the counts by status and reason, the slice sizes, the missing outp
 10,000 ids per model; all counted), the run's outcome and the verdict. The per-example table
 (``examples.parquet`` and ``examples.csv``, the local run's columns) is written a chunk at a time
 (:mod:`genjudge.report.examples_stream`), and ``report.html`` shows the worst examples per slice
-value, kept as the chunks come (:class:`~genjudge.report.worst.StreamedWorst`). What a streamed run
-does not make (docs/scale.md): each check's whole-set sections, the rare-class slice, and a stored
-run (``genjudge compare`` / ``gate`` read the store). The set must be frozen; its manifest's fingerprint is
+value, kept as the chunks come (:class:`~genjudge.report.worst.StreamedWorst`). A run given a
+store is committed to it with its per-example rows, staged in files as the chunks come
+(:mod:`genjudge.store.staged`), so ``genjudge compare``, ``gate`` and ``runs`` read it as a local
+run. What a streamed run does not make (docs/scale.md): each check's whole-set sections and the
+rare-class slice. The set must be frozen; its manifest's fingerprint is
 recorded and its row count checked, its content is not re-hashed (that needs every row sorted by id).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +35,8 @@ from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
 from genjudge.errors import ConfigError, FingerprintMismatchError
 from genjudge.io.freeze_stream import manifest_head
 from genjudge.outcome import reason_kinds, record_outcome
-from genjudge.provenance import new_run_id, run_record
+from genjudge.preflight import preflight
+from genjudge.provenance import hash_inputs, new_run_id, run_record
 from genjudge.records import RunRecord, SetManifest
 from genjudge.redact import scrub
 from genjudge.report.build import headline_numbers, run_settings
@@ -45,6 +51,8 @@ from genjudge.slicing import critical_values, cross_parts, is_critical
 
 if TYPE_CHECKING:
     from genjudge.config import RunConfig
+    from genjudge.outcome import Attempt
+    from genjudge.store.staged import StagedRows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Pass", "StreamedResult", "run_streamed"]
 
@@ -59,12 +67,25 @@ class StreamedResult:
     report: Report
     report_dir: Path | None
     stream: StreamedRun
+    store_url: str | None = None
+    """The store the run was committed to; None when it was not stored."""
 
 
 def run_streamed(
-    config: RunConfig, *, config_dir: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, write_report: bool = True
+    config: RunConfig,
+    *,
+    config_dir: Path,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    write_report: bool = True,
+    store: str | None = None,
+    stored: bool = False,
 ) -> StreamedResult:
-    """Score ``config``'s row-wise checks over its set a chunk at a time; build and write the report."""
+    """Score ``config``'s row-wise checks over its set a chunk at a time; build and write the report.
+
+    The run is stored when a store is named (``store``, the config's ``store:`` or
+    ``$GENJUDGE_STORE``), or in the default store with ``stored``: its per-example rows are staged
+    in files as the chunks come and committed with the run in one transaction at the end
+    (:mod:`genjudge.store.staged`)."""
     if chunk_rows < 1:
         raise ConfigError(f"--chunk-rows must be at least 1, got {chunk_rows}")
     manifest = manifest_head(config.set)
@@ -80,17 +101,28 @@ def run_streamed(
             f"cluster: {config.cluster!r}: a streamed run resamples items, not clusters (the cluster "
             "bootstrap needs the whole set); run it without --stream"
         )
+    url = stream_store_url(config, config_dir, store, stored=stored)
+    folder = config.report_dir or None
+    preflight(config, url, (folder or config_dir / "reports") if write_report else None)
     now = datetime.now(UTC)
     run_id = new_run_id(now)
-    pass_ = Pass(config, config_dir, manifest, slices, chunk_rows, now, run_id)
+    pass_ = Pass(config, config_dir, manifest, slices, chunk_rows, now, run_id, store_url=url)
     if not write_report:
-        run = pass_.stream()
-        return StreamedResult(report=pass_.report(run), report_dir=None, stream=run)
+        workdir = config_dir / ".genjudge"  # beside the run's caches: a large set's rows need room
+        if url is not None:
+            workdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(
+            prefix="stream-", dir=workdir if url is not None else None
+        ) as staging:
+            run = pass_.stream(staging=Path(staging))
+            report = pass_.report(run)
+            pass_.commit(report)
+        return StreamedResult(report=report, report_dir=None, stream=run, store_url=url)
     made: list[tuple[Report, StreamedRun]] = []
 
     def fill(tmp: Path) -> None:
         # The per-example files are written into the folder as the chunks come: the folder is
-        # published only once the pass and the report are whole.
+        # published only once the pass and the report are whole and the run is stored.
         worst = StreamedWorst(pass_.slices)
 
         def on_chunk(table: pd.DataFrame) -> None:
@@ -98,15 +130,32 @@ def run_streamed(
             worst.add(table)
 
         with ExamplesWriter(tmp) as examples:
-            run = pass_.stream(on_chunk=on_chunk)
+            run = pass_.stream(on_chunk=on_chunk, staging=tmp / ".staged")
             report = pass_.report(run)
         write_report_files(report.model_dump(mode="json"), tmp, worst.result())
+        pass_.commit(report)
+        shutil.rmtree(tmp / ".staged", ignore_errors=True)
         made.append((report, run))
 
-    folder = config.report_dir or (config_dir / "reports" / run_id)
+    folder = folder or (config_dir / "reports" / run_id)
     publish_folder(folder, fill)
     report, run = made[0]
-    return StreamedResult(report=report, report_dir=folder, stream=run)
+    return StreamedResult(report=report, report_dir=folder, stream=run, store_url=url)
+
+
+def stream_store_url(
+    config: RunConfig, config_dir: Path, store: str | None, *, stored: bool = False
+) -> str | None:
+    """The store a streamed run is committed to: the one named by ``store``, the config or
+    ``$GENJUDGE_STORE``, else with ``stored`` the default one (resolved as a local run resolves
+    them); None when none is named and ``stored`` is false."""
+    if not (stored or store or config.store or os.environ.get("GENJUDGE_STORE")):
+        return None
+    from genjudge.store import resolve_url
+
+    return resolve_url(
+        store or config.store, base=config_dir if config.store and not store else None, start=config_dir
+    )
 
 
 @dataclass
@@ -120,10 +169,31 @@ class Pass:
     chunk_rows: int
     created_at: datetime
     run_id: str
+    store_url: str | None = None
+    """Where the run is committed (None: not stored)."""
+    same_inputs_as: str | None = None
+    attempt: Attempt | None = None
+    staged: StagedRows | None = None
 
-    def stream(self, on_chunk: Callable[[pd.DataFrame], None] | None = None) -> StreamedRun:
-        """Score the set a chunk at a time; refuse it if its row count is not its manifest's."""
+    def stream(
+        self, on_chunk: Callable[[pd.DataFrame], None] | None = None, *, staging: Path | None = None
+    ) -> StreamedRun:
+        """Score the set a chunk at a time; refuse it if its row count is not its manifest's.
+
+        A stored run is marked in the store first (``runs list`` shows it as running, then as
+        failed or killed if it stops), and its per-example rows are staged under ``staging``."""
         config, manifest = self.config, self.manifest
+        if self.store_url is not None:
+            if staging is None:
+                raise ValueError("a stored streamed run stages its rows: give staging")
+            from genjudge.outcome import Attempt
+            from genjudge.store import RunStore
+            from genjudge.store.staged import StagedRows
+
+            self.same_inputs_as = RunStore(self.store_url).find_same_inputs(self._inputs_hash())
+            self.attempt = Attempt.begin(RunStore(self.store_url), config, {})
+            self.staged = StagedRows(staging)
+            on_chunk = _both(on_chunk, self.staged.add)
         run = stream_rates(
             config,
             config_dir=self.config_dir,
@@ -154,13 +224,49 @@ class Pass:
 
         found = findings(metrics, config.findings, task=config.task, confidence=b.confidence, operations=None)
         record = run_record(
-            config, self.config_dir, manifest.fingerprint, run_id=self.run_id, created_at=self.created_at
+            config,
+            self.config_dir,
+            manifest.fingerprint,
+            run_id=self.run_id,
+            created_at=self.created_at,
+            inputs_hash=self._inputs_hash(),
+            same_inputs_as=self.same_inputs_as,
         )
         body = _body(config, manifest, record, run, metrics, self.slices, self.chunk_rows)
         body["findings"] = [f.model_dump(mode="json") for f in found]
         _outcome(body, run, config)
         body["verdict"] = compute_verdict(body).model_dump(mode="json")
         return Report.model_validate(body)
+
+    def commit(self, report: Report) -> None:
+        """Store the run, its report and its staged per-example rows in one transaction (when stored)."""
+        if self.store_url is None or self.staged is None:
+            return
+        from genjudge.store import RunStore
+
+        staged = self.staged
+        RunStore(self.store_url).save_rows(
+            report.run,
+            report.model_dump(mode="json"),
+            staged.rows,
+            attempt_id=self.attempt.attempt_id if self.attempt is not None else None,
+        )
+        if self.attempt is not None:
+            self.attempt.saved()
+
+    def _inputs_hash(self) -> str:
+        return hash_inputs(self.config, self.manifest.fingerprint)
+
+
+def _both(
+    first: Callable[[pd.DataFrame], None] | None, second: Callable[[pd.DataFrame], None]
+) -> Callable[[pd.DataFrame], None]:
+    def call(table: pd.DataFrame) -> None:
+        if first is not None:
+            first(table)
+        second(table)
+
+    return call
 
 
 def _check_critical(config: RunConfig, run: StreamedRun) -> None:
@@ -195,8 +301,7 @@ def _body(
     """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
     notes = [
         f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
-        "whole-set sections, the rare-class slice and the store are not made; the per-example table "
-        "is in examples.parquet and examples.csv (docs/scale.md)."
+        "whole-set sections and the rare-class slice are not made (docs/scale.md)."
     ]
     for side, count in run.missing.items():
         if count > MISSING_IDS_KEPT:

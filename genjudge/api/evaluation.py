@@ -74,6 +74,7 @@ async def evaluate_async(
     engine_options: Mapping[str, Any] | None = None,
     stream: bool = False,
     chunk_rows: int | None = None,
+    stored: bool = False,
 ) -> Run:
     """Run an evaluation (see :func:`evaluate`) inside a running event loop."""
     from genjudge.engines import make_engine
@@ -81,11 +82,11 @@ async def evaluate_async(
     from genjudge.runner import run_async
 
     cfg, base = resolve_config(config, config_dir=config_dir, overrides=overrides)
-    if chunk_rows is not None and not stream:
-        raise ConfigError("chunk_rows goes with stream=True")
+    if (chunk_rows is not None or stored) and not stream:
+        raise ConfigError("chunk_rows and stored go with stream=True")
     if stream:
-        if engine != "local" or engine_options or store is not None:
-            raise ConfigError("a streamed run scores in this process and stores no run: no engine, no store")
+        if engine != "local" or engine_options:
+            raise ConfigError("a streamed run scores in this process: no engine")
         from genjudge.run_stream import DEFAULT_CHUNK_ROWS, run_streamed
 
         done = await asyncio.to_thread(
@@ -94,11 +95,17 @@ async def evaluate_async(
             config_dir=base,
             chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
             write_report=write_report,
+            store=store,
+            stored=stored,
         )
         import pandas as pd
 
         return Run(
-            record=done.report.run, report=done.report, examples=pd.DataFrame(), report_dir=done.report_dir
+            record=done.report.run,
+            report=done.report,
+            examples=pd.DataFrame(),
+            report_dir=done.report_dir,
+            store_url=done.store_url,
         )
     result = await run_async(
         cfg,
@@ -129,6 +136,7 @@ def evaluate(
     engine_options: Mapping[str, Any] | None = None,
     stream: bool = False,
     chunk_rows: int | None = None,
+    stored: bool = False,
 ) -> Run:
     """Score the student against the teacher and the reference, store the run and write its report.
 
@@ -141,9 +149,10 @@ def evaluate(
     ``engine``: where the checks' per-item work runs, ``"local"`` (this process) or ``"ray"`` (a Ray
     cluster; ``engine_options``: ``address``, ``workers``), or an engine object (docs/scale.md).
     ``stream=True``: the row-wise checks over the set a chunk of ``chunk_rows`` items at a time
-    (bounded memory; :mod:`genjudge.run_stream`): the report has every metric per slice, the run
-    is not stored and ``examples`` is empty (docs/scale.md); a check that needs the whole set is
-    refused with a ConfigError naming it.
+    (bounded memory; :mod:`genjudge.run_stream`): the report has every metric per slice and
+    ``examples`` is empty (docs/scale.md); a check that needs the whole set is refused with a
+    ConfigError naming it. A streamed run is stored only where a store is named (``store``, the
+    config's ``store:``, ``$GENJUDGE_STORE``) or ``stored=True`` (then in the default store).
     """
 
     def work() -> Run:
@@ -159,6 +168,7 @@ def evaluate(
                 engine_options=engine_options,
                 stream=stream,
                 chunk_rows=chunk_rows,
+                stored=stored,
             )
         )
 

@@ -110,8 +110,8 @@ def run_command(
         bool,
         typer.Option(
             "--stream",
-            help="Read the set and outputs a chunk at a time (bounded memory): row-wise checks only, "
-            "report.json, report.md and the per-example files, no stored run (docs/scale.md).",
+            help="Read the set and outputs a chunk at a time (bounded memory): row-wise checks only; "
+            "stored only with --store, the config's store: or $GENJUDGE_STORE (docs/scale.md).",
         ),
     ] = False,
     chunk_rows: Annotated[
@@ -130,10 +130,8 @@ def run_command(
         raise ConfigError("--ray-address and --workers go with --engine ray")
     if chunk_rows is not None and not stream:
         raise ConfigError("--chunk-rows goes with --stream")
-    if stream and (engine != "local" or gate is not None or store is not None):
-        raise ConfigError(
-            "--stream runs in this process and stores no run: not with --engine, --gate or --store"
-        )
+    if stream and engine != "local":
+        raise ConfigError("--stream runs in this process: not with --engine")
     from genjudge.engines import make_engine
 
     engine_options = {"address": ray_address, "workers": workers} if engine == "ray" else {}
@@ -162,19 +160,24 @@ def run_command(
             raise ConfigError(f"without CONFIG, {', '.join(absent)} must be given")
         source = {k: str(v) for k, v in flags.items()}
     if stream:
-        result = evaluate(source, overrides=overrides, stream=True, chunk_rows=chunk_rows)  # type: ignore[arg-type]
+        # A gate reads the stored run: a gated streamed run is stored, in the default store if none is named.
+        result = evaluate(
+            source,  # type: ignore[arg-type]
+            overrides=overrides,
+            store=store,
+            stream=True,
+            chunk_rows=chunk_rows,
+            stored=policy is not None,
+        )
     else:
         with progress_display(quiet=quiet) as progress:
             result = evaluate(source, overrides=overrides, store=store, progress=progress, engine=run_engine)  # type: ignore[arg-type]
-    if stream:
-        print_summary(result.report.model_dump(mode="json"), None)
-        if result.report_dir is not None:
-            typer.echo(
-                f"report: {result.report_dir}/report.md (also report.json, examples.parquet, examples.csv)"
-            )
-        typer.echo("store: none (a streamed run is not stored)")
+    print_summary(result.report.model_dump(mode="json"), result.report_dir)
+    if stream and result.store_url is None:
+        typer.echo(
+            "store: none (a streamed run is stored only with --store, the config's store: or $GENJUDGE_STORE)"
+        )
     else:
-        print_summary(result.report.model_dump(mode="json"), result.report_dir)
         typer.echo(f"store: {redact(result.store_url or '')}")
     outcome = result.report.outcome or {}
     from genjudge.cli.common import EXIT_RUN_FAILED

@@ -14,7 +14,9 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import pandas as pd
@@ -63,9 +65,23 @@ attempts = sa.Table(
     sa.Column("note", sa.Text),
 )
 
+INSERT_BATCH = 10_000
+"""Per-example rows sent to the database in one statement."""
 BUSY_TIMEOUT_S = 30.0
 """How long a SQLite connection waits for another writer's lock before it reports "locked"."""
 COMMIT_RETRIES = 5
+
+
+def example_rows(table: pd.DataFrame, statuses: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+    """The stored form of a per-example table: ``(item id, status, JSON of the row)``, secrets scrubbed."""
+    from genjudge.redact import scrub
+
+    # One JSON document per row, straight from pandas (no decode / re-encode round trip).
+    # Split on "\n" only: JSON escapes newlines in strings, but not U+2028, which splitlines() would cut at.
+    text = table.to_json(orient="records", lines=True, force_ascii=False, default_handler=str)
+    lines = text.rstrip("\n").split("\n") if len(table) else []
+    ids = table["id"].astype(str).tolist()
+    return zip(ids, statuses, (scrub(line) for line in lines), strict=True)
 
 
 def check_url(url: str) -> None:
@@ -197,14 +213,21 @@ class RunStore:
     ) -> None:
         """Store a run with its report and per-example rows, in one transaction (retried while
         the database is locked); the run's attempt mark, if any, is removed in the same one."""
-        # One JSON document per row, straight from pandas (no decode / re-encode round trip).
-        # Split on "\n" only: JSON escapes newlines in strings, but not U+2028, which splitlines() would cut at.
-        text = table.to_json(orient="records", lines=True, force_ascii=False, default_handler=str)
-        lines = text.rstrip("\n").split("\n") if len(table) else []
-        ids = table["id"].astype(str).tolist()
-        from genjudge.redact import scrub
+        rows = list(example_rows(table, statuses))
+        self.save_rows(record, report, lambda: rows, attempt_id=attempt_id)
 
-        lines = [scrub(line) for line in lines]
+    def save_rows(
+        self,
+        record: RunRecord,
+        report: dict[str, Any],
+        rows: Callable[[], Iterable[tuple[str, str, str]]],
+        *,
+        attempt_id: str | None = None,
+    ) -> None:
+        """:meth:`save` with the per-example rows as ``(item id, status, JSON)`` in set order, from
+        ``rows()`` (called again when the transaction is retried), inserted ``INSERT_BATCH`` at a
+        time: a streamed run's rows are read back from a file, never all in memory."""
+        from genjudge.redact import scrub
 
         def work(conn: Any) -> None:
             conn.execute(
@@ -220,18 +243,19 @@ class RunStore:
                     "report": scrub(json.dumps(report, ensure_ascii=False)),
                 },
             )
-            if lines:
+            numbered = enumerate(rows())
+            while batch := list(islice(numbered, INSERT_BATCH)):
                 conn.execute(
                     examples.insert(),
                     [
                         {
                             "run_id": record.run_id,
                             "position": i,
-                            "item_id": ids[i],
-                            "status": statuses[i],
-                            "data": line,
+                            "item_id": item,
+                            "status": status,
+                            "data": data,
                         }
-                        for i, line in enumerate(lines)
+                        for i, (item, status, data) in batch
                     ],
                 )
             conn.execute(attempts.delete().where(attempts.c.run_id == (attempt_id or record.run_id)))
