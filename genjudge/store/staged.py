@@ -20,7 +20,10 @@ import pandas as pd
 
 from genjudge.store.runs import example_rows
 
-__all__ = ["StagedRows"]
+__all__ = ["SLICE", "StagedRows"]
+
+SLICE = 2_000
+"""Rows turned into JSON at a time."""
 
 
 class StagedRows:
@@ -35,12 +38,15 @@ class StagedRows:
         self.count = 0
 
     def add(self, table: pd.DataFrame) -> None:
-        """One chunk's per-example table (with its ``status`` column)."""
+        """One chunk's per-example table (with its ``status`` column), ``SLICE`` rows at a time (a
+        chunk's JSON at once would be some hundreds of megabytes)."""
         assert self._data is not None and self._keys is not None, "closed"
-        for item, status, data in example_rows(table, table["status"].tolist()):
-            self._keys.write(json.dumps([item, status], ensure_ascii=False) + "\n")
-            self._data.write(data + "\n")
-            self.count += 1
+        for start in range(0, len(table), SLICE):
+            part = table.iloc[start : start + SLICE]
+            for item, status, data in example_rows(part, part["status"].tolist()):
+                self._keys.write(json.dumps([item, status], ensure_ascii=False) + "\n")
+                self._data.write(data + "\n")
+                self.count += 1
 
     def close(self) -> None:
         for handle in (self._data, self._keys):
