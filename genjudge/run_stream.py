@@ -174,6 +174,7 @@ class Pass:
     same_inputs_as: str | None = None
     attempt: Attempt | None = None
     staged: StagedRows | None = None
+    inputs_hash: str | None = None
 
     def stream(
         self, on_chunk: Callable[[pd.DataFrame], None] | None = None, *, staging: Path | None = None
@@ -255,7 +256,10 @@ class Pass:
             self.attempt.saved()
 
     def _inputs_hash(self) -> str:
-        return hash_inputs(self.config, self.manifest.fingerprint)
+        """The run's inputs hash (it reads both output files whole: made once)."""
+        if self.inputs_hash is None:
+            self.inputs_hash = hash_inputs(self.config, self.manifest.fingerprint)
+        return self.inputs_hash
 
 
 def _both(

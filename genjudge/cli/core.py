@@ -111,7 +111,7 @@ def run_command(
         typer.Option(
             "--stream",
             help="Read the set and outputs a chunk at a time (bounded memory): row-wise checks only; "
-            "stored only with --store, the config's store: or $GENJUDGE_STORE (docs/scale.md).",
+            "stored with --store, the config's store:, $GENJUDGE_STORE or --gate (docs/scale.md).",
         ),
     ] = False,
     chunk_rows: Annotated[

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
@@ -39,9 +39,11 @@ from genjudge.io.evalset import (
 from genjudge.io.tables import detect_format, read_rows
 from genjudge.records import SetManifest
 
-__all__ = ["freeze_streamed", "manifest_head"]
+__all__ = ["FAN_IN", "freeze_streamed", "manifest_head"]
 
 _HASHES = '"row_hashes": {}'
+FAN_IN = 256
+"""Run files merged at once (each an open file)."""
 
 
 def freeze_streamed(path: Path, slices: list[str] | None = None, chunk_rows: int = 50_000) -> SetManifest:
@@ -58,7 +60,7 @@ def freeze_streamed(path: Path, slices: list[str] | None = None, chunk_rows: int
     try:
         rows, columns, runs = _pass(path, chunk_rows, work)
         check_slices(path, slices, columns)
-        digest = _digest(runs)
+        digest = _digest(_fewer(runs, work))
         manifest = SetManifest(
             path=path.name,
             format=detect_format(path),
@@ -91,7 +93,7 @@ def _pass(path: Path, chunk_rows: int, work: Path) -> tuple[int, list[str], list
     columns: dict[str, None] = {}
     runs: list[Path] = []
     rows = 0
-    with (work / "hashes.part").open("w", encoding="utf-8") as entries:
+    with (work / "hashes.part").open("w", encoding="utf-8", newline="\n") as entries:
         for chunk in batched(read_rows(path), chunk_rows):
             evalset = validated_set(path, chunk)
             seen.add(evalset.ids, evalset.lines)
@@ -102,10 +104,7 @@ def _pass(path: Path, chunk_rows: int, work: Path) -> tuple[int, list[str], list
                     f"{',' if rows or k else ''}\n  {_text(i)}: {_text(h)}" for k, (i, h) in enumerate(pairs)
                 )
             )
-            run = work / f"run-{len(runs):06d}.jsonl"
-            with run.open("w", encoding="utf-8") as handle:
-                handle.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in sorted(pairs))
-            runs.append(run)
+            runs.append(_run(work / f"run-{len(runs):06d}.jsonl", sorted(pairs)))
             rows += len(pairs)
     if rows == 0:
         raise InputError(path, None, None, "the evaluation set has no rows")
@@ -117,18 +116,41 @@ def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _run(path: Path, pairs: Iterable[tuple[str, str]]) -> Path:
+    """Write sorted ``(id, row hash)`` pairs as a run file, a JSON pair a line."""
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs)
+    return path
+
+
 def _pairs(run: Path) -> Iterator[tuple[str, str]]:
-    with run.open(encoding="utf-8") as handle:
+    with run.open(encoding="utf-8", newline="\n") as handle:
         for line in handle:
             item_id, digest = json.loads(line)
             yield item_id, digest
+
+
+def _merged(runs: list[Path]) -> Iterator[tuple[str, str]]:
+    return heapq.merge(*(_pairs(run) for run in runs), key=itemgetter(0))
+
+
+def _fewer(runs: list[Path], work: Path) -> list[Path]:
+    """At most ``FAN_IN`` runs (open files at once): groups of them merged into longer runs first."""
+    level = 0
+    while len(runs) > FAN_IN:
+        level += 1
+        runs = [
+            _run(work / f"merge-{level}-{k:06d}.jsonl", _merged(runs[start : start + FAN_IN]))
+            for k, start in enumerate(range(0, len(runs), FAN_IN))
+        ]
+    return runs
 
 
 def _digest(runs: list[Path]) -> str:
     """sha256 of ``id<TAB>hash`` lines in id order, joined by newlines (as ``fingerprint`` makes it)."""
     sha = hashlib.sha256()
     first = True
-    for item_id, digest in heapq.merge(*(_pairs(run) for run in runs), key=itemgetter(0)):
+    for item_id, digest in _merged(runs):
         sha.update((("" if first else "\n") + f"{item_id}\t{digest}").encode("utf-8"))
         first = False
     return sha.hexdigest()

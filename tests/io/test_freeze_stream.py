@@ -129,3 +129,15 @@ def test_cli_freeze_stream(tmp_path):
     assert (
         read_manifest(path).fingerprint == freeze(write(tmp_path / "w" / "set.jsonl", rows(25))).fingerprint
     )
+
+
+def test_many_runs_are_merged_in_levels(tmp_path, monkeypatch):
+    """More run files than may be open at once: merged a few at a time, the same manifest."""
+    from genjudge.io import freeze_stream
+
+    monkeypatch.setattr(freeze_stream, "FAN_IN", 3)
+    data = rows(40)
+    whole = freeze(write(tmp_path / "whole" / "set.jsonl", data))
+    path = write(tmp_path / "streamed" / "set.jsonl", data)
+    assert freeze_streamed(path, chunk_rows=1).fingerprint == whole.fingerprint  # 40 runs -> 14 -> 5 -> 2
+    assert manifest_text(path) == manifest_text(tmp_path / "whole" / "set.jsonl")
