@@ -30,6 +30,7 @@ import json
 import math
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,25 @@ TEXT: Version 3 adds dark mode and drops support for Windows 7.
 CLAIM: Version 3 adds dark mode and offline sync.
 ANSWER: unknown
 """
+_BRIDGE = "TEXT: The bridge reopened on 4 May after repairs costing $2 million; buses return next week.\n"
+_MENTION_EXAMPLES = (
+    "Examples:\n"
+    f"{_BRIDGE}CLAIM: Repairs to the bridge cost two million dollars.\nANSWER: yes\n"
+    f"{_BRIDGE}CLAIM: The bridge reopened on 14 May.\nANSWER: yes\n"
+    f"{_BRIDGE}CLAIM: Cyclists must use the new lane.\nANSWER: no\n"
+    "TEXT: Version 3 adds dark mode and drops support for Windows 7.\n"
+    "CLAIM: Windows 7 is no longer supported from version 3 on.\nANSWER: yes\n"
+    "TEXT: Version 3 adds dark mode.\nCLAIM: Version 3 drops support for Windows 7.\nANSWER: no\n"
+)
+_CONFLICT_EXAMPLES = (
+    "Examples:\n"
+    f"{_BRIDGE}CLAIM: Repairs to the bridge cost two million dollars.\nANSWER: no\n"
+    f"{_BRIDGE}CLAIM: The bridge reopened on 14 May.\nANSWER: yes\n"
+    f"{_BRIDGE}CLAIM: Cyclists must use the new lane.\nANSWER: no\n"
+    "TEXT: Trains now run from Leeds to York.\nCLAIM: Trains now run from York to Leeds.\nANSWER: yes\n"
+)
 WORDS = ["yes", "no", "unknown"]
+FORMATS = ("three_word", "few_shot", "mention", "conflict")
 
 
 def prompt(fmt: str, context: str, claim: str) -> tuple[str, str]:
@@ -75,7 +94,23 @@ def prompt(fmt: str, context: str, claim: str) -> tuple[str, str]:
             "the opposite); unknown if the text does not mention it. Answer with one word.\n\n" + _EXAMPLES
         )
         return system, f"TEXT: {context}\nCLAIM: {claim}\nANSWER:"
-    raise SystemExit(f"unknown format {fmt!r}: three_word or few_shot")
+    if fmt == "mention":  # does the text mention the claim's point at all (coverage), not whether it agrees
+        system = (
+            "You check whether a TEXT mentions the point made by a CLAIM. Answer yes if the text talks about "
+            "the same point (the same event, feature, change, group or figure), even in other words, in less "
+            "detail, or with a different number; answer no if the text says nothing about that point. Answer "
+            "with one word.\n\n" + _MENTION_EXAMPLES
+        )
+        return system, f"TEXT: {context}\nCLAIM: {claim}\nANSWER:"
+    if fmt == "conflict":  # does the text give another value for the claim's point; yes means a conflict
+        system = (
+            "You compare a CLAIM with a TEXT. Answer yes if the text gives a different fact for the same "
+            "point: another number, amount, date, time, name, place, or the opposite role or direction. "
+            "Answer no if the text agrees with the claim or does not mention the point. Other wording does "
+            "not matter. Answer with one word.\n\n" + _CONFLICT_EXAMPLES
+        )
+        return system, f"TEXT: {context}\nCLAIM: {claim}\nANSWER:"
+    raise SystemExit(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
 
 
 def probabilities(response: dict[str, Any]) -> dict[str, float] | None:
@@ -142,13 +177,15 @@ def ask(fmt: str, out: Path, threads: int) -> None:
         )
 
 
-def item_scores(answers: dict[str, Any], rule: str) -> dict[str, float]:
+def item_scores(answers: dict[str, Any], rule: str, word: str = "yes") -> dict[str, float]:
+    """Each item's score under ``rule``: high for an equivalent. ``word`` is the answer that means the
+    claim holds (``no`` for the ``conflict`` format, whose yes means another value)."""
     per: dict[str, dict[str, list[float]]] = {}
     for key, v in answers.items():
         item_id, kind, _ = key.split("|", 2)
         if v["p"] is None:
             raise SystemExit(f"{key}: no probabilities (rerun the format)")
-        per.setdefault(item_id, {}).setdefault(kind, []).append(v["p"]["yes"])
+        per.setdefault(item_id, {}).setdefault(kind, []).append(v["p"][word])
     scores = {}
     for item_id, d in per.items():
         if rule == "teacher_both_ways":
@@ -158,38 +195,64 @@ def item_scores(answers: dict[str, Any], rule: str) -> dict[str, float]:
     return scores
 
 
+NEED = {"contradiction": 3, "omission": 3, "hallucination": 2}
+
+
+def best_kept(
+    kinds: dict[str, str], flagged: Callable[[float], dict[str, bool]], thresholds: Iterable[float]
+) -> tuple[int, float, Counter[str]] | None:
+    """The most equivalents kept at a threshold that still catches ``NEED`` of each wrong kind."""
+    best: tuple[int, float, Counter[str]] | None = None
+    for t in thresholds:
+        flags = flagged(t)
+        good = {i: kinds[i] in ("equivalent", "identical") for i in kinds}
+        caught = Counter(kinds[i] for i in kinds if not good[i] and flags[i])
+        kept = sum(1 for i in kinds if good[i] and not flags[i])
+        if all(caught[k] >= n for k, n in NEED.items()) and (best is None or kept > best[0]):
+            best = (kept, t, caught)
+    return best
+
+
+def said(best: tuple[int, float, Counter[str]] | None) -> str:
+    return (
+        "none" if best is None else f"{best[0]} of 13 kept at threshold {best[1]:.3f}, caught {dict(best[2])}"
+    )
+
+
 def summary(out: Path) -> None:
     from sklearn.metrics import roc_auc_score
 
     kinds = json.loads((EXAMPLE / "kinds.json").read_text())
-    need = {"contradiction": 3, "omission": 3, "hallucination": 2}
+    both: dict[str, dict[str, float]] = {}
     for path in sorted(out.glob("*.json")):
         answers = json.loads(path.read_text())
+        word = "no" if path.stem == "conflict" else "yes"
         print(f"{path.stem}: {len(answers)} questions")
         for rule in ("teacher_both_ways", "source_or_teacher"):
-            s = item_scores(answers, rule)
+            s = item_scores(answers, rule, word)
             if set(s) != set(kinds):
                 print(f"  {rule}: {len(s)} of {len(kinds)} items answered so far")
                 continue
-            good = {i: kinds[i] in ("equivalent", "identical") for i in s}
-            auc = roc_auc_score([good[i] for i in s], [s[i] for i in s])
-            best: tuple[int, float, Counter[str]] | None = None
-            for t in sorted(set(s.values())):
-                caught = Counter(kinds[i] for i in s if not good[i] and s[i] < t)
-                kept = sum(1 for i in s if good[i] and s[i] >= t)
-                if all(caught[k] >= n for k, n in need.items()) and (best is None or kept > best[0]):
-                    best = (kept, t, caught)
-            said = (
-                "none"
-                if best is None
-                else f"{best[0]} of 13 kept at threshold {best[1]:.3f}, caught {dict(best[2])}"
+            if rule == "teacher_both_ways" and path.stem in ("mention", "conflict"):
+                both[path.stem] = s
+            auc = roc_auc_score([kinds[i] in ("equivalent", "identical") for i in s], [s[i] for i in s])
+            best = best_kept(kinds, lambda t, s=s: {i: s[i] < t for i in s}, sorted(set(s.values())))
+            print(f"  {rule:18s} AUC {auc:.3f}; best at >= 3/4, 3/4, 2/2 caught: {said(best)}")
+    if len(both) == 2:  # an item fails when either question fails it: every pair of thresholds
+        m, c = both["mention"], both["conflict"]
+        best, pair = None, (0.0, 0.0)
+        for b in [*sorted(set(c.values())), 1.01]:
+            found = best_kept(
+                kinds, lambda a, b=b: {i: m[i] < a or c[i] < b for i in m}, [*sorted(set(m.values())), 1.01]
             )
-            print(f"  {rule:18s} AUC {auc:.3f}; best at >= 3/4, 3/4, 2/2 caught: {said}")
+            if found is not None and (best is None or found[0] > best[0]):
+                best, pair = found, (found[1], b)
+        print(f"mention or conflict (teacher_both_ways): {said(best)}; conflict threshold {pair[1]:.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("format", nargs="?", choices=["three_word", "few_shot"])
+    parser.add_argument("format", nargs="?", choices=FORMATS)
     parser.add_argument("--out", type=Path, default=Path(".genjudge/formats"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--summary", action="store_true")
