@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 
 import numpy as np
@@ -67,10 +68,36 @@ def test_split_claims_sentences_clauses_and_abbreviations():
         "chelsea made an offer .",
         "the player is 22 .",
     ]
+    # a short clause stays joined to its neighbour by the text's own separator
     assert split_claims("Prices rose; wages fell sharply this year") == [
-        "Prices rose, wages fell sharply this year"
+        "Prices rose; wages fell sharply this year"
+    ]
+    assert split_claims("Prices rose ;  wages fell, and so did rents over the year.") == [
+        "Prices rose ;  wages fell",
+        "and so did rents over the year.",
     ]
     assert split_claims("   ") == [] and split_claims("...") == []
+
+
+def test_every_claim_is_the_texts_own_words_in_order_and_none_is_lost():
+    rng = random.Random(20261203)
+    words = ["alpha", "Beta", "3.5", "May", "rose", "fell", "x", "data", "no", "Dr.", "e.g.", "22:00"]
+    seps = ["; ", " ; ", ";  ", ", and ", ", but ", ",  while ", ", ", " "]
+    for _ in range(500):
+        text = ""
+        for _ in range(rng.randint(1, 4)):
+            clauses = [" ".join(rng.choices(words, k=rng.randint(1, 6))) for _ in range(rng.randint(1, 4))]
+            sentence = clauses[0]
+            for clause in clauses[1:]:
+                sentence += rng.choice(seps) + clause
+            text += sentence + rng.choice([". ", ".  ", " . ", "! ", "? ", ""])
+        claims = split_claims(text)
+        at = 0
+        for claim in claims:
+            found = text.find(claim, at)
+            assert found >= 0, (text, claim)  # verbatim, after the previous claim
+            at = found + len(claim)
+        assert re.findall(r"\w+", " ".join(claims)) == re.findall(r"\w+", text), text
 
 
 # --- reading the answer -----------------------------------------------------------------------------
@@ -237,7 +264,7 @@ async def test_judge_claims_check_end_to_end(loopback, tmp_path):
     }
     assert {f["claim"] for f in cols["judge_claims.failed_claims"][2]} == {"It affected 900 users."}
     section = res.sections
-    assert section["items_with_failed_claims"] == 3 and section["decomposition"] == "sentences+clauses/1"
+    assert section["items_with_failed_claims"] == 3 and section["decomposition"] == "sentences+clauses/2"
     # by hand: item 0: 4 + 2 supported; item 1: 3 contradicted; item 2: 3 supported, and the
     # teacher's "900 users" against the student's text holds a number it lacks (this stand-in says
     # no); item 3: 4 + 2 supported, "70 dollars" contradicted twice
