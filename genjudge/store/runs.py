@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from genjudge.errors import StoreError
 from genjudge.records import RunRecord
+from genjudge.store import frames
 from genjudge.store.locate import sqlite_path
 
 metadata = sa.MetaData()
@@ -307,10 +308,13 @@ class RunStore:
         return RunRecord.model_validate_json(row["record"]), json.loads(row["report"])
 
     def examples(self, run_id: str) -> pd.DataFrame:
-        """The per-example rows of a run, in set order."""
+        """The per-example rows of a run, in set order: read from a streamed cursor and made into the
+        table a batch at a time (:func:`~genjudge.store.frames.rows_frame`), so the peak is about the
+        table's size, not every row's dict beside it."""
         query = sa.select(examples.c.data).where(examples.c.run_id == run_id).order_by(examples.c.position)
         with self.engine.connect() as conn:
-            return pd.DataFrame([json.loads(d) for (d,) in conn.execute(query)])
+            result = conn.execution_options(yield_per=frames.BATCH).execute(query)
+            return frames.rows_frame(json.loads(d) for (d,) in result)
 
 
 def _alive(pid: int | None) -> bool:

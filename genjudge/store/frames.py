@@ -1,0 +1,59 @@
+"""A table made from many JSON rows a batch at a time, equal to ``pandas.DataFrame(list(rows))``.
+
+A run's per-example rows are stored as one JSON document each. Building the table from all the
+decoded rows at once holds every row's dict (a hundred keys, each value a Python object) beside the
+table: 2.1 GB of peak for 100,000 extraction rows whose table is 160 MB. Here the rows become a
+table ``BATCH`` at a time and the batches are joined. A column whose type the batches infer alike
+is joined as it is; any other column (its batches disagree, or some batch lacks it) is inferred
+again from all its values, as pandas infers it from the whole list, so the table is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BATCH = 5_000
+"""Rows turned into a table at a time."""
+
+
+def rows_frame(rows: Iterable[dict[str, Any]], batch: int | None = None) -> pd.DataFrame:
+    """The table of ``rows`` (dicts), columns in the order their keys first appear; ``batch`` rows
+    at a time (default :data:`BATCH`)."""
+    parts = [pd.DataFrame(chunk) for chunk in _batches(rows, batch or BATCH)]
+    if len(parts) <= 1:
+        return parts[0] if parts else pd.DataFrame()
+    columns = list(dict.fromkeys(c for part in parts for c in part.columns))
+    if not columns:  # rows without keys: the whole list makes a table of as many empty rows
+        return pd.DataFrame([{}] * sum(len(part) for part in parts))
+    joined: dict[str, pd.Series] = {}
+    for column in columns:
+        dtypes = {str(part[column].dtype) if column in part else None for part in parts}
+        if len(dtypes) == 1 and None not in dtypes:
+            joined[column] = pd.concat([part[column] for part in parts], ignore_index=True)
+        else:
+            joined[column] = _inferred(column, parts)
+    return pd.DataFrame(joined)
+
+
+def _inferred(column: str, parts: list[pd.DataFrame]) -> pd.Series:
+    """The column as pandas infers it from the whole list of rows: a row without the key is NaN."""
+    values = np.concatenate(
+        [
+            part[column].to_numpy(dtype=object)
+            if column in part
+            else np.full(len(part), np.nan, dtype=object)
+            for part in parts
+        ]
+    )
+    return pd.DataFrame([{column: v} for v in values])[column]
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
