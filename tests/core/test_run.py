@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from typer.testing import CliRunner
 
 from genjudge.cli import app
+from tests.records import stub_record
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tickets"
 
@@ -207,28 +207,14 @@ def test_run_without_config_names_the_missing_flags(tmp_path):
 
 
 def test_store_keeps_every_example_row_intact(store_url):
-    from datetime import datetime
-
     import pandas as pd
 
-    from genjudge.records import RunRecord, TaskKind
     from genjudge.store import RunStore
 
     table = pd.DataFrame(
         {"id": ["a", "b"], "input": ["line\u2028separator", "new\nline"], "score": [1.0, float("nan")]}
     )
-    record = RunRecord(
-        run_id="r1",
-        created_at=datetime.now(UTC),
-        genjudge_version="0",
-        git_revision=None,
-        python_version="3",
-        task=TaskKind.GENERATION,
-        set_fingerprint="f",
-        inputs_hash="h",
-        config={},
-        seed=0,
-    )
+    record = stub_record("r1")
     store = RunStore(store_url)
     store.save(record, {"counts": {"items": 2}}, table, ["ok", "unscored"])
     back = store.examples("r1")

@@ -16,7 +16,7 @@ import genjudge
 from genjudge.cli import app
 from genjudge.comparison.runs import StoredRun
 from genjudge.comparison.table import compare_table
-from genjudge.records import RunRecord, TaskKind
+from tests.records import stub_record
 
 
 def _row(c, metric, subject, column=None, value=None):
@@ -122,11 +122,7 @@ def test_refused_on_different_sets_saying_what_differs(releases, tmp_path):
 
 
 def _stored(run_id: str, scores: np.ndarray, slices: list[str]) -> StoredRun:
-    record = RunRecord(
-        run_id=run_id, created_at="2026-12-01T00:00:00Z", genjudge_version="x", git_revision=None,
-        python_version="3.11", task=TaskKind.GENERATION, set_fingerprint="f" * 64, inputs_hash="h",
-        config={}, seed=0,
-    )  # fmt: skip
+    record = stub_record(run_id, set_fingerprint="f" * 64)
     table = pd.DataFrame(
         {"id": [f"i{i}" for i in range(len(scores))], "s.score": scores, "s.status": "ok", "part": slices}
     )

@@ -13,7 +13,8 @@ import genjudge
 from genjudge.cli import app
 from genjudge.comparison.runs import StoredRun
 from genjudge.gating import CellOutcome, GatePolicy, evaluate_gate
-from genjudge.records import RunRecord, TaskKind
+from genjudge.records import TaskKind
+from tests.records import stub_record
 
 
 def invoke(*args):
@@ -89,11 +90,7 @@ def test_run_with_gate_does_both_in_one_step(releases):
 
 
 def _run(metrics: list[dict], *, outcome: dict | None = None) -> StoredRun:
-    record = RunRecord(
-        run_id="r1", created_at="2026-12-01T00:00:00Z", genjudge_version="x", git_revision=None,
-        python_version="3.11", task=TaskKind.EXTRACTION, set_fingerprint="f" * 64, inputs_hash="h",
-        config={}, seed=0,
-    )  # fmt: skip
+    record = stub_record("r1", task=TaskKind.EXTRACTION, set_fingerprint="f" * 64)
     report = {"metrics": metrics, "settings": {"bootstrap": {"confidence": 0.95}}, "outcome": outcome}
     return StoredRun(record, report, pd.DataFrame())
 

@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from genjudge.records import RunRecord, TaskKind
 from genjudge.store import RunStore
+from tests.records import stub_record
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "tickets"
@@ -73,17 +73,8 @@ def _writer(url: str, writer: int, start: Any, done: Any) -> None:
             run_id = f"w{writer}-r{k}"
             created = datetime.now(UTC)
             store.begin_attempt(run_id, created, f"writer {writer}", "generation")
-            record = RunRecord(
-                run_id=run_id,
-                created_at=created,
-                genjudge_version="0",
-                git_revision=None,
-                python_version="3",
-                task=TaskKind.GENERATION,
-                set_fingerprint="f",
-                inputs_hash=f"{writer}-{k}",
-                config={"name": f"writer {writer}"},
-                seed=0,
+            record = stub_record(
+                run_id, created_at=created, inputs_hash=f"{writer}-{k}", config={"name": f"writer {writer}"}
             )
             table = pd.DataFrame(
                 {"id": [f"{run_id}-{i}" for i in range(ROWS_PER_RUN)], "score": range(ROWS_PER_RUN)}

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from genjudge.records import RunRecord, TaskKind
 from genjudge.store import RunStore, frames
 from genjudge.store.frames import rows_frame
 from genjudge.store.runs import examples
+from tests.records import stub_record
 
 VALUES = [None, 0, 1, 2, 10**20, 1.5, float("nan"), True, False, "", "a", "x y", [1, 2], {"k": 1}]
 
@@ -65,19 +64,7 @@ def test_a_stored_runs_rows_read_back_in_batches(store_url, monkeypatch):
         }
     )
     store = RunStore(store_url)
-    record = RunRecord(
-        run_id="r1",
-        created_at=datetime.now(UTC),
-        genjudge_version="0",
-        git_revision=None,
-        python_version="3",
-        task=TaskKind.GENERATION,
-        set_fingerprint="f",
-        inputs_hash="h",
-        config={},
-        seed=0,
-    )
-    store.save(record, {"counts": {"items": n}}, table, ["ok"] * n)
+    store.save(stub_record("r1"), {"counts": {"items": n}}, table, ["ok"] * n)
     query = sa.select(examples.c.data).where(examples.c.run_id == "r1").order_by(examples.c.position)
     with store.engine.connect() as conn:
         whole = pd.DataFrame([json.loads(d) for (d,) in conn.execute(query)])

@@ -22,6 +22,7 @@ from genjudge.store import runs as run_tables
 from genjudge.store import windows as monitor_tables
 from genjudge.store.runs import open_engine
 from genjudge.validation import store as validation_store
+from tests.records import stub_record
 from tests.store import legacy
 from tests.store.legacy import make_legacy_store
 
@@ -174,25 +175,11 @@ def test_downgrade_to_base_and_back(store_url):
 def test_long_names_and_ids_are_stored_whole(store_url):
     """PostgreSQL enforces VARCHAR lengths (SQLite does not): revision 0002 made the user's text
     TEXT, so a long run name, item id or slice value is stored whole on both."""
-    from datetime import UTC, datetime
 
     import pandas as pd
 
-    from genjudge.records import RunRecord, TaskKind
-
     long = "x" * 5000
-    record = RunRecord(
-        run_id="r1",
-        created_at=datetime.now(UTC),
-        genjudge_version="0",
-        git_revision=None,
-        python_version="3",
-        task=TaskKind.GENERATION,
-        set_fingerprint="f",
-        inputs_hash="h",
-        config={"name": long},
-        seed=0,
-    )
+    record = stub_record("r1", config={"name": long})
     store = RunStore(store_url)
     store.save(record, {}, pd.DataFrame({"id": [long + "1", long + "2"]}), ["ok", "ok"])
     assert store.list()[0]["name"] == long
