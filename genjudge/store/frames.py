@@ -2,10 +2,11 @@
 
 A run's per-example rows are stored as one JSON document each. Building the table from all the
 decoded rows at once holds every row's dict (a hundred keys, each value a Python object) beside the
-table: 2.1 GB of peak for 100,000 extraction rows whose table is 160 MB. Here the rows become a
-table ``BATCH`` at a time and the batches are joined. A column whose type the batches infer alike
-is joined as it is; any other column (its batches disagree, or some batch lacks it) is inferred
-again from all its values, as pandas infers it from the whole list, so the table is the same.
+table: 2,107 MiB of peak for 100,000 extraction rows whose table is 161 MiB
+(``scripts/bench_store_read.py``). Here the rows become a table ``BATCH`` at a time and the batches
+are joined. A column whose type the batches infer alike is right as joined; any other column (its
+batches disagree, or some batch lacks it) is inferred again from all its values, as pandas infers
+it from the whole list, so the table is the same.
 """
 
 from __future__ import annotations
@@ -30,14 +31,13 @@ def rows_frame(rows: Iterable[dict[str, Any]], batch: int | None = None) -> pd.D
     columns = list(dict.fromkeys(c for part in parts for c in part.columns))
     if not columns:  # rows without keys: the whole list makes a table of as many empty rows
         return pd.DataFrame([{}] * sum(len(part) for part in parts))
-    joined: dict[str, pd.Series] = {}
+    table = pd.concat(parts, ignore_index=True, sort=False)
+    table.columns = pd.Index(columns)  # as the whole list names them (joining leaves plain objects)
     for column in columns:
         dtypes = {str(part[column].dtype) if column in part else None for part in parts}
-        if len(dtypes) == 1 and None not in dtypes:
-            joined[column] = pd.concat([part[column] for part in parts], ignore_index=True)
-        else:
-            joined[column] = _inferred(column, parts)
-    return pd.DataFrame(joined)
+        if len(dtypes) > 1 or None in dtypes:
+            table[column] = _inferred(column, parts)
+    return table
 
 
 def _inferred(column: str, parts: list[pd.DataFrame]) -> pd.Series:
