@@ -32,7 +32,9 @@ def rows_frame(rows: Iterable[dict[str, Any]], batch: int | None = None) -> pd.D
     if not columns:  # rows without keys: the whole list makes a table of as many empty rows
         return pd.DataFrame([{}] * sum(len(part) for part in parts))
     table = pd.concat(parts, ignore_index=True, sort=False)
-    table.columns = pd.Index(columns)  # as the whole list names them (joining leaves plain objects)
+    if list(table.columns) != columns:
+        table = table[columns]
+    table.columns = pd.Index(columns)  # the same labels, typed as the whole list types them
     for column in columns:
         dtypes = {str(part[column].dtype) if column in part else None for part in parts}
         if len(dtypes) > 1 or None in dtypes:
