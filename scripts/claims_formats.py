@@ -203,9 +203,9 @@ def best_kept(
 ) -> tuple[int, float, Counter[str]] | None:
     """The most equivalents kept at a threshold that still catches ``NEED`` of each wrong kind."""
     best: tuple[int, float, Counter[str]] | None = None
+    good = {i: kinds[i] in ("equivalent", "identical") for i in kinds}
     for t in thresholds:
         flags = flagged(t)
-        good = {i: kinds[i] in ("equivalent", "identical") for i in kinds}
         caught = Counter(kinds[i] for i in kinds if not good[i] and flags[i])
         kept = sum(1 for i in kinds if good[i] and not flags[i])
         if all(caught[k] >= n for k, n in NEED.items()) and (best is None or kept > best[0]):

@@ -97,8 +97,8 @@ def starts(tokens: list[Token]) -> list[int]:
 
 
 def locate(text: str, claim: str, start: int) -> tuple[int, int]:
-    """Where ``claim`` lies in ``text`` from ``start``: its words in order, whatever stands between them
-    (the splitter joins a short clause to its neighbour with ``, `` whatever separated them)."""
+    """Where ``claim`` lies in ``text`` from ``start``: from its first word to its last, whatever stands
+    between them (a claim's closing punctuation is left out of its span)."""
     words = re.findall(r"\w+", claim)
     found = re.compile(r"\W+".join(map(re.escape, words))).search(text, start)
     if found is None:
@@ -110,21 +110,22 @@ def claim_pmi(text: str, given: list[Token], alone: list[Token]) -> list[float]:
     """Mean PMI per token of each claim of ``text``: its log-probability with the context less without."""
     from genjudge.judge.claims import split_claims
 
-    def span(tokens: list[Token], a: int, b: int) -> tuple[float, int]:
-        # the first token is left out: it follows the prompt's last character, not the text
-        lps = [
-            lp
-            for k, (at, (_, lp)) in enumerate(zip(starts(tokens), tokens, strict=True))
-            if k and a <= at < b
-        ]
+    # the first token is left out: it follows the prompt's last character, not the text
+    placed = {
+        side: list(zip(starts(tokens), (lp for _, lp in tokens), strict=True))[1:]
+        for side, tokens in (("given", given), ("alone", alone))
+    }
+
+    def span(side: str, a: int, b: int) -> tuple[float, int]:
+        lps = [lp for at, lp in placed[side] if a <= at < b]
         return sum(lps), len(lps)
 
     means, pos = [], 0
     for claim in split_claims(text):
         a, b = locate(text, claim, pos)
         pos = b
-        with_sum, n = span(given, a, b)
-        without_sum, _ = span(alone, a, b)
+        with_sum, n = span("given", a, b)
+        without_sum, _ = span("alone", a, b)
         means.append((with_sum - without_sum) / max(n, 1))
     return means
 

@@ -40,9 +40,9 @@ ALONE = [
 ]
 
 
-def test_a_claim_joined_by_the_splitter_is_found_by_its_words():
+def test_a_claim_is_found_by_its_words():
     lik = script("claims_likelihood")
-    # the splitter joins the two short clauses with ", " where the text has "; "
+    # found by its words whatever separates them; the span ends at its last word
     assert lik.locate(TEXT, "Alpha rose, beta fell.", 0) == (0, 21)
     assert lik.locate(TEXT, "Gamma held.", 21) == (23, 33)
     with pytest.raises(SystemExit, match="not found"):
