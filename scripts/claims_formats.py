@@ -15,6 +15,10 @@ hallucinations:
   against the source (a detail the teacher left out but the source states is not an invention),
   then the lowest over those and ``cov``.
 
+Two formats ask each claim of its best-aligned claims only, not of the whole text: ``aligned``
+(the ``few_shot`` question, the two claims of the other text most like it by all-MiniLM-L6-v2 cosine)
+and ``pair`` ("do statements A and B give the same facts?", B the one most like it).
+
 The model is driven directly (llama.cpp's chat endpoint, ``cache_prompt``, greedy, two tokens),
 not through the judge's cache, so a format can be changed here without a rubric version.
 
@@ -70,7 +74,10 @@ _CONFLICT_EXAMPLES = (
     "TEXT: Trains now run from Leeds to York.\nCLAIM: Trains now run from York to Leeds.\nANSWER: yes\n"
 )
 WORDS = ["yes", "no", "unknown"]
-FORMATS = ("three_word", "few_shot", "mention", "conflict")
+FORMATS = ("three_word", "few_shot", "mention", "conflict", "aligned", "pair")
+# Formats whose context is not the whole other text but its claims most like the claim asked about
+# (all-MiniLM-L6-v2 cosine, kept in their order): how many, and the question asked of them.
+ALIGNED = {"aligned": 2, "pair": 1}
 
 
 def prompt(fmt: str, context: str, claim: str) -> tuple[str, str]:
@@ -110,7 +117,25 @@ def prompt(fmt: str, context: str, claim: str) -> tuple[str, str]:
             "not matter. Answer with one word.\n\n" + _CONFLICT_EXAMPLES
         )
         return system, f"TEXT: {context}\nCLAIM: {claim}\nANSWER:"
+    if fmt == "aligned":  # the few_shot question, asked of the two best-aligned claims only
+        return prompt("few_shot", context, claim)
+    if fmt == "pair":  # two short statements side by side: the best-aligned claim is B
+        system = (
+            "You compare two statements, A and B. Answer yes if A and B give the same facts, even in other "
+            "words or with less detail in B; answer no if they disagree on any number, amount, date, time, "
+            "name, place, role or direction, or if A states something B does not. Answer with one word."
+        )
+        return system, f"A: {claim}\nB: {context}\nANSWER:"
     raise SystemExit(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+
+
+def aligned(claim: str, others: list[str], k: int, encoder: Any) -> str:
+    """The ``k`` claims of ``others`` most like ``claim`` by cosine, joined in their own order."""
+    import numpy as np
+
+    vectors = encoder.encode([claim, *others], normalize_embeddings=True)
+    best = sorted(int(j) for j in np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")[:k])
+    return " ".join(others[j] for j in best)
 
 
 def probabilities(response: dict[str, Any]) -> dict[str, float] | None:
@@ -144,6 +169,11 @@ def ask(fmt: str, out: Path, threads: int) -> None:
     path = out / f"{fmt}.json"
     done = json.loads(path.read_text()) if path.exists() else {}
     server, _ = load_server(ensure_model(DEFAULT_MODEL_NAME).path, threads=threads, n_ctx=4096)
+    encoder = None
+    if fmt in ALIGNED:
+        from genjudge.embed.encoder import load_model
+
+        encoder = load_model()
     teacher, student = rows("teacher.jsonl"), rows("student.jsonl")
     t0, asked = time.perf_counter(), 0
     for item_id, item in rows("set.jsonl").items():
@@ -157,7 +187,12 @@ def ask(fmt: str, out: Path, threads: int) -> None:
                 key = f"{item_id}|{kind}|{claim}"
                 if key in done:
                     continue
-                system, user = prompt(fmt, context, claim)
+                if encoder is not None:
+                    system, user = prompt(
+                        fmt, aligned(claim, split_claims(context), ALIGNED[fmt], encoder), claim
+                    )
+                else:
+                    system, user = prompt(fmt, context, claim)
                 body = {
                     "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
                     "temperature": 0.0,

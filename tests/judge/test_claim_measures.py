@@ -90,3 +90,21 @@ def test_the_threshold_search_keeps_the_most_equivalents_that_still_catch_enough
     assert dict(best[2]) == {"omission": 3, "contradiction": 3, "hallucination": 2}
     assert "11 of 13 kept at threshold 0.900" in formats.said(best)
     assert formats.said(None) == "none"
+
+
+def test_an_aligned_context_is_the_claims_most_like_the_claim_in_their_own_order():
+    from genjudge.embed.encoder import load_model
+
+    formats = script("claims_formats")
+    others = [
+        "The office moved to Leeds in May.",
+        "Quarterly sales grew by twelve percent.",
+        "The chief executive resigned after the audit.",
+        "Revenue reached 4.1 billion dollars.",
+    ]
+    encoder = load_model()
+    claim = "Revenue rose 12% to $4.1 billion."
+    assert formats.aligned(claim, others, 1, encoder) == others[3]
+    # the two most alike, joined in the order the text gives them, not by similarity
+    assert formats.aligned(claim, others, 2, encoder) == f"{others[1]} {others[3]}"
+    assert formats.aligned("The CEO stepped down.", others, 1, encoder) == others[2]
