@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,28 @@ def add_rare_class_slice(frame: pd.DataFrame, task: TaskKind, share: float) -> l
     """
     if task is not TaskKind.CLASSIFICATION or share <= 0:
         return []
+    label = class_labels(frame)
+    rare = rare_classes(label.value_counts(dropna=True).to_dict(), len(frame), share)
+    mark_rare_classes(frame, label, rare)
+    return rare
+
+
+def class_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each item's class: its reference label, else the teacher's (None where neither is given)."""
     label = frame["reference"].where(frame["reference"].notna(), frame["teacher"])
-    label = label.map(lambda v: None if v is None else str(v).strip())
-    shares = label.value_counts(dropna=True) / len(frame)
-    rare = sorted(str(c) for c in shares[shares < share].index)
+    return label.map(lambda v: None if v is None else str(v).strip())
+
+
+def rare_classes(counts: Mapping[Any, int], items: int, share: float) -> list[str]:
+    """The classes (sorted) holding under ``share`` of ``items``, from each class's item count."""
+    return sorted(str(c) for c, n in counts.items() if n / items < share)
+
+
+def mark_rare_classes(frame: pd.DataFrame, label: pd.Series, rare: list[str]) -> None:
+    """The ``rare_class`` column: an item's class where it is one of ``rare``, else None (no column
+    when there is none)."""
     if rare:
         frame[RARE_CLASS] = label.where(label.isin(rare), None)
-    return rare
 
 
 def check_critical(critical: dict[str, Any], frame: pd.DataFrame, where: Path) -> None:

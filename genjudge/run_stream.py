@@ -11,8 +11,9 @@ the findings, the counts by status and reason, the slice sizes, the missing outp
 value, kept as the chunks come (:class:`~genjudge.report.worst.StreamedWorst`). A run given a
 store is committed to it with its per-example rows, staged in files as the chunks come
 (:mod:`genjudge.store.staged`), so ``genjudge compare``, ``gate`` and ``runs`` read it as a local
-run. What a streamed run does not make (docs/scale.md): each check's whole-set sections and the
-rare-class slice. The set must be frozen; its manifest's fingerprint is
+run. A classification set's labels are read once before the pass, so that its rare classes get the
+local run's ``rare_class`` slice. What a streamed run does not make (docs/scale.md): each check's
+whole-set sections. The set must be frozen; its manifest's fingerprint is
 recorded and its row count checked, its content is not re-hashed (that needs every row sorted by id).
 """
 
@@ -23,7 +24,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from genjudge.aggregate import Settings
-from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rates
+from genjudge.engines.stream import MISSING_IDS_KEPT, StreamedRun, stream_rare_classes, stream_rates
 from genjudge.errors import ConfigError, FingerprintMismatchError
+from genjudge.frame import RARE_CLASS
 from genjudge.io.freeze_stream import manifest_head
 from genjudge.outcome import reason_kinds, record_outcome
 from genjudge.preflight import preflight
@@ -104,9 +106,20 @@ def run_streamed(
     url = stream_store_url(config, config_dir, store, stored=stored)
     folder = config.report_dir or None
     preflight(config, url, (folder or config_dir / "reports") if write_report else None)
+    rare = stream_rare_classes(config, chunk_rows=chunk_rows)
     now = datetime.now(UTC)
     run_id = new_run_id(now)
-    pass_ = Pass(config, config_dir, manifest, slices, chunk_rows, now, run_id, store_url=url)
+    pass_ = Pass(
+        config,
+        config_dir,
+        manifest,
+        slices + ([RARE_CLASS] if rare else []),
+        chunk_rows,
+        now,
+        run_id,
+        store_url=url,
+        rare_classes=rare,
+    )
     if not write_report:
         workdir = config_dir / ".genjudge"  # beside the run's caches: a large set's rows need room
         if url is not None:
@@ -171,6 +184,8 @@ class Pass:
     run_id: str
     store_url: str | None = None
     """Where the run is committed (None: not stored)."""
+    rare_classes: list[str] = field(default_factory=list)
+    """The set's rare classes (``slices`` ends with ``rare_class`` when there are any)."""
     same_inputs_as: str | None = None
     attempt: Attempt | None = None
     staged: StagedRows | None = None
@@ -201,6 +216,7 @@ class Pass:
             chunk_rows=self.chunk_rows,
             slices=self.slices,
             on_chunk=on_chunk,
+            rare=self.rare_classes,
         )
         if run.items != manifest.rows:
             raise FingerprintMismatchError(
@@ -233,7 +249,7 @@ class Pass:
             inputs_hash=self._inputs_hash(),
             same_inputs_as=self.same_inputs_as,
         )
-        body = _body(config, manifest, record, run, metrics, self.slices, self.chunk_rows)
+        body = _body(config, manifest, record, run, metrics, self.slices, self.chunk_rows, self.rare_classes)
         body["findings"] = [f.model_dump(mode="json") for f in found]
         _outcome(body, run, config)
         body["verdict"] = compute_verdict(body).model_dump(mode="json")
@@ -301,11 +317,12 @@ def _body(
     metrics: list[Any],
     slices: list[str],
     chunk_rows: int,
+    rare_classes: list[str],
 ) -> dict[str, Any]:
     """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
     notes = [
         f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
-        "whole-set sections and the rare-class slice are not made (docs/scale.md)."
+        "whole-set sections are not made (docs/scale.md)."
     ]
     for side, count in run.missing.items():
         if count > MISSING_IDS_KEPT:
@@ -319,7 +336,7 @@ def _body(
             "fingerprint": manifest.fingerprint,
             "rows": manifest.rows,
             "slices": slices,
-            "rare_classes": [],
+            "rare_classes": rare_classes,
         },
         "settings": run_settings(config),
         "counts": {

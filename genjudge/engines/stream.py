@@ -10,9 +10,11 @@ local run's intervals (:mod:`genjudge.engines.stream_stats`: equal to the local 
 item counts by status and reason (per check and per item, the worst check deciding), the slice
 sizes, the missing outputs, the items the evaluation itself could not score, and each 0/1 rate's
 bounds with unscored items counted as 0 and as 1. Each chunk's per-example table goes to a
-callback and is then dropped (:mod:`genjudge.run_stream` writes it out). What it does not give:
-each check's whole-set sections (failure tables, pooled field P / R / F1), the rare-class slice and
-the store: those need the whole per-item table in memory, that is a normal run.
+callback and is then dropped (:mod:`genjudge.run_stream` writes it out). A classification set's
+rare classes are counted first, in a pass over its labels (:func:`stream_rare_classes`), so its
+``rare_class`` slice is the local run's. What it does not give: each check's whole-set sections
+(failure tables, pooled field P / R / F1): those need the whole per-item table in memory, that is a
+normal run.
 """
 
 from __future__ import annotations
@@ -34,12 +36,21 @@ from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.engines.stream_stats import SliceMeans
 from genjudge.errors import ConfigError
-from genjudge.frame import build_frame
-from genjudge.io.chunks import aligned_chunks
+from genjudge.frame import RARE_CLASS, build_frame, class_labels, mark_rare_classes, rare_classes
+from genjudge.io.chunks import aligned_chunks, batched
+from genjudge.io.tables import read_rows
 from genjudge.outcome import evaluation_failures, per_example_table
 from genjudge.records import MetricValue, Status, TaskKind
 
-__all__ = ["MISSING_IDS_KEPT", "STREAMABLE", "StreamedRate", "StreamedRun", "stream_rates", "streamable"]
+__all__ = [
+    "MISSING_IDS_KEPT",
+    "STREAMABLE",
+    "StreamedRate",
+    "StreamedRun",
+    "stream_rare_classes",
+    "stream_rates",
+    "streamable",
+]
 
 STREAMABLE = ("embedding_similarity", "exact_match", "extraction_fields", "format_rules", "json_structure")
 """The built-in checks a streamed run scores (row-wise; ``extraction_fields`` with its ``fields``)."""
@@ -161,10 +172,13 @@ def stream_rates(
     chunk_rows: int = 50_000,
     slices: list[str] | None = None,
     on_chunk: Callable[[pd.DataFrame], None] | None = None,
+    rare: list[str] | None = None,
 ) -> StreamedRun:
     """Score ``config``'s row-wise checks over its set a chunk of ``chunk_rows`` items at a time.
 
     ``slices``: the slice columns (crossed ones as ``a*b``) whose groups get their own numbers.
+    ``rare``: the rare classes (:func:`stream_rare_classes`): each item of one gets the
+    ``rare_class`` column the local run gives it (``slices`` then names ``rare_class`` too).
     ``on_chunk``: called with each chunk's per-example table (the local run's
     :func:`~genjudge.outcome.per_example_table` of those items), in the set's order.
     """
@@ -193,8 +207,11 @@ def stream_rates(
         parse_json=config.task is TaskKind.EXTRACTION,
         labels=config.task is TaskKind.CLASSIFICATION,
     )
+    of_set = [column for column in run.slices if column != RARE_CLASS]
     for chunk in chunks:
-        frame = build_frame(chunk.evalset, run.slices, chunk.teacher, chunk.student)
+        frame = build_frame(chunk.evalset, of_set, chunk.teacher, chunk.student)
+        if rare:
+            mark_rare_classes(frame, class_labels(frame), rare)
         run.items += len(frame)
         run.chunks += 1
         for side in ("teacher", "student"):
@@ -203,7 +220,7 @@ def stream_rates(
             room = MISSING_IDS_KEPT - len(run.missing_ids[side])
             run.missing_ids[side].extend(absent[:room] if room > 0 else [])
         for column in run.slices:
-            run.slice_sizes[column].update(v for v in frame[column].tolist() if v is not None)
+            run.slice_sizes[column].update(frame[column].dropna().tolist())  # rare_class: NaN for the others
         results = {check.name: check.score_rows(frame, ctx) for check in checks}
         table, status = per_example_table(frame, checks, [results[check.name] for check in checks])
         run.item_status.update(status.tolist())
@@ -227,6 +244,34 @@ def stream_rates(
             on_chunk(table)
         del frame, results, table
     return run
+
+
+def stream_rare_classes(config: RunConfig, *, chunk_rows: int = 50_000) -> list[str]:
+    """The classes under ``rare_class_share`` of a classification set, counted in a first pass over
+    its labels, each item's reference, else the teacher's, as the local run reads them. The set alone
+    is read while every item has a reference; the teacher's outputs too once one has none. [] for
+    another task or a share of 0, without reading anything."""
+    if config.task is not TaskKind.CLASSIFICATION or config.rare_class_share <= 0:
+        return []
+    counts: Counter[str] = Counter()
+    items = 0
+    for chunk in batched(read_rows(config.set), chunk_rows):
+        references = pd.Series([row.get("reference") for _, row in chunk], dtype=object)
+        if references.isna().any():  # an item without a reference takes the teacher's label
+            return _rare_classes_with_the_teacher(config, chunk_rows)
+        counts.update(class_labels(pd.DataFrame({"reference": references, "teacher": references})).tolist())
+        items += len(references)
+    return rare_classes(counts, items, config.rare_class_share) if items else []
+
+
+def _rare_classes_with_the_teacher(config: RunConfig, chunk_rows: int) -> list[str]:
+    counts: Counter[str] = Counter()
+    items = 0
+    for chunk in aligned_chunks(config.set, config.teacher, config.student, rows=chunk_rows, labels=True):
+        frame = build_frame(chunk.evalset, [], chunk.teacher, chunk.student)
+        counts.update(label for label in class_labels(frame) if label is not None)
+        items += len(frame)
+    return rare_classes(counts, items, config.rare_class_share)
 
 
 def _check_of(spec: MeanMetric) -> str:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from genjudge import aggregate
-from genjudge.api import evaluate_async
+from genjudge.api import evaluate_async, freeze
 from genjudge.config import load_config
 from genjudge.engines import stream_stats
 from genjudge.errors import ConfigError, DuplicateIdError
@@ -38,8 +38,8 @@ def both(config_path: Path, tmp_path: Path, chunk_rows: int):
     return local.report, streamed.report
 
 
-def assert_same_metrics(local, streamed, *, exact: bool = True, skip_slices=("rare_class",)):
-    want = {_key(m): m for m in local.metrics if m.slice_column not in skip_slices}
+def assert_same_metrics(local, streamed, *, exact: bool = True):
+    want = {_key(m): m for m in local.metrics}
     got = {_key(m): m for m in streamed.metrics}
     assert set(got) == set(want)
     for key, m in want.items():
@@ -81,25 +81,91 @@ def test_streamed_slices_equal_the_local_run_on_an_extraction_set(tmp_path, chun
     assert streamed.set == local.set
 
 
-def test_streamed_slices_equal_the_local_run_on_the_tickets_example(tmp_path):
-    """Classification, a critical slice, the example shipped with the package (exact match streamed)."""
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _tickets(tmp_path: Path, *, every_reference: bool = False, **settings) -> Path:
+    """A copy of examples/tickets scored by exact match (streamable), with ``settings`` in its config.
+    Four of its items have no reference (their class is the teacher's label); ``every_reference``
+    gives them the teacher's label as their reference (the set then frozen again)."""
     folder = tmp_path / "tickets"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name in ("set.jsonl", "set.jsonl.manifest.json", "teacher.jsonl", "student.jsonl"):
         (folder / name).write_bytes((REPO / "examples" / "tickets" / name).read_bytes())
+    if every_reference:
+        teacher = {r["id"]: r["output"] for r in map(json.loads, _lines(folder / "teacher.jsonl"))}
+        rows = [json.loads(line) for line in _lines(folder / "set.jsonl")]
+        assert sum(r.get("reference") is None for r in rows) == 4
+        lines = [json.dumps({**r, "reference": r.get("reference") or teacher[r["id"]]}) for r in rows]
+        (folder / "set.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        freeze(folder / "set.jsonl", slices=["channel", "difficulty", "business_critical"])
     config = yaml.safe_load((REPO / "examples" / "tickets" / "genjudge.yaml").read_text(encoding="utf-8"))
-    config.update(
-        checks={"exact_match": {}},
-        bootstrap={"resamples": 200, "seed": 1},
-        slices=["channel", "difficulty*business_critical"],  # a crossed slice too
-    )
+    config.update(checks={"exact_match": {}}, bootstrap={"resamples": 200, "seed": 1}, **settings)
     (folder / "run.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    local, streamed = both(folder / "run.yaml", tmp_path, 37)
+    return folder / "run.yaml"
+
+
+def test_streamed_slices_equal_the_local_run_on_the_tickets_example(tmp_path):
+    """Classification, a critical slice, a crossed slice and the rare classes' slice, on the example
+    shipped with the package (exact match streamed)."""
+    config_path = _tickets(tmp_path, slices=["channel", "difficulty*business_critical"], rare_class_share=0.1)
+    local, streamed = both(config_path, tmp_path, 37)
     metrics = assert_same_metrics(local, streamed)
     assert any(m.critical for m in metrics.values())
     assert "hard*yes" in {m.slice_value for m in metrics.values()}
+    # the classes under 10% of the set, counted before the pass: each its own rare_class group
+    assert len(local.set.rare_classes) >= 2
+    assert streamed.set.rare_classes == local.set.rare_classes
+    assert streamed.set.slices == local.set.slices and streamed.set.slices[-1] == "rare_class"
+    rare_groups = {m.slice_value for m in metrics.values() if m.slice_column == "rare_class"}
+    assert rare_groups == set(local.set.rare_classes)
+    assert streamed.slices == local.slices
     assert streamed.counts == local.counts
     assert streamed.verdict == local.verdict
+
+
+@pytest.mark.parametrize("chunk_rows", [37, 1000])
+def test_rare_classes_counted_from_the_references_alone(tmp_path, chunk_rows):
+    """Every item has a reference: the first pass reads the set alone, and finds the local run's."""
+    config_path = _tickets(tmp_path, every_reference=True, rare_class_share=0.1)
+    local, streamed = both(config_path, tmp_path, chunk_rows)
+    assert len(local.set.rare_classes) >= 2 and streamed.set.rare_classes == local.set.rare_classes
+    metrics = assert_same_metrics(local, streamed)
+    assert {m.slice_value for m in metrics.values() if m.slice_column == "rare_class"} == set(
+        local.set.rare_classes
+    )
+    assert streamed.slices == local.slices
+
+
+def test_no_rare_class_slice_without_a_share_or_a_rare_class(tmp_path):
+    """A share of 0 reads no labels first; a share no class is under makes no slice: as the local run."""
+    for share in (0.0, 0.001):
+        config_path = _tickets(tmp_path / str(share), rare_class_share=share)
+        local, streamed = both(config_path, tmp_path / str(share), 50)
+        assert local.set.rare_classes == streamed.set.rare_classes == []
+        assert "rare_class" not in streamed.set.slices
+        assert_same_metrics(local, streamed)
+
+
+def test_a_classification_runs_per_example_files_carry_its_rare_classes(tmp_path):
+    """examples.parquet of a streamed classification run: the local run's, rare_class column included,
+    though the first chunks hold no rare item."""
+    config_path = _tickets(tmp_path, rare_class_share=0.1)
+    asyncio.run(
+        evaluate_async(
+            config_path, store=str(tmp_path / "s.db"), overrides={"report_dir": str(tmp_path / "local")}
+        )
+    )
+    config = load_config(config_path).model_copy(update={"report_dir": tmp_path / "streamed"})
+    run_streamed(config, config_dir=config_path.parent, chunk_rows=5)
+    local = pd.read_parquet(tmp_path / "local" / "examples.parquet")
+    streamed = pd.read_parquet(tmp_path / "streamed" / "examples.parquet")
+    assert "rare_class" in local.columns and local["rare_class"].notna().any()
+    assert list(streamed.columns) == list(local.columns)
+    pd.testing.assert_frame_equal(streamed, local, check_dtype=False)
+    worst = [_worst_section(tmp_path / folder / "report.html") for folder in ("local", "streamed")]
+    assert worst[0] == worst[1]
 
 
 def test_the_normal_limit_and_a_late_switch_to_continuous_values(tmp_path, monkeypatch):
@@ -196,11 +262,10 @@ def test_the_streamed_per_example_files_equal_the_local_runs(tmp_path, chunk_row
     run_streamed(config, config_dir=config_path.parent, chunk_rows=chunk_rows)
     local = pd.read_parquet(tmp_path / "local" / "examples.parquet")
     streamed = pd.read_parquet(tmp_path / "streamed" / "examples.parquet")
-    local = local.drop(columns=["rare_class"], errors="ignore")  # a streamed run makes no rare-class slice
     assert list(streamed.columns) == list(local.columns)
     assert len(streamed) == 240 and set(streamed["status"]) >= {"ok", "unscored"}
     pd.testing.assert_frame_equal(streamed, local, check_dtype=False)
-    csv_local = pd.read_csv(tmp_path / "local" / "examples.csv").drop(columns=["rare_class"], errors="ignore")
+    csv_local = pd.read_csv(tmp_path / "local" / "examples.csv")
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "streamed" / "examples.csv"), csv_local)
     assert not any(p.name.startswith(".") for p in (tmp_path / "streamed").iterdir())
     # report.html: the worst examples per slice value, kept as the chunks came, are the local page's
