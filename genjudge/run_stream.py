@@ -12,8 +12,9 @@ value, kept as the chunks come (:class:`~genjudge.report.worst.StreamedWorst`). 
 store is committed to it with its per-example rows, staged in files as the chunks come
 (:mod:`genjudge.store.staged`), so ``genjudge compare``, ``gate`` and ``runs`` read it as a local
 run. A classification set's labels are read once before the pass, so that its rare classes get the
-local run's ``rare_class`` slice. What a streamed run does not make (docs/scale.md): each check's
-whole-set sections. The set must be frozen; its manifest's fingerprint is
+local run's ``rare_class`` slice. The whole-set sections of ``exact_match``, ``format_rules`` and
+``json_structure`` are the local run's, folded in a chunk at a time; what a streamed run does not make
+(docs/scale.md): the other checks' whole-set sections. The set must be frozen; its manifest's fingerprint is
 recorded and its row count checked, its content is not re-hashed (that needs every row sorted by id).
 """
 
@@ -320,10 +321,10 @@ def _body(
     rare_classes: list[str],
 ) -> dict[str, Any]:
     """The report's fields, as :func:`genjudge.report.build.build_report` fills them."""
-    notes = [
-        f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}; the checks' "
-        "whole-set sections are not made (docs/scale.md)."
-    ]
+    streamed = f"Streamed run: {run.items} items in {run.chunks} chunks of up to {chunk_rows}"
+    if run.unsummarized:
+        streamed += f"; the whole-set sections of {', '.join(run.unsummarized)} are not made (docs/scale.md)"
+    notes = [*run.notes, streamed + "."]
     for side, count in run.missing.items():
         if count > MISSING_IDS_KEPT:
             notes.append(
@@ -353,7 +354,8 @@ def _body(
             for value, n in sorted(run.slice_sizes[column].items())
         ],
         "sections": {
-            "stream": {"chunks": run.chunks, "chunk_rows": chunk_rows, "missing_outputs": dict(run.missing)}
+            **run.sections,
+            "stream": {"chunks": run.chunks, "chunk_rows": chunk_rows, "missing_outputs": dict(run.missing)},
         },
         "notes": notes,
         "operations": None,

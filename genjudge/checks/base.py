@@ -199,6 +199,43 @@ class RowwiseCheck(Protocol):
         """Add the whole-set sections and notes to the per-item ``rows`` of every row of ``frame``."""
 
 
+@runtime_checkable
+class ChunkedSummary(Protocol):
+    """A row-wise check's whole-set sections and notes, folded in one part of the rows at a time.
+
+    What :meth:`RowwiseCheck.summarize` makes of the whole set, made the same from consecutive
+    parts: a streamed run (:mod:`genjudge.engines.stream`) feeds it each chunk and drops the chunk.
+    """
+
+    def add(self, frame: pd.DataFrame, rows: CheckResult) -> None:
+        """Fold in the next part of the rows: its frame and the check's per-item results for it."""
+
+    def result(self, ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
+        """The sections and notes of every part added so far, as ``summarize`` gives them."""
+
+
+@runtime_checkable
+class SummarizesInChunks(Protocol):
+    """A row-wise check whose sections can be made a part at a time (a streamed run makes them)."""
+
+    name: ClassVar[str]
+
+    def chunked_summary(self) -> ChunkedSummary:
+        """A new, empty summary of this check."""
+
+
+def summarize_whole(
+    check: SummarizesInChunks, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext
+) -> CheckResult:
+    """``summarize`` of a check that summarizes in chunks: the whole set as one part."""
+    summary = check.chunked_summary()
+    summary.add(frame, rows)
+    sections, notes = summary.result(ctx)
+    return CheckResult(
+        columns=rows.columns, status=rows.status, reason=rows.reason, sections=sections, notes=notes
+    )
+
+
 def concat_results(parts: list[CheckResult]) -> CheckResult:
     """The per-item results of consecutive parts of a frame, joined in order (sections are not merged)."""
     if not parts:

@@ -20,6 +20,7 @@ from genjudge.checks.base import (
     MetricSpec,
     RunContext,
     missing_outputs,
+    summarize_whole,
 )
 from genjudge.checks.normalize import NotJSON, canonical_output, normalize_label, normalize_text
 from genjudge.io.canonical import is_absent
@@ -61,8 +62,11 @@ class ExactMatch:
 
     def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
         """The per-item rows plus how many items have no reference."""
-        sections = {"n_without_reference": int(frame["reference"].isna().sum())} if len(frame) else {}
-        return CheckResult(columns=rows.columns, status=rows.status, reason=rows.reason, sections=sections)
+        return summarize_whole(self, frame, rows, ctx)
+
+    def chunked_summary(self) -> _WithoutReference:
+        """How many items have no reference, a part at a time (a streamed run)."""
+        return _WithoutReference()
 
     def score_rows(self, frame: pd.DataFrame, ctx: RunContext) -> CheckResult:
         """Agreement and correctness of these rows."""
@@ -124,3 +128,18 @@ def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.full(len(a), np.nan)
     out[present] = (a[present] == b[present]).astype(float)
     return out
+
+
+class _WithoutReference:
+    """How many items have no reference (no section for an empty set), a part at a time."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self.without = 0
+
+    def add(self, frame: pd.DataFrame, rows: CheckResult) -> None:
+        self.items += len(frame)
+        self.without += int(frame["reference"].isna().sum())
+
+    def result(self, ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
+        return ({"n_without_reference": self.without} if self.items else {}), []

@@ -14,7 +14,14 @@ import pandas as pd
 from pydantic import Field
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    MeanMetric,
+    MetricSpec,
+    RunContext,
+    summarize_whole,
+)
 from genjudge.formatting import MISSING
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
@@ -104,29 +111,40 @@ class FormatRules:
 
     def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
         """How often each rule failed, with its first failure, over every row."""
-        failures: list[dict[str, Any]] = []
-        for side in self.options.sides:
-            scored = int(np.isfinite(rows.columns[f"{self.name}.{side}.all_pass"]).sum())
-            for r in self.rules:
-                values = rows.columns[f"{self.name}.{side}.{r.name}"]
-                why = rows.work[f"{side}.{r.name}"]
-                first = np.flatnonzero(values == 0.0)
-                failures.append(
-                    {
-                        "side": side,
-                        "rule": r.name,
-                        "failed": len(first),
-                        "scored": scored,
-                        "example": why[first[0]] if len(first) else None,
-                    }
-                )
+        return summarize_whole(self, frame, rows, ctx)
+
+    def chunked_summary(self) -> _RuleFailures:
+        """The rule failures, a part at a time (a streamed run)."""
+        return _RuleFailures(self)
+
+
+class _RuleFailures:
+    """Per side and rule: items failed, items scored and the first failure, a part at a time."""
+
+    def __init__(self, check: FormatRules) -> None:
+        self.check = check
+        self.scored = dict.fromkeys(check.options.sides, 0)
+        self.failed = {(side, r.name): 0 for side in check.options.sides for r in check.rules}
+        self.first: dict[tuple[str, str], Any] = {}
+
+    def add(self, frame: pd.DataFrame, rows: CheckResult) -> None:
+        name = self.check.name
+        for side in self.check.options.sides:
+            self.scored[side] += int(np.isfinite(rows.columns[f"{name}.{side}.all_pass"]).sum())
+            for r in self.check.rules:
+                failed = np.flatnonzero(rows.columns[f"{name}.{side}.{r.name}"] == 0.0)
+                self.failed[side, r.name] += len(failed)
+                if len(failed) and (side, r.name) not in self.first:
+                    self.first[side, r.name] = rows.work[f"{side}.{r.name}"][failed[0]]
+
+    def result(self, ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
+        rows = [
+            [side, rule, failed, self.scored[side], self.first.get((side, rule)) or MISSING]
+            for (side, rule), failed in self.failed.items()
+        ]
         table = {
             "title": "Format rule failures",
             "header": ["side", "rule", "failed", "scored", "first failure"],
-            "rows": [
-                [f["side"], f["rule"], f["failed"], f["scored"], f["example"] or MISSING] for f in failures
-            ],
+            "rows": rows,
         }
-        return CheckResult(
-            columns=rows.columns, status=rows.status, reason=rows.reason, sections={"rule_failures": table}
-        )
+        return {"rule_failures": table}, []

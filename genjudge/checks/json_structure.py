@@ -25,7 +25,14 @@ import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
 from genjudge.checks import register
-from genjudge.checks.base import CheckOptions, CheckResult, MeanMetric, MetricSpec, RunContext
+from genjudge.checks.base import (
+    CheckOptions,
+    CheckResult,
+    MeanMetric,
+    MetricSpec,
+    RunContext,
+    summarize_whole,
+)
 from genjudge.formatting import format_number
 from genjudge.io.canonical import is_absent
 from genjudge.records import Family, Status, TaskKind
@@ -153,18 +160,35 @@ class JsonStructure:
 
     def summarize(self, frame: pd.DataFrame, rows: CheckResult, ctx: RunContext) -> CheckResult:
         """The most common failures and how the JSON was found, over every row."""
-        columns = rows.columns
-        failure_counts: Counter[tuple[Side, str, str]] = Counter()
-        found_by: dict[str, Counter[str]] = {}
-        for side in self.options.sides:
-            found_by[side] = Counter(h for h in rows.work[f"{side}.found_by"] if h is not None)
+        return summarize_whole(self, frame, rows, ctx)
+
+    def chunked_summary(self) -> _Failures:
+        """The failures and how the JSON was found, a part at a time (a streamed run)."""
+        return _Failures(self)
+
+
+class _Failures:
+    """Schema failures by (side, path, keyword), how the JSON was found, items scored: a part at a time."""
+
+    def __init__(self, check: JsonStructure) -> None:
+        self.check = check
+        sides = check.options.sides
+        self.failure_counts: Counter[tuple[Side, str, str]] = Counter()
+        self.found_by: dict[str, Counter[str]] = {side: Counter() for side in sides}
+        self.scored = dict.fromkeys(sides, 0)
+
+    def add(self, frame: pd.DataFrame, rows: CheckResult) -> None:
+        for side in self.check.options.sides:
+            self.found_by[side].update(h for h in rows.work[f"{side}.found_by"] if h is not None)
             for keys in rows.work[f"{side}.failure_keys"]:
                 for path, keyword in keys or ():
-                    failure_counts[(side, path, keyword)] += 1
-        scored = {
-            side: int(np.isfinite(columns[f"{self.name}.{side}.lenient_parse"]).sum())
-            for side in self.options.sides
-        }
+                    self.failure_counts[(side, path, keyword)] += 1
+            self.scored[side] += int(
+                np.isfinite(rows.columns[f"{self.check.name}.{side}.lenient_parse"]).sum()
+            )
+
+    def result(self, ctx: RunContext) -> tuple[dict[str, Any], list[str]]:
+        check, scored = self.check, self.scored
         table: list[dict[str, Any]] = [
             {
                 "side": side,
@@ -173,14 +197,16 @@ class JsonStructure:
                 "items": count,
                 "share_of_items": count / scored[side] if scored[side] else None,
             }
-            for (side, path, keyword), count in sorted(failure_counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        ][: self.options.top_failures]
-        sections: dict[str, Any] = {"json_found_by": {s: dict(c) for s, c in found_by.items()}}
+            for (side, path, keyword), count in sorted(
+                self.failure_counts.items(), key=lambda kv: (-kv[1], kv[0])
+            )
+        ][: check.options.top_failures]
+        sections: dict[str, Any] = {"json_found_by": {s: dict(c) for s, c in self.found_by.items()}}
         notes = [
             "Strict parse = the output is exactly one JSON value (what a downstream json.loads sees); lenient "
             "parse = a JSON value could be extracted from a code fence or surrounding text."
         ]
-        if self.validator is not None:
+        if check.validator is not None:
             sections["schema_failures"] = {
                 "title": "Most common schema failures (instance path x keyword)",
                 "header": ["side", "path", "keyword", "items", "share of items"],
@@ -196,12 +222,10 @@ class JsonStructure:
                 ],
                 "note": "Array indices in paths are shown as *; an item counts once per (path, keyword).",
             }
-            sections["schema_draft"] = self.validator.draft
+            sections["schema_draft"] = check.validator.draft
             notes.append(
-                f"Schema checked with {self.validator.draft} and format assertion on; schema adherence is "
+                f"Schema checked with {check.validator.draft} and format assertion on; schema adherence is "
                 "measured on the leniently parsed value (0 where nothing parses)."
             )
-            notes += self.validator.notes()
-        return CheckResult(
-            columns=columns, status=rows.status, reason=rows.reason, sections=sections, notes=notes
-        )
+            notes += check.validator.notes()
+        return sections, notes

@@ -12,9 +12,12 @@ sizes, the missing outputs, the items the evaluation itself could not score, and
 bounds with unscored items counted as 0 and as 1. Each chunk's per-example table goes to a
 callback and is then dropped (:mod:`genjudge.run_stream` writes it out). A classification set's
 rare classes are counted first, in a pass over its labels (:func:`stream_rare_classes`), so its
-``rare_class`` slice is the local run's. What it does not give: each check's whole-set sections
-(failure tables, pooled field P / R / F1): those need the whole per-item table in memory, that is a
-normal run.
+``rare_class`` slice is the local run's. The whole-set sections of a check that makes them a part at
+a time (:class:`~genjudge.checks.base.SummarizesInChunks`: ``exact_match``, ``format_rules``,
+``json_structure``) are folded in chunk by chunk and equal the local run's. What it does not give: the
+sections of the other checks (``extraction_fields``' pooled field P / R / F1 with their bootstrap,
+``embedding_similarity``'s distribution quantiles and text counts): those need every item's values
+in memory, that is a normal run.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from genjudge.aggregate import Settings
-from genjudge.checks.base import MeanMetric, RowwiseCheck, RunContext
+from genjudge.checks.base import MeanMetric, RowwiseCheck, RunContext, SummarizesInChunks
 from genjudge.checks.build import build_checks
 from genjudge.config import RunConfig
 from genjudge.engines.stream_stats import SliceMeans
@@ -122,6 +125,13 @@ class StreamedRun:
     means: list[SliceMeans] = field(default_factory=list)
     specs: list[MeanMetric] = field(default_factory=list)
     bounds: dict[tuple[str, str], _Bounds] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per check that summarizes in chunks (:class:`~genjudge.checks.base.SummarizesInChunks`): its
+    whole-set sections, as a local run makes them."""
+    notes: list[str] = field(default_factory=list)
+    """Those checks' notes, in the checks' order."""
+    unsummarized: list[str] = field(default_factory=list)
+    """The checks whose whole-set sections a streamed run does not make."""
 
     def metric_values(self, settings: Settings) -> list[MetricValue]:
         """Every metric on the whole set and every slice, in the local aggregation's order."""
@@ -184,7 +194,12 @@ def stream_rates(
     """
     checks = build_checks(config, config_dir)
     streamable(checks)
-    ctx = RunContext(task=config.task, seed=config.bootstrap.seed, workdir=config_dir / ".genjudge")
+    ctx = RunContext(
+        task=config.task,
+        seed=config.bootstrap.seed,
+        workdir=config_dir / ".genjudge",
+        confidence=config.bootstrap.confidence,
+    )
     run = StreamedRun(slices=list(slices or []))
     rates = {
         (c.name, s.column): StreamedRate(c.name, s.name, s.subject, s.column)
@@ -199,6 +214,8 @@ def stream_rates(
     run.status = {c.name: {} for c in checks}
     run.reasons = {c.name: Counter() for c in checks}
     run.slice_sizes = {column: Counter() for column in run.slices}
+    summaries = {c.name: c.chunked_summary() for c in checks if isinstance(c, SummarizesInChunks)}
+    run.unsummarized = [c.name for c in checks if c.name not in summaries]
     chunks = aligned_chunks(
         config.set,
         config.teacher,
@@ -237,12 +254,19 @@ def stream_rates(
             means.add(results[_check_of(means.spec)].columns[means.spec.column], labels)
         for spec in run.specs:
             _add_bounds(run.bounds[(spec.name, spec.column)], spec, results[_check_of(spec)])
+        for name, summary in summaries.items():
+            summary.add(frame, results[name])
         failed, kinds = evaluation_failures(table, run.specs)
         run.failed += int(failed.sum())
         run.failure_kinds.update(kinds)
         if on_chunk is not None:
             on_chunk(table)
         del frame, results, table
+    for name, summary in summaries.items():
+        sections, notes = summary.result(ctx)
+        if sections:
+            run.sections[name] = sections
+        run.notes += notes
     return run
 
 

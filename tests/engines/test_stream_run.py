@@ -78,6 +78,19 @@ def test_streamed_slices_equal_the_local_run_on_an_extraction_set(tmp_path, chun
     assert streamed.unscored_bounds == local.unscored_bounds
     assert streamed.verdict == local.verdict
     assert [f.code for f in streamed.findings] == [f.code for f in local.findings]
+    # the whole-set sections of the checks that make them a chunk at a time: the local run's
+    for name in ("exact_match", "format_rules", "json_structure"):
+        assert streamed.sections[name] == local.sections[name], name
+    schema_rows = local.sections["json_structure"]["schema_failures"]["rows"]
+    rule_rows = local.sections["format_rules"]["rule_failures"]["rows"]
+    assert len(schema_rows) >= 3 and sum(r[2] > 0 for r in rule_rows) >= 2  # something to get wrong
+    assert "extraction_fields" not in streamed.sections and "extraction_fields" in local.sections
+    said = [n for n in streamed.notes if not n.startswith("Streamed run:")]
+    assert said and set(said) <= set(local.notes)
+    assert any(n.startswith("Schema checked with") for n in said)
+    assert streamed.notes[-1].endswith(
+        "the whole-set sections of extraction_fields are not made (docs/scale.md)."
+    )
     assert streamed.set == local.set
 
 
@@ -123,6 +136,8 @@ def test_streamed_slices_equal_the_local_run_on_the_tickets_example(tmp_path):
     assert streamed.slices == local.slices
     assert streamed.counts == local.counts
     assert streamed.verdict == local.verdict
+    assert streamed.sections["exact_match"] == local.sections["exact_match"] == {"n_without_reference": 4}
+    assert not any("are not made" in n for n in streamed.notes)  # exact match: nothing left out
 
 
 @pytest.mark.parametrize("chunk_rows", [37, 1000])
