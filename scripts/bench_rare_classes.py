@@ -7,7 +7,7 @@ with ``genjudge freeze --stream``, then ``genjudge run CONFIG --stream`` (``exac
 - ``off``: ``rare_class_share: 0`` (no rare-class slice, no first pass);
 - ``on``: ``rare_class_share: 0.05``, every item with a reference (the first pass reads the set alone);
 - ``on, some without``: the same, the 1% of items without a reference kept as examples/tickets has
-  them (the first pass reads the set with the teacher's outputs).
+  them (the first pass reads the set again with both output files).
 
 Prints each wall time, each run's rare classes, and the ratio of the medians to ``off``.
 

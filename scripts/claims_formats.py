@@ -76,7 +76,7 @@ _CONFLICT_EXAMPLES = (
 WORDS = ["yes", "no", "unknown"]
 FORMATS = ("three_word", "few_shot", "mention", "conflict", "aligned", "pair")
 # Formats whose context is not the whole other text but its claims most like the claim asked about
-# (all-MiniLM-L6-v2 cosine, kept in their order): how many, and the question asked of them.
+# (all-MiniLM-L6-v2 cosine, kept in their order), and how many of those claims each reads.
 ALIGNED = {"aligned": 2, "pair": 1}
 
 

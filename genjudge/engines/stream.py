@@ -273,8 +273,9 @@ def stream_rates(
 def stream_rare_classes(config: RunConfig, *, chunk_rows: int = 50_000) -> list[str]:
     """The classes under ``rare_class_share`` of a classification set, counted in a first pass over
     its labels, each item's reference, else the teacher's, as the local run reads them. The set alone
-    is read while every item has a reference; the teacher's outputs too once one has none. [] for
-    another task or a share of 0, without reading anything."""
+    is read while every item has a reference; from the first item without one, the set is read again
+    with both output files (the teacher's label is that item's class). [] for another task or a
+    share of 0, without reading anything."""
     if config.task is not TaskKind.CLASSIFICATION or config.rare_class_share <= 0:
         return []
     counts: Counter[str] = Counter()

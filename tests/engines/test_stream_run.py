@@ -154,7 +154,7 @@ def test_rare_classes_counted_from_the_references_alone(tmp_path, chunk_rows):
 
 
 def test_no_rare_class_slice_without_a_share_or_a_rare_class(tmp_path):
-    """A share of 0 reads no labels first; a share no class is under makes no slice: as the local run."""
+    """No rare-class slice at a share of 0, nor at a share no class is under: as the local run."""
     for share in (0.0, 0.001):
         config_path = _tickets(tmp_path / str(share), rare_class_share=share)
         local, streamed = both(config_path, tmp_path / str(share), 50)
@@ -165,7 +165,7 @@ def test_no_rare_class_slice_without_a_share_or_a_rare_class(tmp_path):
 
 def test_a_classification_runs_per_example_files_carry_its_rare_classes(tmp_path):
     """examples.parquet of a streamed classification run: the local run's, rare_class column included,
-    though the first chunks hold no rare item."""
+    though some chunks hold no rare item (their part's column is empty)."""
     config_path = _tickets(tmp_path, rare_class_share=0.1)
     asyncio.run(
         evaluate_async(
@@ -177,6 +177,7 @@ def test_a_classification_runs_per_example_files_carry_its_rare_classes(tmp_path
     local = pd.read_parquet(tmp_path / "local" / "examples.parquet")
     streamed = pd.read_parquet(tmp_path / "streamed" / "examples.parquet")
     assert "rare_class" in local.columns and local["rare_class"].notna().any()
+    assert any(local["rare_class"][k : k + 5].isna().all() for k in range(0, len(local), 5))
     assert list(streamed.columns) == list(local.columns)
     pd.testing.assert_frame_equal(streamed, local, check_dtype=False)
     worst = [_worst_section(tmp_path / folder / "report.html") for folder in ("local", "streamed")]
