@@ -183,14 +183,13 @@ def ask(fmt: str, out: Path, threads: int) -> None:
             ("src", item["input"], split_claims(s)),
             ("cov", s, split_claims(t)),
         ):
+            others = split_claims(context) if encoder is not None else []  # the context's claims, once
             for claim in claims:  # one context's claims back to back: its prefix is evaluated once
                 key = f"{item_id}|{kind}|{claim}"
                 if key in done:
                     continue
                 if encoder is not None:
-                    system, user = prompt(
-                        fmt, aligned(claim, split_claims(context), ALIGNED[fmt], encoder), claim
-                    )
+                    system, user = prompt(fmt, aligned(claim, others, ALIGNED[fmt], encoder), claim)
                 else:
                     system, user = prompt(fmt, context, claim)
                 body = {

@@ -286,7 +286,7 @@ def stream_rare_classes(config: RunConfig, *, chunk_rows: int = 50_000) -> list[
             return _rare_classes_with_the_teacher(config, chunk_rows)
         counts.update(class_labels(pd.DataFrame({"reference": references, "teacher": references})).tolist())
         items += len(references)
-    return rare_classes(counts, items, config.rare_class_share) if items else []
+    return rare_classes(counts, items, config.rare_class_share)
 
 
 def _rare_classes_with_the_teacher(config: RunConfig, chunk_rows: int) -> list[str]:
